@@ -1,0 +1,54 @@
+"""fastlog's engine: records serialized once in the caller, written in batches by one thread.
+
+The public surface is small: ``configure``, ``get_logger``, ``context`` and friends,
+``flush``/``shutdown``/``stats``, the ``Sink`` protocol with ``FileSink``/``StreamSink``, and
+``get_pipeline``/``route`` for adapters. Everything else lives in private modules.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._context import bind_context, clear_context, context, get_context, unbind_context
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from ._logger import Logger, get_logger
+from ._pipeline import Pipeline, PipelineStats
+from ._presets import PRESETS, ConfigError, Settings
+from ._registry import Route, Stats, configure, flush, get_pipeline, route, shutdown, stats
+from ._sinks import FileSink, Sink, StreamSink
+
+try:
+    __version__ = version("fastlog-py")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "INFO",
+    "PRESETS",
+    "WARNING",
+    "ConfigError",
+    "FileSink",
+    "Logger",
+    "Pipeline",
+    "PipelineStats",
+    "Route",
+    "Settings",
+    "Sink",
+    "Stats",
+    "StreamSink",
+    "bind_context",
+    "clear_context",
+    "configure",
+    "context",
+    "flush",
+    "get_context",
+    "get_logger",
+    "get_pipeline",
+    "route",
+    "shutdown",
+    "stats",
+    "unbind_context",
+]

@@ -1,0 +1,320 @@
+"""The one JSON encoder every adapter's records go through.
+
+A record becomes one line: ``timestamp``, ``level``, ``logger``, ``message``, then the fields,
+serialized once by orjson in the caller's thread. The fast path is a dict literal and one
+``orjson.dumps`` call; everything unusual (values orjson rejects, lone surrogates, cycles,
+colliding keys, oversized records) takes a slower path here that still yields one valid line and
+counts what went wrong, so logging never raises into the caller.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from . import _errors
+
+UTC = datetime.UTC
+now = datetime.datetime.now
+dumps = orjson.dumps
+
+#: orjson options for every line: ``Z`` suffix for UTC, newline appended by orjson itself.
+OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+
+#: The schema's own keys, in the order they are written.
+RESERVED = ("timestamp", "level", "logger", "message")
+_RESERVED_SET = frozenset(RESERVED)
+
+#: A field whose name collides with a schema key is written as ``RENAME_PREFIX + name``.
+RENAME_PREFIX = "fields."
+
+#: Written into a record whose content had to be repaired (see ``sanitize``).
+ERROR_KEY = "fastlog_error"
+
+#: Written into a truncated record: the size in bytes the record had before truncation.
+TRUNCATED_KEY = "fastlog_truncated"
+
+_MAX_DEPTH = 64
+_INT64_MIN = -(2**63)
+_UINT64_MAX = 2**64 - 1
+
+
+def timestamp() -> datetime.datetime | str:
+    """The current time for the ``timestamp`` field.
+
+    orjson writes an aware datetime as RFC 3339 with microseconds, except that it leaves the
+    fraction out when it is zero; that one-in-a-million case gets an explicit string so every
+    line has the same shape.
+    """
+    ts = now(UTC)
+    if ts.microsecond:
+        return ts
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def timestamp_from(seconds: float) -> datetime.datetime | str:
+    """The ``timestamp`` for a POSIX time (e.g. ``LogRecord.created``)."""
+    ts = datetime.datetime.fromtimestamp(seconds, UTC)
+    if ts.microsecond:
+        return ts
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def default(obj: Any) -> Any:
+    """orjson's fallback for types it does not know: a faithful, readable stand-in.
+
+    Raising here (a ``__repr__`` that raises) makes orjson raise, which sends the record to
+    ``sanitize``; that is where the failure is counted.
+    """
+    if isinstance(obj, (set, frozenset)):
+        return list(obj)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return bytes(obj).decode("utf-8", "backslashreplace")
+    if isinstance(obj, BaseException):
+        return f"{type(obj).__name__}: {obj}"
+    return repr(obj)
+
+
+def _safe_repr(obj: Any) -> str:
+    try:
+        return _clean_str(repr(obj))
+    except Exception as exc:  # a raising __repr__ is the case this exists for
+        return f"<unrepresentable {type(obj).__qualname__}: {type(exc).__name__}>"
+
+
+def _clean_str(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates: keep them visible as \udXXX escapes rather than dropping them.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _clean_int(value: int) -> int | str:
+    if _INT64_MIN <= value <= _UINT64_MAX:
+        return value
+    try:
+        return str(value)
+    except ValueError:  # beyond sys.int_info.str_digits_check_threshold
+        return f"<int of {value.bit_length()} bits>"
+
+
+def sanitize(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
+    """A copy of *obj* that orjson can always serialize.
+
+    Keys become strings, out-of-range ints become decimal strings, lone surrogates become
+    escapes, cycles and excessive depth become markers, anything unknown its ``repr``.
+    """
+    if obj is None or isinstance(obj, (bool, float)):
+        return obj
+    if isinstance(obj, str):
+        return _clean_str(obj)
+    if isinstance(obj, int):
+        return _clean_int(int(obj))
+    if isinstance(obj, datetime.datetime | datetime.date | datetime.time):
+        return obj
+    if _depth >= _MAX_DEPTH:
+        return "<max depth>"
+    if _seen is None:
+        _seen = set()
+    if isinstance(obj, Mapping | list | tuple | set | frozenset):
+        if id(obj) in _seen:
+            return "<cycle>"
+        _seen.add(id(obj))
+        try:
+            if isinstance(obj, Mapping):
+                out: dict[str, Any] = {}
+                for key, value in list(obj.items()):
+                    out[_key(key)] = sanitize(value, _seen, _depth + 1)
+                return out
+            return [sanitize(item, _seen, _depth + 1) for item in list(obj)]
+        except Exception:
+            return _safe_repr(obj)
+        finally:
+            _seen.discard(id(obj))
+    try:
+        fallback = default(obj)
+    except Exception:
+        return _safe_repr(obj)
+    if isinstance(fallback, str):
+        return _clean_str(fallback)
+    return sanitize(fallback, _seen, _depth + 1)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _clean_str(key)
+    if isinstance(key, (int, float, bool)) or key is None:
+        return str(key) if not isinstance(key, bool) else ("true" if key else "false")
+    return _safe_repr(key)
+
+
+def _renamed(field: str, taken: Mapping[str, Any]) -> str:
+    name = RENAME_PREFIX + field
+    while name in taken:
+        name = RENAME_PREFIX + name
+    return name
+
+
+def merge(
+    ts: Any, level: str, name: str, message: Any, *parts: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The record dict for schema values plus field mappings (later ones win).
+
+    A field named like a schema key never overwrites it: it moves to ``fields.<name>``.
+    """
+    record: dict[str, Any] = {"timestamp": ts, "level": level, "logger": name, "message": message}
+    clash = False
+    for part in parts:
+        if part:
+            record.update(part)
+            clash = clash or not _RESERVED_SET.isdisjoint(part)
+    if not clash:
+        return record
+    record = {"timestamp": ts, "level": level, "logger": name, "message": message}
+    for part in parts:
+        if part:
+            for key, value in part.items():
+                record[RENAME_PREFIX + key if key in _RESERVED_SET else key] = value
+    return record
+
+
+def encode(
+    ts: Any,
+    level: str,
+    name: str,
+    message: Any,
+    fields: Mapping[str, Any] | None = None,
+    *,
+    exception: Mapping[str, Any] | None = None,
+) -> bytes:
+    """One JSON line (with newline) for a record. Never raises."""
+    record = {"timestamp": ts, "level": level, "logger": name, "message": message}
+    if fields:
+        record.update(fields)
+        if len(record) != 4 + len(fields):
+            record = merge(ts, level, name, message, fields)
+    if exception is not None:
+        add_exception(record, exception)
+    try:
+        return dumps(record, default=default, option=OPTIONS)
+    except Exception as exc:
+        return encode_repaired(record, exc)
+
+
+def add_exception(record: dict[str, Any], exception: Mapping[str, Any]) -> None:
+    """Put the structured exception under ``exception``, moving a same-named field aside."""
+    if "exception" in record:
+        record[_renamed("exception", record)] = record.pop("exception")
+    record["exception"] = exception
+
+
+def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
+    """The slow path after orjson rejected *record*: sanitize, mark, count. Never raises."""
+    try:
+        reason = f"{type(error).__name__}: {error}"
+        _errors.report("encoding", f"a record could not be serialized as given ({reason})")
+        clean = sanitize(record)
+        if not isinstance(clean, dict):  # pragma: no cover - record is always a dict
+            clean = {"message": clean}
+        clean[ERROR_KEY] = _clean_str(reason)
+        return dumps(clean, default=_safe_repr, option=OPTIONS)
+    except Exception as exc:  # last resort: a line that only says what happened
+        _errors.report("encoding", f"a record could not be repaired ({type(exc).__name__})")
+        return dumps(
+            {
+                "timestamp": timestamp(),
+                "level": "error",
+                "logger": "fastlog",
+                "message": "a record could not be serialized",
+                ERROR_KEY: _safe_repr(exc),
+            },
+            option=OPTIONS,
+        )
+
+
+def truncate(line: bytes, limit: int) -> bytes:
+    """Cut a record longer than *limit* bytes down to a valid line that says it was cut.
+
+    The schema keys are kept; long string values are shortened, other large values replaced
+    by a shortened text of their JSON.
+    """
+    try:
+        record = orjson.loads(line)
+        budget = max(128, (limit - 512) // (2 * max(1, len(record))))
+        cut: dict[str, Any] = {}
+        for key, value in record.items():
+            if isinstance(value, str):
+                cut[key] = value if len(value) <= budget else value[:budget] + "…"
+            elif key in RESERVED:
+                cut[key] = value
+            else:
+                text = orjson.dumps(value)
+                cut[key] = (
+                    value if len(text) <= budget else text[:budget].decode("utf-8", "ignore") + "…"
+                )
+        cut[TRUNCATED_KEY] = len(line)
+        out = dumps(cut, option=OPTIONS)
+        if len(out) > limit:
+            small = {k: cut[k] for k in RESERVED if k in cut}
+            small["message"] = str(small.get("message", ""))[: max(0, limit // 8)] + "…"
+            small[TRUNCATED_KEY] = len(line)
+            out = dumps(small, option=OPTIONS)
+        return out
+    except Exception as exc:
+        _errors.report("truncate", f"{type(exc).__name__}: {exc}")
+        return dumps(
+            {
+                "timestamp": timestamp(),
+                "level": "error",
+                "logger": "fastlog",
+                "message": "an oversized record could not be truncated",
+                TRUNCATED_KEY: len(line),
+            },
+            option=OPTIONS,
+        )
+
+
+def exception_info(exc_info: Any) -> dict[str, Any] | None:
+    """The structured ``exception`` object for ``exc_info`` as stdlib accepts it.
+
+    *exc_info* may be ``True`` (the exception being handled), an exception instance or a
+    ``(type, value, traceback)`` tuple. Returns ``None`` when there is no exception.
+    """
+    try:
+        if exc_info is True:
+            exc = sys.exc_info()[1]
+        elif isinstance(exc_info, BaseException):
+            exc = exc_info
+        elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+            exc = exc_info[1]
+        else:
+            return None
+        if exc is None:
+            return None
+        return describe_exception(exc)
+    except Exception as err:
+        _errors.report("exception", f"could not format an exception ({type(err).__name__})")
+        return {"type": "unknown", "message": "", "traceback": ""}
+
+
+def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """``{"type", "message", "traceback"}`` for *exc*; its text survives a raising ``__str__``."""
+    cls = type(exc)
+    module = cls.__module__
+    type_name = cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    try:
+        message = str(exc)
+    except Exception:
+        message = _safe_repr(exc)
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:
+        text = f"{type_name}: {message}\n"
+    return {"type": type_name, "message": message, "traceback": text}

@@ -1,0 +1,177 @@
+"""Presets and the validation of pipeline options.
+
+A preset is a named set of defaults with a promise attached (see ``docs/presets.md``).
+Explicit options override the preset's values. Everything is checked here, once, at configure
+time, so a bad option fails with a message naming it rather than misbehaving under load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Literal
+
+from ._levels import ERROR, parse_level
+
+Policy = Literal["block", "drop"]
+Format = Literal["json", "console"]
+
+
+class ConfigError(ValueError):
+    """A fastlog option has a bad name or value. The message names the option."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved settings of one pipeline (one destination, one writer).
+
+    Args:
+        policy: What a caller does when the buffer is full: ``"block"`` waits for the writer
+            (the wait is counted), ``"drop"`` discards the record (counted per level).
+        capacity: Bytes the in-memory buffer may hold (encoded records waiting for the writer,
+            plus what the writer holds back while a destination fails).
+        flush_interval: Longest time in seconds a record waits in the buffer before the writer
+            wakes up by itself.
+        wake_bytes: Buffered bytes at which a caller wakes the writer early.
+        max_record_bytes: Cap on one encoded record; a larger one is truncated and marked.
+        block_timeout: With ``block``, the longest a caller waits for room before it drops the
+            record after all (counted); ``None`` waits as long as the writer makes progress.
+        sync: Write in the caller's thread instead of a writer thread (the ``dev`` preset).
+        format: ``"json"`` lines, or ``"console"`` for human-readable lines.
+        colors: With ``console``: ``None`` colours when the destination is a terminal.
+        fsync_level: A record at or above this level is written and fsynced before the logging
+            call returns (the ``durable`` preset); ``None`` disables that.
+    """
+
+    policy: Policy = "block"
+    capacity: int = 32 * 1024 * 1024
+    flush_interval: float = 0.1
+    wake_bytes: int = 4 * 1024 * 1024
+    max_record_bytes: int = 1024 * 1024
+    block_timeout: float | None = None
+    sync: bool = False
+    format: Format = "json"
+    colors: bool | None = None
+    fsync_level: int | None = None
+
+
+#: The presets and their promises; ``docs/presets.md`` says the same in a table.
+PRESETS: dict[str, Settings] = {
+    # Never loses a record while the destination works: callers wait when the buffer is full.
+    "balanced": Settings(),
+    # Never blocks the caller: drops (counted) when full; large batches, rarer wake-ups.
+    "fastest": Settings(
+        policy="drop",
+        capacity=64 * 1024 * 1024,
+        flush_interval=0.5,
+        wake_bytes=8 * 1024 * 1024,
+    ),
+    # Short flush interval; ERROR and above are on disk (fsync) when the call returns.
+    "durable": Settings(
+        flush_interval=0.01,
+        wake_bytes=64 * 1024,
+        fsync_level=ERROR,
+    ),
+    # Human-readable, coloured on a terminal, written synchronously by the caller.
+    "dev": Settings(sync=True, format="console", flush_interval=0.1),
+}
+
+#: The option names a user may pass next to ``preset=``.
+OPTION_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Settings))
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": 1000, "kib": 1024, "ki": 1024,
+    "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "mi": 1024**2,
+    "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gi": 1024**3,
+}  # fmt: skip
+
+
+def parse_size(value: object, option: str) -> int:
+    """Bytes from ``1048576``, ``"1 MiB"`` or ``"1MB"``; raises ConfigError naming *option*."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ConfigError(f"{option}={value!r}: must be a positive number of bytes")
+        return value
+    if isinstance(value, str):
+        m = _SIZE.match(value)
+        if m and m.group(2).lower() in _UNITS:
+            size = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+            if size > 0:
+                return size
+    raise ConfigError(f"{option}={value!r}: expected a size such as 1048576, '64 KiB' or '16 MB'")
+
+
+def _seconds(value: object, option: str, *, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    expected = "a number of seconds >= 0" + (" or None" if allow_none else "")
+    raise ConfigError(f"{option}={value!r}: expected {expected}")
+
+
+def resolve(preset: str | None = None, **options: Any) -> Settings:
+    """Settings for *preset* (default ``balanced``) with *options* applied and checked.
+
+    Raises:
+        ConfigError: for an unknown preset, an unknown option or a bad value; the message
+            names the option.
+    """
+    name = "balanced" if preset is None else preset
+    base = PRESETS.get(name) if isinstance(name, str) else None
+    if base is None:
+        raise ConfigError(f"preset={preset!r}: expected one of {', '.join(sorted(PRESETS))}")
+    unknown = sorted(set(options) - OPTION_NAMES)
+    if unknown:
+        known = ", ".join(sorted(OPTION_NAMES))
+        raise ConfigError(f"unknown option {unknown[0]!r} (known options: {known})")
+    values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Settings)}
+    values.update(options)
+
+    policy = values["policy"]
+    if policy not in ("block", "drop"):
+        raise ConfigError(f"policy={policy!r}: expected 'block' or 'drop'")
+    fmt = values["format"]
+    if fmt not in ("json", "console"):
+        raise ConfigError(f"format={fmt!r}: expected 'json' or 'console'")
+    capacity = parse_size(values["capacity"], "capacity")
+    wake = parse_size(values["wake_bytes"], "wake_bytes")
+    max_record = parse_size(values["max_record_bytes"], "max_record_bytes")
+    if max_record < 1024:
+        raise ConfigError(f"max_record_bytes={max_record}: must be at least 1024")
+    if max_record > capacity:
+        raise ConfigError(
+            f"max_record_bytes={max_record} is larger than capacity={capacity}: "
+            "a record must fit in the buffer"
+        )
+    interval = _seconds(values["flush_interval"], "flush_interval")
+    assert interval is not None
+    if interval <= 0:
+        raise ConfigError(f"flush_interval={interval!r}: must be greater than 0")
+    block_timeout = _seconds(values["block_timeout"], "block_timeout", allow_none=True)
+    for flag in ("sync",):
+        if not isinstance(values[flag], bool):
+            raise ConfigError(f"{flag}={values[flag]!r}: expected True or False")
+    colors = values["colors"]
+    if colors is not None and not isinstance(colors, bool):
+        raise ConfigError(f"colors={colors!r}: expected True, False or None")
+    fsync_level = values["fsync_level"]
+    if fsync_level is not None:
+        try:
+            fsync_level = parse_level(fsync_level, "fsync_level")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    return Settings(
+        policy=policy,
+        capacity=capacity,
+        flush_interval=interval,
+        wake_bytes=min(wake, capacity),
+        max_record_bytes=max_record,
+        block_timeout=block_timeout,
+        sync=values["sync"],
+        format=fmt,
+        colors=colors,
+        fsync_level=fsync_level,
+    )

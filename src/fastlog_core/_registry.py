@@ -1,0 +1,337 @@
+"""Which pipeline serves which destination, plus process-level lifecycle.
+
+One destination has one pipeline, whichever adapter asks for it: the path ``app.log`` asked for
+by the stdlib handler, the structlog factory and the loguru sink is one buffer, one writer, one
+order of lines. This module also owns what is process-wide: the default route that
+``configure()`` changes, the exit hook, and the fork hooks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from . import _errors
+from ._levels import INFO, parse_level
+from ._pipeline import Pipeline, PipelineStats
+from ._presets import ConfigError, Settings, resolve
+from ._sinks import FileSink, Sink, StreamSink
+
+SinkSpec = str | os.PathLike[str] | Sink | Sequence["str | os.PathLike[str] | Sink"]
+
+
+class Route:
+    """Where a logger's records go and from which level: a pipeline and a threshold.
+
+    The default route is one shared object that ``configure()`` updates in place, so loggers
+    and handlers created before ``configure()`` follow it without being recreated.
+    """
+
+    __slots__ = ("__weakref__", "level", "pipeline")
+
+    def __init__(self, pipeline: Pipeline, level: int) -> None:
+        self.pipeline = pipeline
+        self.level = level
+
+    def __repr__(self) -> str:
+        return f"Route(pipeline={self.pipeline.name!r}, level={self.level})"
+
+
+_lock = threading.RLock()
+_pipelines: dict[Any, Pipeline] = {}
+_live: weakref.WeakSet[Pipeline] = weakref.WeakSet()
+_default: Route | None = None
+
+
+def _key_and_sink(spec: Any) -> tuple[Any, Sink]:
+    if isinstance(spec, str) and spec in ("stdout", "stderr"):
+        return ("stream", spec), StreamSink(spec)
+    if isinstance(spec, (str, os.PathLike)):
+        path = os.path.abspath(os.fspath(spec))
+        return ("file", path), _file_sink(path)
+    if isinstance(spec, FileSink):
+        return ("file", spec.path), spec
+    if isinstance(spec, StreamSink) and spec.name is not None:
+        return ("stream", spec.name), spec
+    if isinstance(spec, Sink):
+        return ("sink", id(spec)), spec
+    raise ConfigError(
+        f"sink={spec!r}: expected a path, 'stdout', 'stderr', a Sink (write/flush/close) "
+        "or a list of those"
+    )
+
+
+def _file_sink(path: str) -> FileSink:
+    try:
+        return FileSink(path)
+    except OSError as exc:
+        raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
+
+
+def _normalize(sink: Any) -> tuple[Any, list[Sink], str]:
+    if sink is None:
+        sink = "stdout"
+    if isinstance(sink, (list, tuple)):
+        if not sink:
+            raise ConfigError("sink=[]: give at least one destination")
+        pairs = [_key_and_sink(item) for item in sink]
+        keys = tuple(k for k, _ in pairs)
+        if len(set(keys)) != len(keys):
+            raise ConfigError(f"sink={sink!r}: the same destination is listed twice")
+        name = "+".join(_name(k) for k in keys)
+        return (keys if len(keys) > 1 else keys[0]), [s for _, s in pairs], name
+    key, obj = _key_and_sink(sink)
+    return key, [obj], _name(key)
+
+
+def _name(key: Any) -> str:
+    kind, value = key
+    return f"{type(value).__name__}@{value:x}" if kind == "sink" else str(value)
+
+
+def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) -> Pipeline:
+    """The shared pipeline for *sink*, created on first use.
+
+    Settings come from *preset* and *options*. Asking again for an existing destination with
+    settings that differ from its own is a configuration error (two parts of a program would
+    otherwise silently fight over one file's policy); asking without settings shares whatever
+    the destination has.
+
+    Raises:
+        ConfigError: naming the option or the sink that is wrong.
+    """
+    explicit = preset is not None or bool(options)
+    settings = resolve(preset, **options)
+    key, sinks, name = _normalize_lazily(sink)
+    with _lock:
+        existing = _pipelines.get(key)
+        if existing is not None and not existing._closed:
+            if explicit and existing.settings != settings:
+                diff = _difference(existing.settings, settings)
+                raise ConfigError(
+                    f"sink={name!r} is already in use with other settings ({diff}); "
+                    "give the same preset and options, or none to share the existing ones"
+                )
+            return existing
+        if sinks is None:
+            key, sinks, name = _normalize(sink)
+        pipeline = Pipeline(sinks, settings, name=name)
+        _pipelines[key] = pipeline
+        _live.add(pipeline)
+        return pipeline
+
+
+def _normalize_lazily(sink: Any) -> tuple[Any, list[Sink] | None, str]:
+    """The registry key without opening files, when the spec is a plain path or stream name."""
+    if sink is None or (isinstance(sink, str) and sink in ("stdout", "stderr")):
+        name = sink or "stdout"
+        return ("stream", name), None, name
+    if isinstance(sink, (str, os.PathLike)):
+        path = os.path.abspath(os.fspath(sink))
+        return ("file", path), None, path
+    return _normalize(sink)
+
+
+def _difference(old: Settings, new: Settings) -> str:
+    parts = [
+        f"{field}={getattr(old, field)!r} vs {getattr(new, field)!r}"
+        for field in old.__dataclass_fields__
+        if getattr(old, field) != getattr(new, field)
+    ]
+    return ", ".join(parts)
+
+
+def default_route() -> Route:
+    """The process-wide route: stdout with ``balanced`` until ``configure()`` says otherwise."""
+    global _default
+    route = _default
+    if route is None:
+        with _lock:
+            if _default is None:
+                _default = Route(get_pipeline("stdout"), INFO)
+            route = _default
+    return route
+
+
+def route(sink: Any = None, preset: str | None = None, level: Any = 0, **options: Any) -> Route:
+    """A route for an adapter: the default one for ``sink=None``, else a new one to *sink*."""
+    if sink is None and preset is None and not options:
+        return default_route()
+    return Route(get_pipeline(sink, preset, **options), _level(level))
+
+
+def _level(value: Any) -> int:
+    try:
+        return parse_level(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def configure(
+    sink: Any = None, level: Any = "info", preset: str | None = None, **options: Any
+) -> None:
+    """Set where records go by default, from which level, with which preset.
+
+    Optional: unconfigured, records at INFO and above go to stdout with the ``balanced``
+    preset. Calling it again redirects existing loggers (they share the default route). If
+    the destination is already in use, its pipeline is reconfigured in place.
+
+    Args:
+        sink: A path, ``"stdout"``, ``"stderr"``, a ``Sink``, or a list of them.
+        level: The lowest level written, as a name (``"info"``) or number (``20``).
+        preset: ``"balanced"`` (default), ``"fastest"``, ``"durable"`` or ``"dev"``.
+        **options: Individual settings on top of the preset (see ``Settings``).
+
+    Raises:
+        ConfigError: for an unknown option or a bad value, naming it.
+    """
+    threshold = _level(level)
+    settings = resolve(preset, **options)
+    key, _, _ = _normalize_lazily(sink)
+    with _lock:
+        existing = _pipelines.get(key)
+        if existing is not None and not existing._closed:
+            existing.reconfigure(settings)
+            pipeline = existing
+        else:
+            pipeline = get_pipeline(sink, preset, **options)
+        global _default
+        if _default is None:
+            _default = Route(pipeline, threshold)
+        else:
+            _default.pipeline = pipeline
+            _default.level = threshold
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every record logged before the call is written, in every pipeline.
+
+    Returns False if *timeout* passed first or a destination is failing (its records stay
+    buffered and are retried).
+    """
+    ok = True
+    for pipeline in list(_live):
+        ok = pipeline.flush(timeout) and ok
+    return ok
+
+
+def shutdown(timeout: float = 5.0) -> bool:
+    """Flush and close every pipeline; runs by itself at interpreter exit.
+
+    Logging after ``shutdown()`` still works: records are then written synchronously.
+    Returns False if anything could not be written (counted as ``lost`` and reported).
+    """
+    with _lock:
+        pipelines = list(_live)
+        _pipelines.clear()
+    ok = True
+    for pipeline in pipelines:
+        ok = pipeline.shutdown(timeout) and ok
+    return ok
+
+
+class Stats(TypedDict):
+    """Process-wide counters: the sum over all pipelines, plus each pipeline by name."""
+
+    records_written: int
+    bytes_written: int
+    dropped: int
+    dropped_by_level: dict[str, int]
+    errors: int
+    errors_by_kind: dict[str, int]
+    queued_bytes: int
+    high_water_bytes: int
+    blocked: int
+    blocked_seconds: float
+    truncated: int
+    lost: int
+    pipelines: dict[str, PipelineStats]
+
+
+def stats() -> Stats:
+    """Counters for this process (a forked child starts from zero)."""
+    per = {p.name: p.stats() for p in list(_live)}
+    dropped_by_level: dict[str, int] = {}
+    for s in per.values():
+        for level, count in s["dropped_by_level"].items():
+            dropped_by_level[level] = dropped_by_level.get(level, 0) + count
+    by_kind = _errors.counts()
+    return {
+        "records_written": sum(s["records_written"] for s in per.values()),
+        "bytes_written": sum(s["bytes_written"] for s in per.values()),
+        "dropped": sum(s["dropped"] for s in per.values()),
+        "dropped_by_level": dropped_by_level,
+        "errors": sum(by_kind.values()),
+        "errors_by_kind": by_kind,
+        "queued_bytes": sum(s["queued_bytes"] for s in per.values()),
+        "high_water_bytes": max((s["high_water_bytes"] for s in per.values()), default=0),
+        "blocked": sum(s["blocked"] for s in per.values()),
+        "blocked_seconds": sum(s["blocked_seconds"] for s in per.values()),
+        "truncated": sum(s["truncated"] for s in per.values()),
+        "lost": sum(s["lost"] for s in per.values()),
+        "pipelines": per,
+    }
+
+
+# -- process life ---------------------------------------------------------------------------
+
+
+def _at_exit() -> None:
+    try:
+        shutdown(timeout=5.0)
+    except Exception as exc:  # pragma: no cover - never fail interpreter exit
+        _errors.report("exit", f"{type(exc).__name__}: {exc}")
+
+
+def _hook_multiprocessing() -> None:
+    # multiprocessing's fork and forkserver children end in os._exit(), which skips atexit.
+    # Its finalizers do run, but Process._bootstrap clears them before the target starts;
+    # its after-fork registry is run right after that, so a hook there registers the
+    # finalizer that flushes. Registered at import and before each fork.
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None and _MP_HOOK not in util._afterfork_registry.values():
+        util.register_after_fork(_MP_HOOK, _mp_child_started)
+
+
+def _before_fork() -> None:
+    _hook_multiprocessing()
+
+
+def _after_fork_child() -> None:
+    global _lock
+    _lock = threading.RLock()
+    _errors.reset_after_fork()
+    for pipeline in list(_live):
+        pipeline.after_fork_child()
+
+
+class _MPHook:
+    """A weak-referenceable object for multiprocessing's after-fork registry."""
+
+
+_MP_HOOK = _MPHook()
+
+
+def _mp_child_started(_: object) -> None:
+    util = sys.modules["multiprocessing.util"]
+    util.Finalize(None, _at_exit, exitpriority=0)
+
+
+atexit.register(_at_exit)
+_hook_multiprocessing()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_child)
+
+
+def _reset() -> None:
+    """Shut everything down and forget the default route: for test isolation only."""
+    global _default
+    shutdown(timeout=5.0)
+    with _lock:
+        _pipelines.clear()
+        _default = None

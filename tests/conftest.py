@@ -1,0 +1,33 @@
+"""Shared fixtures: every test starts with no pipelines, no context and zeroed error counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import fastlog_core
+from fastlog_core import _context, _errors, _registry
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fastlog() -> Iterator[None]:
+    _registry._reset()
+    _context.clear_context()
+    _errors.reset_after_fork()
+    yield
+    _registry._reset()
+    _context.clear_context()
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "app.log"
+
+
+@pytest.fixture
+def configured(log_path: Path) -> Path:
+    """The default route writing to a temporary file at DEBUG."""
+    fastlog_core.configure(sink=str(log_path), level="debug")
+    return log_path

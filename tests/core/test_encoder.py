@@ -1,0 +1,231 @@
+"""Bad input never raises and always gives one valid JSON line, with the error counted."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fastlog_core
+from fastlog_core import _encoder
+from tests.helpers import read_lines
+
+
+def one_record(path: Path) -> dict[str, Any]:
+    assert fastlog_core.flush(timeout=10)
+    records = read_lines(path)
+    assert len(records) == 1, records
+    return records[0]
+
+
+class RaisingRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("repr exploded")
+
+
+class Plain:
+    def __repr__(self) -> str:
+        return "<Plain>"
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class TestBadValues:
+    """Each value orjson rejects still yields one valid line."""
+
+    @pytest.mark.parametrize(
+        ("value", "expected", "counted"),
+        [
+            (Plain(), "<Plain>", False),
+            (2**70, str(2**70), True),
+            (-(2**70), str(-(2**70)), True),
+            ({1, 2, 3}, [1, 2, 3], False),
+            (b"bytes\xff", "bytes\\xff", False),
+            ("lone \ud800 surrogate", "lone \\ud800 surrogate", True),
+            ({1: "int key", None: "none key"}, {"1": "int key", "None": "none key"}, True),
+            ({(1, 2): "tuple key"}, {"(1, 2)": "tuple key"}, True),
+            (decimal.Decimal("1.5"), "Decimal('1.5')", False),
+            (ValueError("bad"), "ValueError: bad", False),
+        ],
+    )
+    def test_value(self, configured: Path, value: object, expected: object, counted: bool) -> None:
+        """The value is written readably; only real repairs count as errors."""
+        fastlog_core.get_logger().info("m", value=value)
+        record = one_record(configured)
+        if isinstance(value, set):
+            assert sorted(record["value"]) == expected
+        else:
+            assert record["value"] == expected
+        assert record["message"] == "m"
+        assert ("fastlog_error" in record) is counted
+        assert (fastlog_core.stats()["errors"] == 1) is counted
+
+    def test_raising_repr(self, configured: Path) -> None:
+        """An object whose __repr__ raises is written as a marker and counted."""
+        fastlog_core.get_logger().info("m", bad=RaisingRepr(), good=1)
+        record = one_record(configured)
+        assert record["bad"] == "<unrepresentable RaisingRepr: RuntimeError>"
+        assert record["good"] == 1
+        assert record["fastlog_error"].startswith("TypeError")
+        assert fastlog_core.stats()["errors_by_kind"] == {"encoding": 1}
+
+    def test_self_referencing_dict(self, configured: Path) -> None:
+        """A cycle is cut with a marker instead of recursing forever."""
+        cyclic: dict[str, Any] = {"name": "loop"}
+        cyclic["self"] = cyclic
+        fastlog_core.get_logger().info("m", data=cyclic)
+        record = one_record(configured)
+        assert record["data"] == {"name": "loop", "self": "<cycle>"}
+
+    def test_self_referencing_list(self, configured: Path) -> None:
+        """A list containing itself is cut the same way."""
+        items: list[Any] = [1]
+        items.append(items)
+        fastlog_core.get_logger().info("m", items=items)
+        assert one_record(configured)["items"] == [1, "<cycle>"]
+
+    def test_surrogate_in_message_and_key(self, configured: Path) -> None:
+        """Lone surrogates in the message and in keys are escaped, not dropped."""
+        fastlog_core.get_logger().info("msg \udcff", **{"k\ud800": 1})
+        record = one_record(configured)
+        assert record["message"] == "msg \\udcff"
+        assert record["k\\ud800"] == 1
+
+    def test_huge_int_beyond_str_limit(self, configured: Path) -> None:
+        """An int too large for str() is described by its size."""
+        fastlog_core.get_logger().info("m", n=10**5000)
+        assert one_record(configured)["n"] == f"<int of {(10**5000).bit_length()} bits>"
+
+    def test_non_str_message(self, configured: Path) -> None:
+        """A message that is not a string is written as JSON if it can be, repr otherwise."""
+        log = fastlog_core.get_logger()
+        log.info(42)
+        log.info(Plain())
+        assert fastlog_core.flush(timeout=10)
+        assert [r["message"] for r in read_lines(configured)] == [42, "<Plain>"]
+
+    def test_native_types(self, configured: Path) -> None:
+        """Types orjson knows are written natively (no repr)."""
+        uid = uuid.UUID("12345678-1234-5678-1234-567812345678")
+        day = datetime.date(2026, 1, 2)
+        fastlog_core.get_logger().info("m", uid=uid, day=day, color=Color.RED, p=Point(1, 2))
+        record = one_record(configured)
+        assert record["uid"] == str(uid)
+        assert record["day"] == "2026-01-02"
+        assert record["color"] == "red"
+        assert record["p"] == {"x": 1, "y": 2}
+        assert fastlog_core.stats()["errors"] == 0
+
+    def test_deep_nesting(self, configured: Path) -> None:
+        """Nesting deeper than orjson allows is cut at a marker."""
+        deep: Any = "leaf"
+        for _ in range(300):
+            deep = [deep]
+        fastlog_core.get_logger().info("m", deep=deep)
+        record = one_record(configured)
+        depth = 0
+        node = record["deep"]
+        while isinstance(node, list):
+            node = node[0]
+            depth += 1
+        assert node == "<max depth>"
+        assert depth < 300
+
+
+class TestTruncation:
+    def test_huge_message_truncated_and_marked(self, log_path: Path) -> None:
+        """A message of many MB is cut to the record cap and marked with its original size."""
+        fastlog_core.configure(sink=str(log_path), max_record_bytes=64 * 1024)
+        big = "x" * (8 * 1024 * 1024)
+        fastlog_core.get_logger("big").error("start " + big, user=1)
+        assert fastlog_core.flush(timeout=10)
+        (record,) = read_lines(log_path)
+        assert record["fastlog_truncated"] > 8 * 1024 * 1024
+        assert record["message"].startswith("start xxx")
+        assert record["message"].endswith("…")
+        assert record["level"] == "error"
+        assert record["logger"] == "big"
+        assert record["user"] == 1
+        assert log_path.stat().st_size <= 64 * 1024
+        assert fastlog_core.stats()["truncated"] == 1
+
+    def test_many_fields_over_cap(self, log_path: Path) -> None:
+        """A record too large even after shortening values keeps just the schema."""
+        fastlog_core.configure(sink=str(log_path), max_record_bytes=2048)
+        fields = {f"field_{i}": i for i in range(2000)}
+        fastlog_core.get_logger().info("wide", **fields)
+        assert fastlog_core.flush(timeout=10)
+        (record,) = read_lines(log_path)
+        assert set(record) == {"timestamp", "level", "logger", "message", "fastlog_truncated"}
+        assert log_path.stat().st_size <= 2048
+
+
+# Values hypothesis may generate: everything JSON can hold plus what orjson rejects.
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+    | st.binary()
+    | st.characters(codec=None, min_codepoint=0xD800, max_codepoint=0xDFFF)
+    | st.builds(Plain)
+    | st.builds(RaisingRepr)
+    | st.decimals(allow_nan=False)
+    | st.datetimes()
+)
+_values = st.recursive(
+    _scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text() | st.integers() | st.none(), children, max_size=4)
+        | st.frozensets(st.integers(), max_size=4)
+        | st.tuples(children, children)
+    ),
+    max_leaves=12,
+)
+
+
+class TestAnyInput:
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(message=st.text() | _scalars, fields=st.dictionaries(st.text(min_size=1), _values))
+    def test_any_fields_give_one_valid_line(self, message: Any, fields: dict[str, Any]) -> None:
+        """Whatever the message and field values, encode() returns one parseable line."""
+        line = _encoder.encode(_encoder.timestamp(), "info", "prop", message, fields)
+        assert line.endswith(b"\n")
+        assert line.count(b"\n") == 1
+        record = orjson.loads(line)
+        assert record["level"] == "info"
+        assert record["logger"] == "prop"
+        assert list(record)[:4] == ["timestamp", "level", "logger", "message"]
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(fields=st.dictionaries(st.text(min_size=1), _values, max_size=5))
+    def test_through_the_logger(
+        self, tmp_path_factory: pytest.TempPathFactory, fields: dict[str, Any]
+    ) -> None:
+        """The same through get_logger and the pipeline: exactly one valid line on disk."""
+        path = tmp_path_factory.mktemp("prop") / "p.log"
+        fastlog_core.configure(sink=str(path))
+        fastlog_core.get_logger("prop").info("m", **fields)
+        assert fastlog_core.flush(timeout=10)
+        records = read_lines(path)
+        assert len(records) == 1
+        assert records[0]["message"] == "m"

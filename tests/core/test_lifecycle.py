@@ -1,0 +1,199 @@
+"""Process life: exit without flush, fork, multiprocessing, logging after shutdown."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import fastlog_core
+from tests.helpers import read_lines
+
+
+def run_python(code: str, *args: str, expect_rc: int = 0) -> subprocess.CompletedProcess[str]:
+    """Run *code* as a script file (spawn-based multiprocessing needs a real __main__)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
+        script.write(textwrap.dedent(code))
+    try:
+        proc = subprocess.run(
+            [sys.executable, script.name, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.unlink(script.name)
+    assert proc.returncode == expect_rc, proc.stderr
+    return proc
+
+
+class TestExit:
+    def test_exit_without_flush_keeps_all_records(self, log_path: Path) -> None:
+        """A process that logs 100k records and just ends leaves all 100k on disk."""
+        run_python(
+            """
+            import sys, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1])
+            log = fastlog_core.get_logger("exit")
+            for i in range(100_000):
+                log.info("r", i=i)
+            """,
+            str(log_path),
+        )
+        records = read_lines(log_path)
+        assert len(records) == 100_000
+        assert [r["i"] for r in records] == list(range(100_000))
+
+    def test_sys_exit_and_unhandled_exception(self, tmp_path: Path) -> None:
+        """sys.exit(3) and an unhandled exception both flush at exit."""
+        for code, rc in (("sys.exit(3)", 3), ("raise RuntimeError('boom')", 1)):
+            path = tmp_path / f"{rc}.log"
+            run_python(
+                f"""
+                import sys, fastlog_core
+                fastlog_core.configure(sink=sys.argv[1])
+                log = fastlog_core.get_logger()
+                for i in range(5000):
+                    log.info("r", i=i)
+                {code}
+                """,
+                str(path),
+                expect_rc=rc,
+            )
+            assert len(read_lines(path)) == 5000
+
+    def test_unconfigured_goes_to_stdout(self) -> None:
+        """Without configure(), records go to stdout as JSON at INFO and above."""
+        proc = run_python(
+            """
+            import fastlog_core
+            log = fastlog_core.get_logger("svc")
+            log.debug("hidden")
+            log.info("shown", n=1)
+            """
+        )
+        lines = proc.stdout.splitlines()
+        assert len(lines) == 1
+        assert '"logger":"svc","message":"shown","n":1}' in lines[0]
+
+    def test_logging_after_shutdown_is_written(self, log_path: Path) -> None:
+        """After shutdown() records are written synchronously, not lost."""
+        fastlog_core.configure(sink=str(log_path))
+        log = fastlog_core.get_logger()
+        log.info("before")
+        assert fastlog_core.shutdown()
+        log.info("after")
+        assert fastlog_core.flush(timeout=5)
+        assert [r["message"] for r in read_lines(log_path)] == ["before", "after"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+class TestFork:
+    def test_fork_child_logs_and_parent_not_duplicated(self, log_path: Path) -> None:
+        """A forked child's records arrive; the parent's pending ones are written once."""
+        run_python(
+            """
+            import os, sys, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1], flush_interval=60)
+            log = fastlog_core.get_logger()
+            for i in range(1000):
+                log.info("parent-before", i=i)   # still buffered at fork time
+            pid = os.fork()
+            if pid == 0:
+                for i in range(2000):
+                    log.info("child", i=i)
+                fastlog_core.flush()
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            assert status == 0
+            for i in range(500):
+                log.info("parent-after", i=i)
+            """,
+            str(log_path),
+        )
+        records = read_lines(log_path)
+        by_message: dict[str, list[int]] = {}
+        for r in records:
+            by_message.setdefault(r["message"], []).append(r["i"])
+        assert by_message["parent-before"] == list(range(1000))
+        assert by_message["child"] == list(range(2000))
+        assert by_message["parent-after"] == list(range(500))
+        assert len(records) == 3500
+
+    def test_fork_while_threads_log(self, log_path: Path) -> None:
+        """Forking while other threads log: the child still logs; nothing is duplicated."""
+        run_python(
+            """
+            import os, sys, threading, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1])
+            log = fastlog_core.get_logger()
+            stop = threading.Event()
+            counts = [0, 0]
+            def spam(t):
+                while not stop.is_set():
+                    log.info("thread", t=t, i=counts[t])
+                    counts[t] += 1
+            threads = [threading.Thread(target=spam, args=(t,)) for t in range(2)]
+            for t in threads: t.start()
+            pids = []
+            for n in range(5):
+                pid = os.fork()
+                if pid == 0:
+                    for i in range(300):
+                        log.info("child", n=n, i=i)
+                    fastlog_core.flush()
+                    os._exit(0)
+                pids.append(pid)
+            for pid in pids:
+                assert os.waitpid(pid, 0)[1] == 0
+            stop.set()
+            for t in threads: t.join()
+            print(counts[0], counts[1])
+            """,
+            str(log_path),
+        )
+        records = read_lines(log_path)
+        children = [r for r in records if r["message"] == "child"]
+        assert len(children) == 5 * 300
+        for n in range(5):
+            assert [r["i"] for r in children if r["n"] == n] == list(range(300))
+        threads = [r for r in records if r["message"] == "thread"]
+        for t in range(2):
+            seqs = [r["i"] for r in threads if r["t"] == t]
+            assert seqs == list(range(len(seqs))), "parent thread records duplicated or lost"
+
+    @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+    def test_multiprocessing_children_flush_at_exit(self, log_path: Path, method: str) -> None:
+        """multiprocessing children (which may end in os._exit) leave all their records."""
+        run_python(
+            """
+            import sys, multiprocessing, fastlog_core
+
+            def work(n, path):
+                fastlog_core.configure(sink=path)
+                log = fastlog_core.get_logger("worker")
+                for i in range(2000):
+                    log.info("w", n=n, i=i)
+
+            if __name__ == "__main__":
+                fastlog_core.configure(sink=sys.argv[1])
+                fastlog_core.get_logger("main").info("start")
+                ctx = multiprocessing.get_context(sys.argv[2])
+                procs = [ctx.Process(target=work, args=(n, sys.argv[1])) for n in range(3)]
+                for p in procs: p.start()
+                for p in procs: p.join()
+                assert all(p.exitcode == 0 for p in procs)
+            """,
+            str(log_path),
+            method,
+        )
+        records = read_lines(log_path)
+        assert [r["message"] for r in records].count("start") == 1
+        for n in range(3):
+            assert [r["i"] for r in records if r.get("n") == n] == list(range(2000))

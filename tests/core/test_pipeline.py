@@ -1,0 +1,317 @@
+"""The buffer and writer: ordering under threads, batching, backpressure, failures, flush."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import fastlog_core
+from fastlog_core import FileSink, Pipeline, Settings
+from tests.helpers import read_lines
+
+
+class MemorySink:
+    """A real Sink implementation that keeps what it receives (and can be made to fail)."""
+
+    def __init__(self, fail_times: int = 0, error: int = errno.ENOSPC) -> None:
+        self.writes: list[bytes] = []
+        self.fail_times = fail_times
+        self.error = error
+        self.attempts = 0
+        self.gate = threading.Event()
+        self.gate.set()
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.attempts += 1
+        self.gate.wait()
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise OSError(self.error, os.strerror(self.error))
+        self.writes.append(bytes(data))
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def lines(self) -> list[dict[str, Any]]:
+        data = b"".join(self.writes)
+        return [orjson.loads(line) for line in data.splitlines()]
+
+
+def pipeline_logger(sink: Any, **options: Any) -> tuple[fastlog_core.Logger, Pipeline]:
+    route = fastlog_core.route(sink, **({"preset": "balanced"} | options))
+    return fastlog_core.Logger("t", route), route.pipeline
+
+
+class TestThreads:
+    def test_four_threads_exact_count_and_per_thread_order(self, log_path: Path) -> None:
+        """4 threads x 250k records: exactly 1M valid lines, each thread's order kept."""
+        fastlog_core.configure(sink=str(log_path))
+        log = fastlog_core.get_logger("mt")
+        per_thread = 250_000
+
+        def body(tid: int) -> None:
+            info = log.info
+            for seq in range(per_thread):
+                info("r", tid=tid, seq=seq)
+
+        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert fastlog_core.flush(timeout=60)
+        next_seq = [0, 0, 0, 0]
+        count = 0
+        with open(log_path, "rb") as f:
+            for line in f:
+                record = orjson.loads(line)
+                tid = record["tid"]
+                assert record["seq"] == next_seq[tid], "a thread's records out of order"
+                next_seq[tid] += 1
+                count += 1
+        assert count == 1_000_000
+        assert next_seq == [per_thread] * 4
+        stats = fastlog_core.stats()
+        assert stats["records_written"] == 1_000_000
+        assert stats["dropped"] == 0
+        assert stats["bytes_written"] == log_path.stat().st_size
+
+    def test_batches_are_large(self, log_path: Path) -> None:
+        """The writer issues few writes: many records per write call."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(sink)
+        for i in range(20_000):
+            log.info("r", i=i)
+        assert pipeline.flush(timeout=10)
+        assert len(sink.lines()) == 20_000
+        assert len(sink.writes) < 20_000 / 100, len(sink.writes)
+        assert all(w.endswith(b"\n") for w in sink.writes), "a write ended mid-line"
+
+
+class TestFlush:
+    def test_flush_waits_for_everything_before(self, log_path: Path) -> None:
+        """After flush() returns, every earlier record is in the file."""
+        fastlog_core.configure(sink=str(log_path), flush_interval=60)
+        log = fastlog_core.get_logger()
+        for i in range(1000):
+            log.info("r", i=i)
+            if i % 250 == 249:
+                assert fastlog_core.flush(timeout=10)
+                assert len(read_lines(log_path)) == i + 1
+
+    def test_flush_interval_writes_without_flush(self, log_path: Path) -> None:
+        """A record is written within the flush interval even if nobody flushes."""
+        fastlog_core.configure(sink=str(log_path), flush_interval=0.05)
+        fastlog_core.get_logger().info("soon")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not log_path.stat().st_size:
+            time.sleep(0.01)
+        assert [r["message"] for r in read_lines(log_path)] == ["soon"]
+
+    def test_flush_timeout_on_stalled_sink(self) -> None:
+        """flush(timeout) returns False while the destination hangs, then True after."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(sink)
+        sink.gate.clear()
+        log.info("stuck")
+        start = time.monotonic()
+        assert pipeline.flush(timeout=0.2) is False
+        assert time.monotonic() - start < 2
+        sink.gate.set()
+        assert pipeline.flush(timeout=10) is True
+        assert [r["message"] for r in sink.lines()] == ["stuck"]
+
+
+class TestBackpressure:
+    def test_drop_counts_exactly_and_notes_the_gap(self) -> None:
+        """With drop, a full buffer drops records, counts each by level, and says so in-stream."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
+        )
+        sink.gate.clear()  # the writer hangs in its first write: nothing drains
+        log.info("first")
+        deadline = time.monotonic() + 5
+        while sink.attempts == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        sent = 5000
+        for i in range(sent):
+            (log.info if i % 2 else log.warning)("r", i=i, pad="x" * 100)
+        stats = pipeline.stats()
+        assert stats["dropped"] > 0
+        sink.gate.set()
+        assert pipeline.flush(timeout=10)
+        lines = sink.lines()
+        notes = [r for r in lines if r["logger"] == "fastlog"]
+        records = [r for r in lines if r["logger"] == "t" and r["message"] == "r"]
+        stats = pipeline.stats()
+        assert len(records) + stats["dropped"] == sent
+        assert sum(stats["dropped_by_level"].values()) == stats["dropped"]
+        assert set(stats["dropped_by_level"]) == {"info", "warning"}
+        assert len(notes) == 1
+        assert notes[0]["dropped"] == stats["dropped"]
+        assert notes[0]["dropped_by_level"] == stats["dropped_by_level"]
+        assert notes[0]["level"] == "warning"
+        kept = [r["i"] for r in records]
+        assert kept == sorted(kept)
+
+    def test_block_waits_and_loses_nothing(self) -> None:
+        """With block, callers wait for room (counted) and every record arrives."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink, capacity=16 * 1024, max_record_bytes=2048, wake_bytes=8 * 1024
+        )
+        sink.gate.clear()
+        release = threading.Timer(0.3, sink.gate.set)
+        release.start()
+        for i in range(2000):
+            log.info("r", i=i, pad="y" * 50)
+        release.join()
+        assert pipeline.flush(timeout=10)
+        assert [r["i"] for r in sink.lines()] == list(range(2000))
+        stats = pipeline.stats()
+        assert stats["dropped"] == 0
+        assert stats["blocked"] > 0
+        assert stats["blocked_seconds"] > 0.1
+        assert stats["high_water_bytes"] <= 16 * 1024
+
+    def test_block_timeout_drops_after_waiting(self) -> None:
+        """block_timeout bounds the wait; what times out is counted as dropped."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink, capacity=4096, max_record_bytes=2048, wake_bytes=4096, block_timeout=0.05
+        )
+        sink.gate.clear()
+        log.info("first")
+        while sink.attempts == 0:
+            time.sleep(0.005)
+        start = time.monotonic()
+        for i in range(100):
+            log.info("r", i=i, pad="z" * 100)
+        assert time.monotonic() - start < 30
+        assert pipeline.stats()["dropped"] > 0
+        sink.gate.set()
+        assert pipeline.flush(timeout=10)
+        written = [r for r in sink.lines() if r["logger"] == "t"]
+        assert len(written) + pipeline.stats()["dropped"] == 101
+
+
+class TestFailingSink:
+    def test_fails_then_recovers_loses_nothing(self) -> None:
+        """ENOSPC three times, then success: every record arrives once, in order."""
+        sink = MemorySink(fail_times=3)
+        log, pipeline = pipeline_logger(sink, flush_interval=0.01)
+        for i in range(500):
+            log.info("r", i=i)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(sink.lines()) < 500:
+            time.sleep(0.02)
+        assert pipeline.flush(timeout=10)
+        assert [r["i"] for r in sink.lines()] == list(range(500))
+        assert sink.attempts >= 4
+        stats = pipeline.stats()
+        assert stats["errors"] == 3
+        assert stats["lost"] == 0
+        assert fastlog_core.stats()["errors_by_kind"]["sink"] == 3
+
+    @pytest.mark.parametrize("error", [errno.EACCES, errno.ENOSPC, errno.EBADF])
+    def test_logging_keeps_returning_while_sink_fails(self, error: int) -> None:
+        """A destination that keeps failing never raises into callers; overflow is counted."""
+        sink = MemorySink(fail_times=10**9, error=error)
+        log, pipeline = pipeline_logger(sink, capacity=32 * 1024, max_record_bytes=2048)
+        start = time.monotonic()
+        for i in range(5000):
+            log.info("r", i=i, pad="p" * 50)
+        assert time.monotonic() - start < 30
+        assert pipeline.flush(timeout=2) is False
+        stats = pipeline.stats()
+        assert stats["queued_bytes"] <= 32 * 1024 + 4096
+        assert stats["dropped"] > 0
+        assert stats["errors"] >= 1
+
+    def test_closed_descriptor_heals(self, log_path: Path) -> None:
+        """EBADF from a descriptor closed under the writer: reopened, nothing lost."""
+        sink = FileSink(log_path)
+        log, pipeline = pipeline_logger(sink)
+        log.info("before")
+        assert pipeline.flush(timeout=10)
+        assert sink._fd is not None
+        os.close(sink._fd)
+        log.info("after")
+        deadline = time.monotonic() + 10
+        while not pipeline.flush(timeout=1):  # first attempt fails with EBADF, retry heals
+            assert time.monotonic() < deadline, "never recovered from EBADF"
+        assert [r["message"] for r in read_lines(log_path)] == ["before", "after"]
+        assert pipeline.stats()["errors"] == 1
+
+    def test_dev_full_counts_loss_at_shutdown(self) -> None:
+        """Writing to /dev/full: records stay buffered, shutdown counts them as lost."""
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full on this platform")
+        log, pipeline = pipeline_logger("/dev/full")
+        for i in range(10):
+            log.info("r", i=i)
+        assert pipeline.flush(timeout=2) is False
+        assert pipeline.shutdown(timeout=1) is False
+        stats = pipeline.stats()
+        assert stats["lost"] == 10
+        assert stats["errors"] >= 1
+
+
+class TestSharing:
+    def test_same_path_same_pipeline(self, log_path: Path) -> None:
+        """Asking twice for one file (relative or absolute) gives one pipeline."""
+        first = fastlog_core.get_pipeline(str(log_path))
+        os.chdir(log_path.parent)
+        try:
+            second = fastlog_core.get_pipeline(log_path.name)
+        finally:
+            os.chdir("/")
+        assert first is second
+
+    def test_conflicting_settings_rejected(self, log_path: Path) -> None:
+        """A second request with other settings fails, naming the difference."""
+        fastlog_core.get_pipeline(str(log_path), preset="balanced")
+        with pytest.raises(fastlog_core.ConfigError, match="policy='block' vs 'drop'"):
+            fastlog_core.get_pipeline(str(log_path), preset="fastest")
+        assert fastlog_core.get_pipeline(str(log_path)) is fastlog_core.get_pipeline(
+            str(log_path), preset="balanced"
+        )
+
+    def test_list_of_sinks(self, tmp_path: Path) -> None:
+        """A list writes every record to each destination."""
+        a, b = tmp_path / "a.log", tmp_path / "b.log"
+        fastlog_core.configure(sink=[str(a), str(b)])
+        fastlog_core.get_logger().info("both")
+        assert fastlog_core.flush(timeout=10)
+        assert read_lines(a) == read_lines(b)
+        assert len(read_lines(a)) == 1
+
+    def test_one_failing_sink_does_not_stop_the_other(self, tmp_path: Path) -> None:
+        """A failing destination in a list does not hold back the healthy one."""
+        bad = MemorySink(fail_times=10**9)
+        good = tmp_path / "good.log"
+        log, pipeline = pipeline_logger([str(good), bad])
+        for i in range(50):
+            log.info("r", i=i)
+        pipeline.flush(timeout=1)
+        assert [r["i"] for r in read_lines(good)] == list(range(50))
+
+
+class TestSettingsObject:
+    def test_resolved_settings_visible(self, log_path: Path) -> None:
+        """The pipeline exposes its resolved settings."""
+        pipeline = fastlog_core.get_pipeline(str(log_path), preset="fastest")
+        assert isinstance(pipeline.settings, Settings)
+        assert pipeline.settings.policy == "drop"

@@ -1,0 +1,103 @@
+"""Sinks: FileSink appends whole lines, StreamSink follows redirection, custom sinks plug in."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import fastlog_core
+from fastlog_core import FileSink, Sink, StreamSink
+from tests.helpers import read_lines
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class TestFileSink:
+    def test_creates_parents_and_appends(self, tmp_path: Path) -> None:
+        """Missing directories are created; existing content is kept."""
+        path = tmp_path / "a" / "b" / "app.log"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b'{"old":true}\n')
+        fastlog_core.configure(sink=str(path))
+        fastlog_core.get_logger().info("new")
+        assert fastlog_core.flush(timeout=10)
+        records = read_lines(path)
+        assert records[0] == {"old": True}
+        assert records[1]["message"] == "new"
+
+    def test_parent_directories_created(self, tmp_path: Path) -> None:
+        """A path in directories that do not exist yet works."""
+        sink = FileSink(tmp_path / "x" / "y" / "z.log")
+        sink.write(b"line\n")
+        sink.close()
+        assert (tmp_path / "x" / "y" / "z.log").read_bytes() == b"line\n"
+
+    def test_processes_append_without_torn_lines(self, log_path: Path) -> None:
+        """4 processes x 25k records to one file: every line whole and every record there."""
+        code = textwrap.dedent(
+            """
+            import sys, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1])
+            log = fastlog_core.get_logger(sys.argv[2])
+            for i in range(25_000):
+                log.info("r", i=i, pad="q" * 200)
+            """
+        )
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code, str(log_path), f"p{n}"]) for n in range(4)
+        ]
+        assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+        records = read_lines(log_path)
+        assert len(records) == 100_000
+        for n in range(4):
+            assert [r["i"] for r in records if r["logger"] == f"p{n}"] == list(range(25_000))
+
+
+class TestStreamSink:
+    def test_stdout_follows_redirection(self) -> None:
+        """'stdout' writes to whatever sys.stdout is at write time."""
+        captured = io.StringIO()
+        fastlog_core.configure(sink="stdout")
+        with contextlib.redirect_stdout(captured):
+            fastlog_core.get_logger("s").info("hello")
+            assert fastlog_core.flush(timeout=10)
+        assert '"logger":"s","message":"hello"' in captured.getvalue()
+        assert captured.getvalue().endswith("}\n")
+
+    def test_binary_stream_object(self) -> None:
+        """An open binary stream can be a sink."""
+        stream = io.BytesIO()
+        fastlog_core.configure(sink=StreamSink(stream))
+        fastlog_core.get_logger().info("bin")
+        assert fastlog_core.flush(timeout=10)
+        assert stream.getvalue().count(b"\n") == 1
+
+
+class TestSinkProtocol:
+    def test_custom_sink(self) -> None:
+        """Any object with write/flush/close is a Sink and receives whole lines."""
+        sink = ListSink()
+        assert isinstance(sink, Sink)
+        fastlog_core.configure(sink=sink)
+        log = fastlog_core.get_logger()
+        for i in range(10):
+            log.info("c", i=i)
+        assert fastlog_core.flush(timeout=10)
+        assert sink.data.count(b"\n") == 10
+        assert sink.data.endswith(b"\n")

@@ -1,0 +1,24 @@
+"""Helpers for reading what fastlog wrote."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def read_lines(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every line of *path* parsed as a JSON object; fails the test on any invalid line."""
+    data = Path(path).read_bytes()
+    assert data == b"" or data.endswith(b"\n"), "file does not end with a whole line"
+    records = []
+    for number, line in enumerate(data.splitlines(), 1):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:  # pragma: no cover - the failure message
+            raise AssertionError(f"line {number} is not valid JSON: {line[:200]!r}") from exc
+        assert isinstance(record, dict), f"line {number} is not an object"
+        records.append(record)
+    return records
