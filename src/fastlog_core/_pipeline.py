@@ -244,7 +244,7 @@ class Pipeline:
             self._blocked += 1
             try:
                 while len(self._buf) + needed > self._limit:
-                    if self._failing or self._closed or self._limit < needed:
+                    if self._failing or self._closed:
                         self._count_drop_locked(levelno)
                         return False
                     self._ensure_writer()
@@ -430,6 +430,8 @@ class Pipeline:
         if (size and self._limit > 0) or final:
             chunk = buf[:size]
             del buf[:size]
+            # The chunk in flight still counts against capacity until it is delivered.
+            self._limit -= size
         self._taken += len(chunk)
         taken = self._taken
         note = self._drop_note()
