@@ -23,6 +23,7 @@ _OPTIONS = _encoder.OPTIONS
 _ctx_get = _context.get
 _merge = _encoder.merge
 _EMPTY: dict[str, Any] = {}
+_next = next
 
 
 def _interpolate(msg: Any, args: tuple[Any, ...]) -> Any:
@@ -95,6 +96,7 @@ def _method(levelno: int) -> LogMethod:
             and levelno < pipe._slow_level
         ):
             buf += line
+            _next(pipe._appended)
             if len(buf) >= pipe._wake_bytes and not pipe._signaled:
                 pipe._wake_writer()
         else:
