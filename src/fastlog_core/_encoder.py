@@ -87,6 +87,13 @@ def _safe_repr(obj: Any) -> str:
         return f"<unrepresentable {type(obj).__qualname__}: {type(exc).__name__}>"
 
 
+def _safe_str(obj: Any) -> str:
+    try:
+        return _clean_str(str(obj))
+    except Exception:
+        return _safe_repr(obj)
+
+
 def _clean_str(text: str) -> str:
     try:
         text.encode("utf-8")
@@ -219,6 +226,9 @@ def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
     """The slow path after orjson rejected *record*: sanitize, mark, count. Never raises."""
     try:
         reason = f"{type(error).__name__}: {error}"
+        cause = error.__cause__
+        if cause is not None:  # orjson chains what default() raised, e.g. a bad __repr__
+            reason += f" ({type(cause).__name__}: {_safe_str(cause)})"
         _errors.report("encoding", f"a record could not be serialized as given ({reason})")
         clean = sanitize(record)
         if not isinstance(clean, dict):  # pragma: no cover - record is always a dict

@@ -15,6 +15,7 @@ must block because the buffer is full, and in ``sync`` mode.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -25,6 +26,9 @@ from ._presets import Settings
 from ._sinks import Sink
 
 _NO_LEVEL = 1 << 30  # "no record is at or above this level"
+# Free-threaded builds (3.13t+) do not promise that ``bytearray += bytes`` is atomic; there
+# every append takes the lock (see _update_limit).
+_GIL_ENABLED: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
 _BACKOFF_MIN = 0.05
 _BACKOFF_MAX = 2.0
 
@@ -101,6 +105,7 @@ class Pipeline:
         "_lost",
         "_max_record",
         "_notes",
+        "_room",
         "_signaled",
         "_slots",
         "_slow_level",
@@ -177,14 +182,15 @@ class Pipeline:
         ]
         self._update_limit()
 
-    def _update_limit(self) -> None:
-        # The hot path compares against _limit only. Sync mode and closed pipelines set it
-        # below zero so every append takes the slow path, which knows what to do.
-        if self._sync or self._closed:
-            self._limit = -1
-        else:
-            held = max((len(s.pending) for s in self._slots), default=0)
-            self._limit = self._capacity - held
+    def _update_limit(self, in_flight: int = 0) -> None:
+        # _room: bytes the buffer may grow to now (capacity less what the writer holds).
+        # _limit: what the lock-free hot path compares against. It is -1 when appends must
+        # go through the slow path: sync mode, closed pipelines, and interpreters without a
+        # GIL, where ``bytearray += bytes`` is not guaranteed atomic.
+        held = max((len(s.pending) for s in self._slots), default=0)
+        self._room = self._capacity - held - in_flight
+        lock_free = _GIL_ENABLED and not self._sync and not self._closed
+        self._limit = self._room if lock_free else -1
 
     @property
     def closed(self) -> bool:
@@ -226,12 +232,8 @@ class Pipeline:
             if self._sync or self._closed:
                 self._write_now(line)
                 return
-            if len(self._buf) + len(line) > self._limit:
-                if not self._wait_for_room(line, levelno):
-                    return
-            else:
-                self._buf += line
-                _next(self._appended)
+            if not self._append_locked(line, levelno):
+                return
             if levelno >= self._slow_level:
                 self.flush(fsync=True)
             elif len(self._buf) >= self._wake_bytes and not self._signaled:
@@ -239,23 +241,30 @@ class Pipeline:
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
             _errors.report("append", f"{type(exc).__name__}: {exc}")
 
-    def _wait_for_room(self, line: bytes, levelno: int) -> bool:
-        """Backpressure. Appends *line* and returns True, or counts a drop and returns False."""
-        settings = self.settings
-        if (
-            settings.policy == "drop"
-            or self._failing
-            or threading.get_ident() == self._writer_ident  # a sink that logs: cannot wait
-        ):
-            self._count_drop(levelno)
-            return False
-        start = time.monotonic()
-        deadline = None if settings.block_timeout is None else start + settings.block_timeout
+    def _append_locked(self, line: bytes, levelno: int) -> bool:
+        """Append under the lock, waiting for room if the policy says so.
+
+        Returns False when the record was dropped instead (counted per level).
+        """
         needed = len(line)
         with self._cond:
+            if len(self._buf) + needed <= self._room:
+                self._buf += line
+                _next(self._appended)
+                return True
+            if (
+                self.settings.policy == "drop"
+                or self._failing
+                or threading.get_ident() == self._writer_ident  # a sink that logs cannot wait
+            ):
+                self._count_drop_locked(levelno)
+                return False
+            start = time.monotonic()
+            timeout = self.settings.block_timeout
+            deadline = None if timeout is None else start + timeout
             self._blocked += 1
             try:
-                while len(self._buf) + needed > self._limit:
+                while len(self._buf) + needed > self._room:
                     if self._failing or self._closed:
                         self._count_drop_locked(levelno)
                         return False
@@ -445,11 +454,11 @@ class Pipeline:
         size = len(buf)
         self._high_water = max(self._high_water, size)
         chunk: bytes | bytearray = b""
-        if (size and self._limit > 0) or final:
+        if (size and self._room > 0) or final:
             chunk = buf[:size]
             del buf[:size]
             # The chunk in flight still counts against capacity until it is delivered.
-            self._limit -= size
+            self._update_limit(in_flight=size)
         self._taken += len(chunk)
         taken = self._taken
         note = self._drop_note()
