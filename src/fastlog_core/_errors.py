@@ -15,7 +15,7 @@ import time
 
 REPORT_INTERVAL = 10.0
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: a signal handler may report while we hold it
 _counts: dict[str, int] = {}
 _last_report: dict[str, float] = {}
 _unreported: dict[str, int] = {}
@@ -62,7 +62,7 @@ def total() -> int:
 def reset_after_fork() -> None:
     """A forked child starts with its own counts and a fresh lock."""
     global _lock
-    _lock = threading.Lock()
+    _lock = threading.RLock()
     _counts.clear()
     _last_report.clear()
     _unreported.clear()

@@ -26,6 +26,7 @@ from ._presets import Settings
 from ._sinks import Sink
 
 _NO_LEVEL = 1 << 30  # "no record is at or above this level"
+_local = threading.local()  # .depth: this thread is inside a pipeline's slow path
 # Free-threaded builds (3.13t+) do not promise that ``bytearray += bytes`` is atomic; there
 # every append takes the lock (see _update_limit).
 _GIL_ENABLED: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
@@ -144,7 +145,9 @@ class Pipeline:
         self._appended = itertools.count()
         self._notes = 0  # lines the writer added itself (drop notes)
         self._in_flight: bytes | bytearray | None = None
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler that logs while this thread is in the slow path (holding
+        # the lock) must not deadlock. Only the slow paths and the writer ever take it.
+        self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._signaled = False
@@ -220,10 +223,22 @@ class Pipeline:
         self._append_slow(line, levelno)
 
     def _wake_writer(self) -> None:
-        self._signaled = True
-        self._wake.set()
+        # Marked as slow path: a signal handler that logs while Event.set() holds its
+        # internal lock must not call Event.set() again (see _append_reentrant).
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            self._signaled = True
+            self._wake.set()
+        finally:
+            _local.depth = depth
 
     def _append_slow(self, line: bytes, levelno: int) -> None:
+        depth = getattr(_local, "depth", 0)
+        if depth:
+            self._append_reentrant(line, levelno)
+            return
+        _local.depth = depth + 1
         try:
             if len(line) > self._max_record:
                 line = _encoder.truncate(line, self._max_record)
@@ -237,8 +252,32 @@ class Pipeline:
             if levelno >= self._slow_level:
                 self.flush(fsync=True)
             elif len(self._buf) >= self._wake_bytes and not self._signaled:
-                self._wake_writer()
+                self._signaled = True
+                self._wake.set()
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
+            _errors.report("append", f"{type(exc).__name__}: {exc}")
+        finally:
+            _local.depth = depth
+
+    def _append_reentrant(self, line: bytes, levelno: int) -> None:
+        """A record logged from inside our own slow path on this thread.
+
+        That happens when a signal handler interrupts this thread while it waits for room or
+        wakes the writer. ``threading`` primitives are not reentrant (``Event.set`` inside
+        ``Event.set`` deadlocks), so this path touches none of them: it appends if there is
+        room and counts a drop otherwise.
+        """
+        try:
+            if len(line) > self._max_record:
+                line = _encoder.truncate(line, self._max_record)
+            if self._sync or self._closed:
+                self._write_now(line)
+            elif len(self._buf) + len(line) <= self._room:
+                self._buf += line
+                _next(self._appended)
+            else:
+                self._count_drop_locked(levelno)
+        except Exception as exc:  # pragma: no cover - defensive
             _errors.report("append", f"{type(exc).__name__}: {exc}")
 
     def _append_locked(self, line: bytes, levelno: int) -> bool:

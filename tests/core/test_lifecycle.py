@@ -197,3 +197,64 @@ class TestFork:
         assert [r["message"] for r in records].count("start") == 1
         for n in range(3):
             assert [r["i"] for r in records if r.get("n") == n] == list(range(2000))
+
+
+class TestReentrancy:
+    def test_signal_handler_logs_while_main_thread_logs(self, log_path: Path) -> None:
+        """A signal handler that logs, interrupting logging calls, never deadlocks.
+
+        Its records are written, or counted as dropped when they arrive while the interrupted
+        call holds the pipeline (no threading primitive is reentrant).
+        """
+        import signal
+
+        fastlog_core.configure(sink=str(log_path), capacity=64 * 1024, max_record_bytes=4096)
+        log = fastlog_core.get_logger()
+        fired = [0]
+
+        def handler(signum: int, frame: object) -> None:
+            fired[0] += 1
+            log.warning("from signal", n=fired[0])
+
+        # SIGPROF, not SIGALRM: pytest-timeout owns SIGALRM.
+        previous = signal.signal(signal.SIGPROF, handler)
+        signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
+        try:
+            for i in range(50_000):
+                log.info("main", i=i, pad="s" * 80)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            signal.signal(signal.SIGPROF, previous)
+        assert fastlog_core.flush(timeout=30)
+        records = read_lines(log_path)
+        assert [r["i"] for r in records if r["message"] == "main"] == list(range(50_000))
+        from_signal = len([r for r in records if r["message"] == "from signal"])
+        assert from_signal + fastlog_core.stats()["dropped"] == fired[0]
+        assert fired[0] > 0
+
+    def test_sink_that_logs(self, log_path: Path) -> None:
+        """A sink whose write itself logs to the same pipeline does not deadlock."""
+        log = fastlog_core.get_logger()
+
+        class Chatty:
+            def __init__(self) -> None:
+                self.data = bytearray()
+
+            def write(self, data: bytes) -> None:
+                if b"from sink" not in data:
+                    log.info("from sink")
+                self.data += data
+
+            def flush(self) -> None:
+                pass
+
+            def close(self) -> None:
+                pass
+
+        sink = Chatty()
+        fastlog_core.configure(sink=sink)
+        log.info("first")
+        assert fastlog_core.flush(timeout=10)
+        assert fastlog_core.flush(timeout=10)
+        assert sink.data.count(b'"message":"first"') == 1
+        assert sink.data.count(b'"message":"from sink"') == 1
