@@ -1,0 +1,256 @@
+"""``logging.LogRecord`` → the core's schema, shared by the handler and the formatter.
+
+The mapping is the only thing this adapter owns; encoding, buffering and writing are the core's.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from itertools import islice
+from typing import Any
+
+from fastlog_core import _context, _encoder, _errors
+
+_probe = logging.LogRecord("probe", logging.INFO, __file__, 1, "m", None, None)
+#: Attributes every LogRecord has after __init__, in the order __init__ sets them.
+STANDARD_ATTRS: tuple[str, ...] = tuple(_probe.__dict__)
+_N_STANDARD = len(STANDARD_ATTRS)
+_FIRST = STANDARD_ATTRS[0]
+del _probe
+
+#: Attributes never written as extra fields: the standard ones, plus what formatters and
+#: newer Pythons add (``message``, ``asctime``, ``taskName``).
+RESERVED_ATTRS: frozenset[str] = frozenset(
+    (*STANDARD_ATTRS, "message", "asctime", "taskName", "color_message")
+)
+
+_dumps = _encoder.dumps
+_default = _encoder.default
+_OPTIONS = _encoder.OPTIONS
+_ts = _encoder.timestamp_from
+_fromtimestamp = _encoder.datetime.datetime.fromtimestamp
+_modules = sys.modules
+_UTC = _encoder.UTC
+_ctx_get = _context.get
+_LEVELS: dict[str, str] = {}
+_HAS_TASK_NAME = "taskName" in STANDARD_ATTRS  # Python >= 3.12 records it itself
+
+
+def level_of(record: logging.LogRecord) -> str:
+    """Lower-case level name, cached per name (custom levels included)."""
+    name = record.levelname
+    lowered = _LEVELS.get(name)
+    if lowered is None:
+        lowered = _LEVELS[name] = str(name).lower()
+    return lowered
+
+
+def extra_fields(
+    record: logging.LogRecord, reserved: frozenset[str] = RESERVED_ATTRS
+) -> dict[str, Any]:
+    """Attributes added to *record* beyond the standard ones: ``extra=``, filters, factories.
+
+    ``LogRecord.__init__`` sets the standard attributes first and ``extra=`` adds after them,
+    so normally only the tail of ``__dict__`` needs looking at, and ``dict(islice(...))``
+    copies it in C (a comprehension here cost ~600 ns per record).
+    """
+    attrs = record.__dict__
+    if next(iter(attrs), None) == _FIRST:
+        if len(attrs) <= _N_STANDARD:
+            return {}
+        extra = dict(islice(attrs.items(), _N_STANDARD, None))
+        if reserved.isdisjoint(extra):
+            return extra
+        return {k: v for k, v in extra.items() if k not in reserved}
+    # A record factory set attributes before the standard ones: scan them all.
+    return {k: v for k, v in attrs.items() if k not in reserved}
+
+
+def message_of(record: logging.LogRecord) -> Any:
+    """``record.getMessage()``, or a readable stand-in when ``msg % args`` fails (counted)."""
+    try:
+        return record.getMessage()
+    except Exception as exc:
+        _errors.report("format", f"{type(exc).__name__} formatting {record.msg!r} % args")
+        return f"{record.msg!r} {record.args!r}"
+
+
+def task_name() -> str | None:
+    """The current asyncio task's name on Python 3.11 (3.12+ records it as ``taskName``)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return None
+    try:
+        loop = asyncio.events._get_running_loop()
+        if loop is None:
+            return None
+        task = asyncio.current_task(loop)
+        return None if task is None else str(task.get_name())
+    except Exception:
+        return None
+
+
+class RecordEncoder:
+    """Turns LogRecords into the core's JSON lines, with the optional fields asked for.
+
+    Args:
+        location: add ``file``, ``line`` and ``function`` (the caller's source location).
+        process: add ``process`` (pid) and ``process_name``.
+        thread: add ``thread`` (ident) and ``thread_name``.
+        static: fields added to every record (before the record's own).
+        attrs: further LogRecord attributes to write under their own names.
+        reserved: attributes not treated as extra fields.
+        rename: output key → new key, applied last.
+        timestamp_key: the key for the timestamp; ``None`` leaves it out.
+    """
+
+    __slots__ = (
+        "_attrs",
+        "_location",
+        "_plain",
+        "_process",
+        "_rename",
+        "_reserved",
+        "_static",
+        "_thread",
+        "_timestamp_key",
+    )
+
+    def __init__(
+        self,
+        *,
+        location: bool = False,
+        process: bool = False,
+        thread: bool = False,
+        static: Mapping[str, Any] | None = None,
+        attrs: tuple[str, ...] = (),
+        reserved: frozenset[str] = RESERVED_ATTRS,
+        rename: Mapping[str, str] | None = None,
+        timestamp_key: str | None = "timestamp",
+    ) -> None:
+        self._location = location
+        self._process = process
+        self._thread = thread
+        self._static = dict(static) if static else None
+        self._attrs = attrs
+        self._reserved = reserved
+        self._rename = dict(rename) if rename else None
+        self._timestamp_key = timestamp_key
+        self._plain = not (
+            location or process or thread or static or attrs or rename
+        ) and timestamp_key == "timestamp"
+
+    def encode(self, record: logging.LogRecord) -> bytes:
+        """One JSON line (with newline) for *record*. Never raises."""
+        fields: dict[str, Any] | None = None
+        try:
+            if not self._plain:
+                fields = self._shaped(record)
+                return _dumps(fields, default=_default, option=_OPTIONS)
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = message_of(record)
+            attrs = record.__dict__
+            ts = _fromtimestamp(record.created, _UTC)
+            if not ts.microsecond:
+                ts = _ts(record.created)  # type: ignore[assignment]
+            level = _LEVELS.get(record.levelname) or level_of(record)
+            ctx = _ctx_get()
+            if len(attrs) > _N_STANDARD:
+                # extra_fields(), inlined: the extras are the tail of __dict__. A tail holding
+                # a reserved name means the record is unusual (a factory reordered it, or a
+                # formatter added "message"): then take the general path.
+                extra = dict(islice(attrs.items(), _N_STANDARD, None))
+                if not self._reserved.isdisjoint(extra):
+                    extra = extra_fields(record, self._reserved)
+                fields = {
+                    "timestamp": ts,
+                    "level": level,
+                    "logger": record.name,
+                    "message": message,
+                    **ctx,
+                    **extra,
+                }
+                if len(fields) != 4 + len(ctx) + len(extra):  # schema key or ctx overlap
+                    fields = _encoder.merge(ts, level, record.name, message, ctx, extra)
+            else:
+                fields = {
+                    "timestamp": ts,
+                    "level": level,
+                    "logger": record.name,
+                    "message": message,
+                    **ctx,
+                }
+                if ctx and len(fields) != 4 + len(ctx):
+                    fields = _encoder.merge(ts, level, record.name, message, ctx)
+            if record.exc_info or record.exc_text or record.stack_info:
+                _add_problems(record, fields)
+            if _HAS_TASK_NAME:
+                task = attrs.get("taskName")
+                if task is not None:
+                    fields["taskName"] = task
+            elif "asyncio" in _modules:
+                task = task_name()
+                if task is not None:
+                    fields["taskName"] = task
+            return _dumps(fields, default=_default, option=_OPTIONS)
+        except Exception as exc:
+            if fields is None:
+                fields = {
+                    "timestamp": _encoder.timestamp(),
+                    "level": str(getattr(record, "levelname", "error")).lower(),
+                    "logger": str(getattr(record, "name", "")),
+                    "message": getattr(record, "msg", ""),
+                }
+            return _encoder.encode_repaired(fields, exc)
+
+    def _shaped(self, record: logging.LogRecord) -> dict[str, Any]:
+        """The record with the formatter's or handler's optional fields (slower, general)."""
+        message = message_of(record)
+        parts: list[Mapping[str, Any] | None] = [self._static]
+        more: dict[str, Any] = {}
+        for attr in self._attrs:
+            if attr in record.__dict__:
+                more[attr] = record.__dict__[attr]
+        if self._location:
+            more["file"] = record.pathname
+            more["line"] = record.lineno
+            more["function"] = record.funcName
+        if self._process:
+            more["process"] = record.process
+            more["process_name"] = record.processName
+        if self._thread:
+            more["thread"] = record.thread
+            more["thread_name"] = record.threadName
+        parts += [more, _ctx_get(), extra_fields(record, self._reserved)]
+        fields = _encoder.merge(_ts(record.created), level_of(record), record.name, message, *parts)
+        if record.exc_info or record.exc_text or record.stack_info:
+            _add_problems(record, fields)
+        task = record.__dict__.get("taskName") if _HAS_TASK_NAME else task_name()
+        if task is not None:
+            fields["taskName"] = task
+        if self._timestamp_key != "timestamp":
+            ts = fields.pop("timestamp")
+            if self._timestamp_key is not None:
+                fields = {self._timestamp_key: ts, **fields}
+        if self._rename:
+            fields = {self._rename.get(k, k): v for k, v in fields.items()}
+        return fields
+
+
+def _add_problems(record: logging.LogRecord, fields: dict[str, Any]) -> None:
+    """The structured ``exception`` and the ``stack_info`` text, when the record has them."""
+    exception: dict[str, Any] | None = None
+    if record.exc_info and record.exc_info[1] is not None:
+        exception = _encoder.describe_exception(record.exc_info[1])
+    elif record.exc_text:
+        exception = {"type": "", "message": "", "traceback": record.exc_text}
+    if exception is not None:
+        _encoder.add_exception(fields, exception)
+    if record.stack_info:
+        if "stack_info" in fields:
+            fields[_encoder.RENAME_PREFIX + "stack_info"] = fields.pop("stack_info")
+        fields["stack_info"] = record.stack_info
