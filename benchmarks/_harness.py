@@ -29,7 +29,9 @@ Config = tuple[str, int]  # case name, threads
 Ratio = tuple[str, Config, Config]
 
 
-def timed(threads: int, count: int, body: Callable[[int], None], done: Callable[[], object]) -> float:
+def timed(
+    threads: int, count: int, body: Callable[[int], None], done: Callable[[], object]
+) -> float:
     """Warm up with a tenth of the records, then time *count* records until *done* returns."""
     run_threads(threads, max(threads, count // 10), body)
     done()
@@ -69,7 +71,16 @@ def run_case(script: str, case: str, count: int, threads: int, timeout: float) -
     """Microseconds per record, or a string saying why the case produced no figure."""
     try:
         proc = subprocess.run(
-            [sys.executable, script, "--child", case, "--count", str(count), "--threads", str(threads)],
+            [
+                sys.executable,
+                script,
+                "--child",
+                case,
+                "--count",
+                str(count),
+                "--threads",
+                str(threads),
+            ],
             capture_output=True,
             text=True,
             timeout=timeout,

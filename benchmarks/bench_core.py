@@ -100,9 +100,17 @@ if __name__ == "__main__":
         CASES,
         [(name, 1) for name in CASES] + [("fastlog native", 4)],
         [
-            ("stdlib + python-json-logger / fastlog native (x faster)", ("stdlib + python-json-logger", 1), native),
+            (
+                "stdlib + python-json-logger / fastlog native (x faster)",
+                ("stdlib + python-json-logger", 1),
+                native,
+            ),
             ("fastlog native / orjson floor (x the floor's cost)", native, ("orjson floor", 1)),
-            ("fastlog 1-thread / 4-thread time per record (throughput kept)", native, ("fastlog native", 4)),
+            (
+                "fastlog 1-thread / 4-thread time per record (throughput kept)",
+                native,
+                ("fastlog native", 4),
+            ),
         ],
         description=__doc__.split("\n")[0],
         packages=("fastlog-py", "orjson", "python-json-logger"),

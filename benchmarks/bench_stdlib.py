@@ -135,10 +135,26 @@ if __name__ == "__main__":
         [
             ("python-json-logger + FileHandler / FastlogHandler", pjl, fast),
             ("python-json-logger + FileHandler / FastlogHandler (optimize)", pjl, fast_opt),
-            ("python-json-logger + QueueHandler / FastlogHandler", ("python-json-logger + QueueHandler/Listener", 1), fast),
-            ("picologging FileHandler / FastlogHandler", ("picologging FileHandler (text)", 1), fast),
-            ("4 threads: python-json-logger + FileHandler / FastlogHandler", (pjl[0], 4), ("FastlogHandler", 4)),
-            ("4 threads: QueueHandler / FastlogHandler", ("python-json-logger + QueueHandler/Listener", 4), ("FastlogHandler", 4)),
+            (
+                "python-json-logger + QueueHandler / FastlogHandler",
+                ("python-json-logger + QueueHandler/Listener", 1),
+                fast,
+            ),
+            (
+                "picologging FileHandler / FastlogHandler",
+                ("picologging FileHandler (text)", 1),
+                fast,
+            ),
+            (
+                "4 threads: python-json-logger + FileHandler / FastlogHandler",
+                (pjl[0], 4),
+                ("FastlogHandler", 4),
+            ),
+            (
+                "4 threads: QueueHandler / FastlogHandler",
+                ("python-json-logger + QueueHandler/Listener", 4),
+                ("FastlogHandler", 4),
+            ),
         ],
         description=__doc__.split("\n")[0],
         packages=("fastlog-py", "orjson", "python-json-logger", "picologging"),

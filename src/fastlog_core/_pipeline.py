@@ -63,14 +63,24 @@ class PipelineStats(TypedDict):
 class _Slot:
     """A sink plus what the writer still owes it after a failure."""
 
-    __slots__ = ("errors", "failures", "lost", "pending", "retry_at", "sink", "written")
+    __slots__ = (
+        "errors",
+        "failures",
+        "lost",
+        "pending",
+        "rendered",
+        "retry_at",
+        "sink",
+        "written",
+    )
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
         self.reset()
 
     def reset(self) -> None:
-        self.pending = bytearray()
+        self.pending = bytearray()  # JSON lines not yet written to this sink
+        self.rendered = bytearray()  # ``pending`` as console text, for the console format
         self.failures = 0
         self.retry_at = 0.0
         self.lost = 0  # records given up at shutdown
@@ -90,6 +100,7 @@ class Pipeline:
         "_buf",
         "_capacity",
         "_closed",
+        "_closing",
         "_cond",
         "_console_colors",
         "_cycles",
@@ -98,6 +109,7 @@ class Pipeline:
         "_drops_unnoted",
         "_failing",
         "_flush_wanted",
+        "_fsync_error",
         "_fsync_target",
         "_high_water",
         "_in_flight",
@@ -110,6 +122,7 @@ class Pipeline:
         "_signaled",
         "_slots",
         "_slow_level",
+        "_stalled",
         "_stopping",
         "_sync",
         "_synced",
@@ -154,11 +167,14 @@ class Pipeline:
         self._taken = 0  # bytes the writer has moved out of _buf, cumulative
         self._done = 0  # bytes of _taken delivered to every sink (or given up on)
         self._cycles = 0
-        self._failing = False
+        self._failing = False  # some sink holds data back after a failed write
+        self._stalled = False  # every sink does: waiting for room cannot help
         self._flush_wanted = False
         self._fsync_target = 0  # fsync once everything up to this byte count is written
         self._synced = 0  # bytes of _taken known to be fsynced
+        self._fsync_error = False  # the last fsync attempt failed
         self._stopping = False
+        self._closing = False  # shutdown() or a switch to sync mode is draining the buffer
         self._closed = False
         self._writer_ident: int | None = None
         self._thread = None
@@ -190,9 +206,11 @@ class Pipeline:
         # _limit: what the lock-free hot path compares against. It is -1 when appends must
         # go through the slow path: sync mode, closed pipelines, and interpreters without a
         # GIL, where ``bytearray += bytes`` is not guaranteed atomic.
-        held = max((len(s.pending) for s in self._slots), default=0)
+        # Backpressure applies when every sink is holding data back; while one sink is
+        # healthy the others' backlogs are bounded in _deliver instead.
+        held = min((len(s.pending) for s in self._slots), default=0)
         self._room = self._capacity - held - in_flight
-        lock_free = _GIL_ENABLED and not self._sync and not self._closed
+        lock_free = _GIL_ENABLED and not (self._sync or self._closed or self._closing)
         self._limit = self._room if lock_free else -1
 
     @property
@@ -224,7 +242,8 @@ class Pipeline:
 
     def _wake_writer(self) -> None:
         # Marked as slow path: a signal handler that logs while Event.set() holds its
-        # internal lock must not call Event.set() again (see _append_reentrant).
+        # internal lock must not call Event.set() again (see _append_reentrant). Every
+        # caller-side Event.set() goes through here.
         depth = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:
@@ -250,10 +269,9 @@ class Pipeline:
             if not self._append_locked(line, levelno):
                 return
             if levelno >= self._slow_level:
-                self.flush(fsync=True)
+                self._flush(None, fsync=True)
             elif len(self._buf) >= self._wake_bytes and not self._signaled:
-                self._signaled = True
-                self._wake.set()
+                self._wake_writer()
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
             _errors.report("append", f"{type(exc).__name__}: {exc}")
         finally:
@@ -293,7 +311,7 @@ class Pipeline:
                 return True
             if (
                 self.settings.policy == "drop"
-                or self._failing
+                or self._stalled
                 or threading.get_ident() == self._writer_ident  # a sink that logs cannot wait
             ):
                 self._count_drop_locked(levelno)
@@ -304,12 +322,11 @@ class Pipeline:
             self._blocked += 1
             try:
                 while len(self._buf) + needed > self._room:
-                    if self._failing or self._closed:
+                    if self._stalled or self._closed:
                         self._count_drop_locked(levelno)
                         return False
                     self._ensure_writer()
-                    self._signaled = True
-                    self._wake.set()
+                    self._wake_writer()
                     wait = 0.05
                     if deadline is not None:
                         wait = min(wait, deadline - time.monotonic())
@@ -335,9 +352,11 @@ class Pipeline:
     def _write_now(self, line: bytes) -> None:
         """``sync`` mode and closed pipelines: deliver in the caller's thread."""
         with self._lock:
+            if self._buf:  # a lock-free append that raced a switch to sync/closed
+                self._take_and_deliver(final=True, hold=True)
             self._taken += len(line)
             _next(self._appended)
-            self._deliver(bytes(line), force=True)
+            self._deliver(bytes(line), force=False)
             if not any(slot.pending for slot in self._slots):
                 self._done = self._taken
 
@@ -348,16 +367,26 @@ class Pipeline:
 
         Returns False when *timeout* passes first, or when a write attempt made after this
         call failed (the data stays buffered and is retried): flush never waits on a broken
-        destination forever.
+        destination forever. Called from a signal handler that interrupted this thread
+        inside fastlog, it returns False at once (it cannot wait on itself).
         """
+        depth = getattr(_local, "depth", 0)
+        if depth:
+            return False
+        _local.depth = 1
+        try:
+            return self._flush(timeout, fsync=fsync)
+        finally:
+            _local.depth = depth
+
+    def _flush(self, timeout: float | None, *, fsync: bool) -> bool:
         try:
             if self._sync or self._closed:
                 with self._lock:
-                    if any(slot.pending for slot in self._slots):
-                        self._deliver(b"", force=True)
+                    if self._buf or any(slot.pending for slot in self._slots):
+                        self._take_and_deliver(final=True, hold=True)
                     ok = not any(slot.pending for slot in self._slots)
-                    self._flush_sinks(fsync)
-                return ok
+                    return self._flush_sinks(fsync) and ok
             if threading.get_ident() == self._writer_ident:
                 return False  # called from a sink: the writer cannot wait for itself
             deadline = None if timeout is None else time.monotonic() + timeout
@@ -371,7 +400,9 @@ class Pipeline:
                     self._fsync_target = target
                 self._wake.set()
                 while self._done < target or (fsync and self._synced < target):
-                    if self._failing and self._cycles >= start_cycle + 2:
+                    if self._cycles >= start_cycle + 2 and (
+                        self._failing or (fsync and self._fsync_error)
+                    ):
                         return False
                     if self.closed:  # shut down meanwhile: the final drain has run
                         return self._done >= target
@@ -387,6 +418,25 @@ class Pipeline:
             _errors.report("flush", f"{type(exc).__name__}: {exc}")
             return False
 
+    def _stop_writer(self, timeout: float) -> bool:
+        """Stop the writer thread; True when it has stopped (it may be stuck in a sink)."""
+        thread = self._thread
+        if thread is None or thread.ident == threading.get_ident():
+            return True
+        with self._lock:
+            self._stopping = True
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            self._wake.set()
+        finally:
+            _local.depth = depth
+        thread.join(timeout)
+        if thread.is_alive():
+            _errors.report("shutdown", f"writer of {self.name} did not stop within {timeout}s")
+            return False
+        return True
+
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Flush, stop the writer, close the sinks. Later appends are written synchronously.
 
@@ -395,33 +445,30 @@ class Pipeline:
         """
         if self._closed:
             return True
-        thread = self._thread
-        if thread is not None and thread.ident != threading.get_ident():
+        if not self._sync:
             self.flush(timeout=timeout)
-            with self._lock:
-                self._stopping = True
-            self._wake.set()
-            thread.join(timeout)
-            if thread.is_alive():
-                _errors.report("shutdown", f"writer of {self.name} did not stop within {timeout}s")
         with self._lock:
-            # The writer has stopped (or is stuck in a sink): finish in this thread.
-            if thread is None or not thread.is_alive():
-                self._take_and_deliver(final=True)
-            leftover = len(self._buf) + sum(len(s.pending) for s in self._slots)
-            if leftover:
-                lines = self._buf.count(b"\n")
-                for slot in self._slots:
-                    slot.lost += slot.pending.count(b"\n")
-                    lines += slot.pending.count(b"\n")
+            self._closing = True  # from now on every append takes the lock
+            self._update_limit()
+        stopped = self._stop_writer(timeout)
+        with self._lock:
+            if stopped:
+                self._take_and_deliver(final=True, hold=True)
+            leftover_lines = self._buf.count(b"\n")
+            for slot in self._slots:
+                lines = slot.pending.count(b"\n")
+                if lines:
+                    slot.lost += lines
+                    leftover_lines += lines
                     slot.pending = bytearray()
-                self._lost += lines
+                    slot.rendered = bytearray()
+            if leftover_lines:
+                self._lost += leftover_lines
                 _errors.report(
-                    "shutdown",
-                    f"{lines} records ({leftover} bytes) for {self.name} could not be written",
+                    "shutdown", f"{leftover_lines} records for {self.name} could not be written"
                 )
             self._closed = True
-            self._stopping = True
+            self._closing = False
             self._update_limit()
             self._flush_sinks(fsync=False)
             for slot in self._slots:
@@ -430,22 +477,26 @@ class Pipeline:
                 except Exception as exc:
                     _errors.report("close", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
             self._cond.notify_all()
-        return leftover == 0
+        return leftover_lines == 0
 
     def reconfigure(self, settings: Settings) -> None:
         """Apply new settings to a live pipeline (``configure()`` called again)."""
         if settings == self.settings:
             return
-        self.flush(timeout=5.0)
-        if settings.sync and self._thread is not None:
+        if settings.sync and not self._sync:
+            self.flush(timeout=5.0)
             with self._lock:
-                self._stopping = True
-            self._wake.set()
-            self._thread.join(5.0)
+                self._closing = True  # appends take the lock until sync mode is on
+                self._update_limit()
+            stopped = self._stop_writer(5.0)
             with self._lock:
-                self._take_and_deliver(final=True)
-                self._thread = None
+                if stopped:
+                    self._take_and_deliver(final=True, hold=True)
+                    self._thread = None
                 self._stopping = False
+                self._closing = False
+                self._apply(settings)
+            return
         with self._lock:
             self._apply(settings)
         if not settings.sync and not self._closed:
@@ -468,16 +519,17 @@ class Pipeline:
         self._writer_ident = threading.get_ident()
         wake = self._wake
         while True:
-            wake.wait(self._next_wait())
-            wake.clear()
-            self._signaled = False
-            if self._stopping:
-                return
             try:
+                wake.wait(self._next_wait())
+                wake.clear()
+                self._signaled = False
+                if self._stopping:
+                    return
                 with self._lock:
                     self._take_and_deliver(final=False)
             except BaseException as exc:  # the writer must outlive any one bad batch
                 _errors.report("writer", f"{type(exc).__name__}: {exc}")
+                time.sleep(_BACKOFF_MIN)
 
     def _next_wait(self) -> float:
         interval = self.settings.flush_interval
@@ -487,8 +539,12 @@ class Pipeline:
             return max(0.0, min(interval, soonest - now))
         return interval
 
-    def _take_and_deliver(self, *, final: bool) -> None:
-        """One writer cycle. Called with ``_lock`` held; releases it around the sink writes."""
+    def _take_and_deliver(self, *, final: bool, hold: bool = False) -> None:
+        """One writer cycle. Called with ``_lock`` held.
+
+        The lock is released around the sink writes, except with *hold* (the final drain, sync
+        mode), where appends must wait until the buffer is empty.
+        """
         buf = self._buf
         size = len(buf)
         self._high_water = max(self._high_water, size)
@@ -509,18 +565,23 @@ class Pipeline:
         if chunk or note or any(s.pending for s in self._slots):
             data = bytes(chunk) + note if note else chunk
             self._in_flight = data
-            self._lock.release()
-            try:
+            if hold:
                 self._deliver(data, force=force)
-            finally:
-                self._lock.acquire()
-                self._in_flight = None
+            else:
+                self._lock.release()
+                try:
+                    self._deliver(data, force=force)
+                finally:
+                    self._lock.acquire()
+            self._in_flight = None
         self._failing = any(slot.pending for slot in self._slots)
+        self._stalled = all(slot.pending for slot in self._slots)
         if not self._failing:
             self._done = taken
             if self._fsync_target > self._synced:
-                self._flush_sinks(fsync=True)
-                self._synced = taken
+                self._fsync_error = not self._flush_sinks(fsync=True)
+                if not self._fsync_error:
+                    self._synced = taken
         self._update_limit()
         self._cycles += 1
         self._cond.notify_all()
@@ -545,22 +606,32 @@ class Pipeline:
             if slot.pending:
                 if data:
                     slot.pending += data
+                    if console:
+                        slot.rendered += _console.render(bytes(data), self._console_colors[i])
+                    self._bound_backlog(slot, i)
                 if slot.retry_at > now and not force:
                     continue
-                out: bytes | bytearray = slot.pending
-            else:
-                out = data
-            if not out:
+                out: bytes | bytearray = slot.rendered if console else slot.pending
+            elif not data:
                 continue
+            else:
+                out = _console.render(bytes(data), self._console_colors[i]) if console else data
             try:
-                payload = _console.render(bytes(out), self._console_colors[i]) if console else out
-                slot.sink.write(payload)  # type: ignore[arg-type]
+                slot.sink.write(out)  # type: ignore[arg-type]
             except Exception as exc:
-                written = getattr(exc, "fastlog_written", 0) if not console else 0
-                slot.pending = bytearray(out[written:])
+                written = getattr(exc, "fastlog_written", 0)
+                if not slot.pending:
+                    slot.pending = bytearray(data)
+                    if console:
+                        slot.rendered = bytearray(out)
+                if console:  # a partial write of rendered text: keep the rest of the text
+                    del slot.rendered[:written]
+                else:
+                    del slot.pending[:written]
                 slot.failures += 1
                 slot.errors += 1
                 slot.retry_at = now + min(_BACKOFF_MAX, _BACKOFF_MIN * 2 ** (slot.failures - 1))
+                self._bound_backlog(slot, i)
                 _errors.report(
                     "sink",
                     f"writing to {slot.sink!r} failed ({type(exc).__name__}: {exc}); "
@@ -570,9 +641,36 @@ class Pipeline:
             slot.written += len(out)
             if slot.pending:
                 slot.pending = bytearray()
+                slot.rendered = bytearray()
                 slot.failures = 0
 
-    def _flush_sinks(self, fsync: bool) -> None:
+    def _bound_backlog(self, slot: _Slot, index: int) -> None:
+        """Keep one failing sink's backlog within capacity by giving up its oldest lines.
+
+        Only reached while another sink of the pipeline is healthy (otherwise the buffer stops
+        admitting records first, see _update_limit); what is given up is counted as lost for
+        that sink and reported.
+        """
+        if len(slot.pending) <= self._capacity:
+            return
+        # Trim to three quarters of capacity, so a sink that stays down costs one trim (and
+        # for the console format one re-render) per quarter-capacity of records, not per record.
+        excess = len(slot.pending) - self._capacity * 3 // 4
+        cut = slot.pending.find(b"\n", excess - 1) + 1 or len(slot.pending)
+        lines = slot.pending.count(b"\n", 0, cut)
+        del slot.pending[:cut]
+        slot.lost += lines
+        self._lost += lines
+        if self.settings.format == "console":
+            slot.rendered = bytearray(
+                _console.render(bytes(slot.pending), self._console_colors[index])
+            )
+        _errors.report(
+            "sink", f"{slot.sink!r} is failing: {lines} records given up to stay within capacity"
+        )
+
+    def _flush_sinks(self, fsync: bool) -> bool:
+        ok = True
         for slot in self._slots:
             try:
                 slot.sink.flush()
@@ -581,8 +679,10 @@ class Pipeline:
                     if sync is not None:
                         sync()
             except Exception as exc:
+                ok = False
                 slot.errors += 1
                 _errors.report("sink", f"flushing {slot.sink!r} failed: {type(exc).__name__}")
+        return ok
 
     # -- fork and stats ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from typing import Any, Literal
 
 from ._levels import ERROR, parse_level
@@ -106,9 +107,15 @@ def parse_size(value: object, option: str) -> int:
 def _seconds(value: object, option: str, *, allow_none: bool = False) -> float | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 <= value <= threading.TIMEOUT_MAX
+    ):
         return float(value)
-    expected = "a number of seconds >= 0" + (" or None" if allow_none else "")
+    expected = f"a number of seconds from 0 to {threading.TIMEOUT_MAX:.0f}" + (
+        " or None" if allow_none else ""
+    )
     raise ConfigError(f"{option}={value!r}: expected {expected}")
 
 

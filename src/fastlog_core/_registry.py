@@ -48,50 +48,53 @@ _live: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 _default: Route | None = None
 
 
-def _key_and_sink(spec: Any) -> tuple[Any, Sink]:
+def _key(spec: Any) -> tuple[str, Any]:
+    """The registry key of one destination, without opening anything."""
     if isinstance(spec, str) and spec in ("stdout", "stderr"):
-        return ("stream", spec), StreamSink(spec)
+        return ("stream", spec)
     if isinstance(spec, (str, os.PathLike)):
-        path = os.path.abspath(os.fspath(spec))
-        return ("file", path), _file_sink(path)
+        return ("file", os.path.abspath(os.fspath(spec)))
     if isinstance(spec, FileSink):
-        return ("file", spec.path), spec
+        return ("file", spec.path)
     if isinstance(spec, StreamSink) and spec.name is not None:
-        return ("stream", spec.name), spec
+        return ("stream", spec.name)
     if isinstance(spec, Sink):
-        return ("sink", id(spec)), spec
+        return ("sink", id(spec))
     raise ConfigError(
         f"sink={spec!r}: expected a path, 'stdout', 'stderr', a Sink (write/flush/close) "
         "or a list of those"
     )
 
 
-def _file_sink(path: str) -> FileSink:
-    try:
-        return FileSink(path)
-    except OSError as exc:
-        raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
+def _make_sink(spec: Any) -> Sink:
+    if isinstance(spec, str) and spec in ("stdout", "stderr"):
+        return StreamSink(spec)
+    if isinstance(spec, (str, os.PathLike)):
+        path = os.path.abspath(os.fspath(spec))
+        try:
+            return FileSink(path)
+        except OSError as exc:
+            raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
+    return spec  # type: ignore[no-any-return]  # a Sink, checked by _key
 
 
-def _normalize(sink: Any) -> tuple[Any, list[Sink], str]:
+def _normalize(sink: Any) -> tuple[Any, list[Any], str]:
+    """Registry key, the destination specs, and a display name; opens nothing."""
     if sink is None:
         sink = "stdout"
-    if isinstance(sink, (list, tuple)):
-        if not sink:
-            raise ConfigError("sink=[]: give at least one destination")
-        pairs = [_key_and_sink(item) for item in sink]
-        keys = tuple(k for k, _ in pairs)
-        if len(set(keys)) != len(keys):
-            raise ConfigError(f"sink={sink!r}: the same destination is listed twice")
-        name = "+".join(_name(k) for k in keys)
-        return (keys if len(keys) > 1 else keys[0]), [s for _, s in pairs], name
-    key, obj = _key_and_sink(sink)
-    return key, [obj], _name(key)
+    specs = list(sink) if isinstance(sink, (list, tuple)) else [sink]
+    if not specs:
+        raise ConfigError("sink=[]: give at least one destination")
+    keys = tuple(_key(spec) for spec in specs)
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"sink={sink!r}: the same destination is listed twice")
+    name = "+".join(_name(k, spec) for k, spec in zip(keys, specs, strict=True))
+    return (keys if len(keys) > 1 else keys[0]), specs, name
 
 
-def _name(key: Any) -> str:
+def _name(key: tuple[str, Any], spec: Any) -> str:
     kind, value = key
-    return f"{type(value).__name__}@{value:x}" if kind == "sink" else str(value)
+    return f"{type(spec).__name__}@{value:x}" if kind == "sink" else str(value)
 
 
 def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) -> Pipeline:
@@ -107,10 +110,10 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
     """
     explicit = preset is not None or bool(options)
     settings = resolve(preset, **options)
-    key, sinks, name = _normalize_lazily(sink)
+    key, specs, name = _normalize(sink)
     with _lock:
         existing = _pipelines.get(key)
-        if existing is not None and not existing._closed:
+        if existing is not None and not existing.closed:
             if explicit and existing.settings != settings:
                 diff = _difference(existing.settings, settings)
                 raise ConfigError(
@@ -118,23 +121,10 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
                     "give the same preset and options, or none to share the existing ones"
                 )
             return existing
-        if sinks is None:
-            key, sinks, name = _normalize(sink)
-        pipeline = Pipeline(sinks, settings, name=name)
+        pipeline = Pipeline([_make_sink(spec) for spec in specs], settings, name=name)
         _pipelines[key] = pipeline
         _live.add(pipeline)
         return pipeline
-
-
-def _normalize_lazily(sink: Any) -> tuple[Any, list[Sink] | None, str]:
-    """The registry key without opening files, when the spec is a plain path or stream name."""
-    if sink is None or (isinstance(sink, str) and sink in ("stdout", "stderr")):
-        name = sink or "stdout"
-        return ("stream", name), None, name
-    if isinstance(sink, (str, os.PathLike)):
-        path = os.path.abspath(os.fspath(sink))
-        return ("file", path), None, path
-    return _normalize(sink)
 
 
 def _difference(old: Settings, new: Settings) -> str:
@@ -192,10 +182,10 @@ def configure(
     """
     threshold = _level(level)
     settings = resolve(preset, **options)
-    key, _, _ = _normalize_lazily(sink)
+    key, _, _ = _normalize(sink)
     with _lock:
         existing = _pipelines.get(key)
-        if existing is not None and not existing._closed:
+        if existing is not None and not existing.closed:
             existing.reconfigure(settings)
             pipeline = existing
         else:

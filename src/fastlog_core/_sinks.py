@@ -144,8 +144,15 @@ class StreamSink:
         try:
             if binary is not None:
                 stream.flush()  # keep order with text already written through the wrapper
-                binary.write(data)
-                binary.flush()
+                try:
+                    binary.write(data)
+                except BlockingIOError as exc:  # non-blocking stdout: say how much went out
+                    exc.fastlog_written = exc.characters_written  # type: ignore[attr-defined]
+                    raise
+                try:
+                    binary.flush()
+                except BlockingIOError:
+                    pass  # accepted into the stream's buffer; it goes out with the next write
             else:
                 try:
                     stream.write(data)

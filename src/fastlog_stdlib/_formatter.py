@@ -13,7 +13,12 @@ from ._record import RESERVED_ATTRS, RecordEncoder
 
 # Names python-json-logger users put in ``fmt`` and ``rename_fields`` that the core schema
 # already writes under its own name.
-_SCHEMA_ALIASES = {"asctime": "timestamp", "levelname": "level", "name": "logger", "message": "message"}
+_SCHEMA_ALIASES = {
+    "asctime": "timestamp",
+    "levelname": "level",
+    "name": "logger",
+    "message": "message",
+}
 _FIELD_PATTERNS = {
     "%": re.compile(r"%\((\w+)\)"),
     "{": re.compile(r"{(\w+)(?:[!:][^}]*)?}"),
@@ -76,7 +81,9 @@ class FastlogFormatter(logging.Formatter):
         elif timestamp is False:
             timestamp_key = None
         else:
-            raise ConfigError(f"FastlogFormatter: timestamp={timestamp!r}: expected a bool or a key")
+            raise ConfigError(
+                f"FastlogFormatter: timestamp={timestamp!r}: expected a bool or a key"
+            )
         reserved = RESERVED_ATTRS if reserved_attrs is None else frozenset(reserved_attrs)
         self._encoder = RecordEncoder(
             location=include_location,

@@ -120,7 +120,11 @@ class FastlogHandler(logging.Handler):
         pipe = self._route.pipeline
         buf = pipe._buf
         size = len(line)
-        if len(buf) + size <= pipe._limit and size <= pipe._max_record and levelno < pipe._slow_level:
+        if (
+            len(buf) + size <= pipe._limit
+            and size <= pipe._max_record
+            and levelno < pipe._slow_level
+        ):
             buf += line
             _next(pipe._appended)
             if len(buf) >= pipe._wake_bytes and not pipe._signaled:

@@ -5,6 +5,7 @@ The mapping is the only thing this adapter owns; encoding, buffering and writing
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 from collections.abc import Mapping
@@ -30,7 +31,7 @@ _dumps = _encoder.dumps
 _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
 _ts = _encoder.timestamp_from
-_fromtimestamp = _encoder.datetime.datetime.fromtimestamp
+_fromtimestamp = datetime.datetime.fromtimestamp
 _modules = sys.modules
 _UTC = _encoder.UTC
 _ctx_get = _context.get
@@ -138,9 +139,10 @@ class RecordEncoder:
         self._reserved = reserved
         self._rename = dict(rename) if rename else None
         self._timestamp_key = timestamp_key
-        self._plain = not (
-            location or process or thread or static or attrs or rename
-        ) and timestamp_key == "timestamp"
+        self._plain = (
+            not (location or process or thread or static or attrs or rename)
+            and timestamp_key == "timestamp"
+        )
 
     def encode(self, record: logging.LogRecord) -> bytes:
         """One JSON line (with newline) for *record*. Never raises."""
@@ -154,9 +156,8 @@ class RecordEncoder:
             except Exception:
                 message = message_of(record)
             attrs = record.__dict__
-            ts = _fromtimestamp(record.created, _UTC)
-            if not ts.microsecond:
-                ts = _ts(record.created)  # type: ignore[assignment]
+            moment = _fromtimestamp(record.created, _UTC)
+            ts: datetime.datetime | str = moment if moment.microsecond else _ts(record.created)
             level = _LEVELS.get(record.levelname) or level_of(record)
             ctx = _ctx_get()
             if len(attrs) > _N_STANDARD:
