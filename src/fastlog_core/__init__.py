@@ -14,7 +14,17 @@ from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._pipeline import Pipeline, PipelineStats
 from ._presets import PRESETS, ConfigError, Settings
-from ._registry import Route, Stats, configure, flush, get_pipeline, route, shutdown, stats
+from ._registry import (
+    Route,
+    Stats,
+    configure,
+    flush,
+    get_pipeline,
+    handle_signals,
+    route,
+    shutdown,
+    stats,
+)
 from ._sinks import FileSink, Sink, StreamSink
 
 try:
@@ -47,6 +57,7 @@ __all__ = [
     "get_context",
     "get_logger",
     "get_pipeline",
+    "handle_signals",
     "route",
     "shutdown",
     "stats",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 import threading
 import weakref
@@ -124,6 +125,8 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
         pipeline = Pipeline([_make_sink(spec) for spec in specs], settings, name=name)
         _pipelines[key] = pipeline
         _live.add(pipeline)
+        if _signals_wanted and not settings.sync:
+            _install_sigterm()
         return pipeline
 
 
@@ -293,11 +296,60 @@ def _before_fork() -> None:
 
 
 def _after_fork_child() -> None:
-    global _lock
+    global _lock, _installed_sigterm
     _lock = threading.RLock()
+    # The handler is inherited; whether it is ours is checked again before any removal.
+    _installed_sigterm = signal.getsignal(signal.SIGTERM) is _on_sigterm
     _errors.reset_after_fork()
     for pipeline in list(_live):
         pipeline.after_fork_child()
+
+
+_signals_wanted = True
+_installed_sigterm = False
+
+
+def handle_signals(enabled: bool = True) -> None:
+    """Flush on SIGTERM (the default), or stop doing so with ``enabled=False``.
+
+    SIGTERM's default action kills the process without running ``atexit``, which would lose
+    whatever is still buffered (servers such as uvicorn re-raise SIGTERM after their graceful
+    shutdown, so their last lines would be lost). fastlog therefore replaces the *default*
+    disposition only — never a handler someone else installed — with one that flushes every
+    pipeline (within 2 s) and then re-raises SIGTERM with the default action, so the process
+    still ends exactly as it would have. It is installed when the first asynchronous pipeline
+    is created, from the main thread.
+
+    .. versionadded:: 0.1
+    """
+    global _signals_wanted, _installed_sigterm
+    _signals_wanted = enabled
+    if enabled:
+        _install_sigterm()
+        return
+    if _installed_sigterm and signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _installed_sigterm = False
+
+
+def _install_sigterm() -> None:
+    global _installed_sigterm
+    if _installed_sigterm or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+            _installed_sigterm = True
+    except (ValueError, OSError, AttributeError):  # no signals here (e.g. embedded)
+        pass
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    try:
+        shutdown(timeout=2.0)
+    finally:
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
 
 
 class _MPHook:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import time
 from typing import IO, Any, Protocol, runtime_checkable
 
 __all__ = ["FileSink", "Sink", "StreamSink"]
@@ -103,6 +104,39 @@ class FileSink:
         return False
 
 
+_NONBLOCKING_PATIENCE = 10.0  # seconds the writer waits on a non-blocking stream that is full
+
+
+def _write_all(binary: Any, data: bytes) -> None:
+    """Write *data* to a buffered binary stream and flush it, also when it is non-blocking.
+
+    A non-blocking stdout (a pipe set O_NONBLOCK by a parent process) raises BlockingIOError
+    when full. This runs in the writer thread, so it waits for the reader there instead of
+    giving up: what the stream accepted is never written twice, and ``flush()`` returning
+    True means the bytes left the process.
+    """
+    view = memoryview(data)
+    done = 0
+    deadline = time.monotonic() + _NONBLOCKING_PATIENCE
+    try:
+        while True:
+            try:
+                if done < len(view):
+                    written = binary.write(view[done:])
+                    done = len(view) if written is None else done + written
+                    continue
+                binary.flush()
+                return
+            except BlockingIOError as exc:
+                done += exc.characters_written if done < len(view) else 0
+                if time.monotonic() > deadline:
+                    exc.fastlog_written = done  # type: ignore[attr-defined]
+                    raise
+                time.sleep(0.001)
+    finally:
+        view.release()
+
+
 class StreamSink:
     """Write to ``"stdout"``, ``"stderr"`` or an open binary or text stream.
 
@@ -142,23 +176,15 @@ class StreamSink:
         stream = self._target()
         binary = getattr(stream, "buffer", None)
         try:
-            if binary is not None:
-                stream.flush()  # keep order with text already written through the wrapper
-                try:
-                    binary.write(data)
-                except BlockingIOError as exc:  # non-blocking stdout: say how much went out
-                    exc.fastlog_written = exc.characters_written  # type: ignore[attr-defined]
-                    raise
-                try:
-                    binary.flush()
-                except BlockingIOError:
-                    pass  # accepted into the stream's buffer; it goes out with the next write
-            else:
+            if binary is None:
                 try:
                     stream.write(data)
                 except TypeError:
                     stream.write(data.decode("utf-8", "replace"))
                 stream.flush()
+                return
+            stream.flush()  # keep order with text already written through the wrapper
+            _write_all(binary, data)
         except ValueError as exc:  # "I/O operation on closed file"
             raise OSError(errno.EBADF, str(exc)) from exc
 

@@ -87,8 +87,10 @@ class FastlogHandler(logging.Handler):
             )
         if isinstance(sink, os.PathLike):
             sink = os.fspath(sink)
-        super().__init__(level)
+        # Before Handler.__init__, which registers the handler for logging.shutdown(): a
+        # handler whose configuration failed must not be left half-built in that list.
         self._route = fastlog_core.route(sink, preset, **options)
+        super().__init__(level)
         self._encode = RecordEncoder(
             location=include_location, process=include_process, thread=include_thread
         ).encode

@@ -258,3 +258,52 @@ class TestReentrancy:
         assert fastlog_core.flush(timeout=10)
         assert sink.data.count(b'"message":"first"') == 1
         assert sink.data.count(b'"message":"from sink"') == 1
+
+
+class TestSigterm:
+    def test_sigterm_flushes_then_dies_by_sigterm(self, log_path: Path) -> None:
+        """SIGTERM with the default disposition: records flushed, process still ends by SIGTERM."""
+        proc = run_python(
+            """
+            import os, signal, sys, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1], flush_interval=60)
+            log = fastlog_core.get_logger()
+            for i in range(50_000):
+                log.info("r", i=i)
+            os.kill(os.getpid(), signal.SIGTERM)
+            log.info("never reached")
+            """,
+            str(log_path),
+            expect_rc=-15,
+        )
+        assert proc.returncode == -15
+        assert [r["i"] for r in read_lines(log_path)] == list(range(50_000))
+
+    def test_users_handler_is_kept(self, log_path: Path) -> None:
+        """A SIGTERM handler the program installed first is never replaced."""
+        proc = run_python(
+            """
+            import signal, sys, fastlog_core
+            def mine(signum, frame):
+                print("mine")
+            signal.signal(signal.SIGTERM, mine)
+            fastlog_core.configure(sink=sys.argv[1])
+            print(signal.getsignal(signal.SIGTERM) is mine)
+            """,
+            str(log_path),
+        )
+        assert proc.stdout.split() == ["True"]
+
+    def test_opt_out(self, log_path: Path) -> None:
+        """handle_signals(False) puts the default disposition back."""
+        proc = run_python(
+            """
+            import signal, sys, fastlog_core
+            fastlog_core.configure(sink=sys.argv[1])
+            installed = signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+            fastlog_core.handle_signals(False)
+            print(installed, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+            """,
+            str(log_path),
+        )
+        assert proc.stdout.split() == ["True", "True"]
