@@ -2,7 +2,7 @@
 
     python3 dev.py demo      # set up .venv, run the demo (native API, JSON written, records/s)
     python3 dev.py test      # set up .venv, run lint, type checks and the whole test suite
-    python3 dev.py bench     # set up .venv, run the benchmarks (add --quick for a smoke run)
+    python3 dev.py bench     # set up .venv, run every benchmarks/bench_*.py (--quick: smoke run)
 
 The virtual environment lives in .venv next to this file and is reused on later runs; it is
 reinstalled when pyproject.toml changes. Extra arguments after ``test`` go to pytest.
@@ -62,7 +62,8 @@ def main(argv: list[str]) -> None:
         run(PYTHON, "-m", "mypy")
         run(PYTHON, "-m", "pytest", *rest)
     else:
-        run(PYTHON, "benchmarks/bench_core.py", *rest)
+        for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+            run(PYTHON, script.relative_to(ROOT), *rest)
 
 
 if __name__ == "__main__":
