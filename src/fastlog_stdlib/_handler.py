@@ -129,8 +129,6 @@ class FastlogHandler(logging.Handler):
         ):
             buf += line
             _next(pipe._appended)
-            if len(buf) >= pipe._wake_bytes and not pipe._signaled:
-                pipe._wake_writer()
         else:
             pipe._append_slow(line, levelno)
         return rv
