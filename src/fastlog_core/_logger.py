@@ -35,7 +35,13 @@ def _interpolate(msg: Any, args: tuple[Any, ...]) -> Any:
 
 
 def _fallback_line(
-    record: Mapping[str, Any] | None, name: str, levelname: str, msg: Any, error: Exception
+    record: Mapping[str, Any] | None,
+    name: str,
+    levelname: str,
+    msg: Any,
+    error: Exception,
+    *,
+    fields: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The line for a call whose fast path raised: repaired, marked, counted."""
     if record is None:
@@ -44,8 +50,29 @@ def _fallback_line(
             "level": levelname,
             "logger": name,
             "message": msg,
+            **(fields or {}),
         }
     return _encoder.encode_repaired(record, error)
+
+
+def _encode_full(
+    logger: Logger, levelname: str, msg: Any, args: tuple[Any, ...], fields: dict[str, Any]
+) -> bytes:
+    """The general path: %-args, exc_info, bound and context fields. Never raises."""
+    record: dict[str, Any] | None = None
+    try:
+        exc_info = fields.pop("exc_info", None)
+        if args:
+            msg = _interpolate(msg, args)
+        ts = _encoder.timestamp()
+        record = _merge(ts, levelname, logger._name, msg, _ctx_get(), logger._bound, fields)
+        if exc_info is not None:
+            info = _encoder.exception_info(exc_info)
+            if info is not None:
+                _encoder.add_exception(record, info)
+        return _dumps(record, default=_default, option=_OPTIONS)
+    except Exception as error:
+        return _fallback_line(record, logger._name, levelname, msg, error, fields=fields)
 
 
 LogMethod = Callable[..., None]
@@ -55,24 +82,20 @@ def _method(levelno: int) -> LogMethod:
     levelname = level_name(levelno)
 
     # exc_info travels in **fields rather than as a keyword-only parameter: matching call
-    # keywords against a named parameter cost ~30 ns per call (bench_core.py).
+    # keywords against a named parameter cost ~30 ns per call (bench_core.py). Everything
+    # uncommon (args, exc_info, bound or context fields) goes to _encode_full, so the common
+    # call runs as few bytecodes as possible.
     def method(self: Logger, msg: Any, /, *args: Any, **fields: Any) -> None:
         route = self._route
         if levelno < route.level:
             return
-        record = None
         try:
-            exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
-            if args:
-                msg = _interpolate(msg, args)
-            ts = _now(_UTC)
-            if not ts.microsecond:
-                ts = _encoder.timestamp()  # type: ignore[assignment]
-            ctx = _ctx_get()
-            bound = self._bound
-            if ctx or bound:
-                record = _merge(ts, levelname, self._name, msg, ctx, bound, fields)
+            if args or self._bound or _ctx_get() or "exc_info" in fields:
+                line = _encode_full(self, levelname, msg, args, fields)
             else:
+                ts = _now(_UTC)
+                if not ts.microsecond:
+                    ts = _encoder.timestamp()  # type: ignore[assignment]
                 record = {
                     "timestamp": ts,
                     "level": levelname,
@@ -82,14 +105,10 @@ def _method(levelno: int) -> LogMethod:
                 }
                 if len(record) != 4 + len(fields):  # a field named like a schema key
                     record = _merge(ts, levelname, self._name, msg, fields)
-            if exc_info is not None:
-                info = _encoder.exception_info(exc_info)
-                if info is not None:
-                    _encoder.add_exception(record, info)
-            line = _dumps(record, default=_default, option=_OPTIONS)
+                line = _dumps(record, default=_default, option=_OPTIONS)
         except Exception as error:
-            line = _fallback_line(record, self._name, levelname, msg, error)
-        # Pipeline.append, inlined: one frame less is ~70 ns of ~1.2 us (bench_core.py).
+            line = _fallback_line(None, self._name, levelname, msg, error, fields=fields)
+        # Pipeline.append, inlined: one frame less is ~70 ns of ~1.1 us (bench_core.py).
         pipe = route.pipeline
         buf = pipe._buf
         size = len(line)
