@@ -1,8 +1,18 @@
-"""fastlog for structlog: a renderer and logger factory (coming with issue 4).
+"""fastlog for structlog: keep ``structlog.get_logger()`` and your processors; fastlog renders
+and writes.
 
-Nothing is exported yet; the package exists so the distribution's layout is final.
+    fastlog_structlog.configure(sink="app.log", level="info")
+
+or, in your own ``structlog.configure(...)``, end the chain with ``FastlogRenderer()`` and use
+``logger_factory=FastlogLoggerFactory("app.log")``.
+
+This adapter is in progress (issue #4): the configuration helpers are usable and tested; the
+native fast path and the speed targets are not done yet.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._config import configure
+from ._renderer import FastlogLogger, FastlogLoggerFactory, FastlogRenderer
+
+__all__ = ["FastlogLogger", "FastlogLoggerFactory", "FastlogRenderer", "configure"]

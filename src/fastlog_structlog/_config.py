@@ -1,0 +1,59 @@
+"""``configure()``: the fastest correct structlog setup ending in fastlog, in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+
+from fastlog_core import ConfigError
+from fastlog_core._levels import parse_level
+
+from ._native import make_wrapper, native_chain
+from ._renderer import FastlogLoggerFactory, FastlogRenderer
+
+
+def configure(
+    sink: Any = None,
+    level: int | str = "info",
+    processors: Iterable[Any] = (),
+    *,
+    preset: str | None = None,
+    cache_logger_on_first_use: bool = True,
+    **options: Any,
+) -> None:
+    """Configure structlog to log through fastlog.
+
+    The chain is: structlog's ``merge_contextvars`` (so ``bind_contextvars`` and
+    ``bound_contextvars`` work), your *processors*, then :class:`FastlogRenderer`, which adds
+    the level, logger name, timestamp and structured exception itself (no ``add_log_level``,
+    ``TimeStamper`` or ``format_exc_info`` needed). The wrapper filters like structlog's
+    ``make_filtering_bound_logger(level)`` (calls below *level* cost a no-op method call) and,
+    while the chain is exactly this default one, runs it natively in one method instead of
+    processor by processor: same output, about half the cost.
+
+    Args:
+        sink: Where to write (see :class:`FastlogLoggerFactory`).
+        level: The lowest level written, as a name or number.
+        processors: Your processors, run before rendering.
+        preset: A fastlog preset for the destination.
+        cache_logger_on_first_use: As in ``structlog.configure``.
+        **options: fastlog pipeline options.
+
+    Raises:
+        fastlog_core.ConfigError: for a bad option or level, naming it.
+    """
+    try:
+        threshold = parse_level(level)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    extra = list(processors)
+    chain = [structlog.contextvars.merge_contextvars, *extra, FastlogRenderer()]
+    native_chain[0] = None if extra else chain
+    structlog.configure(
+        processors=chain,
+        wrapper_class=make_wrapper(threshold),
+        logger_factory=FastlogLoggerFactory(sink, preset=preset, **options),
+        cache_logger_on_first_use=cache_logger_on_first_use,
+    )

@@ -1,0 +1,190 @@
+"""A filtering bound logger that runs fastlog's default chain natively.
+
+With ``fastlog_structlog.configure()`` and no extra processors, the chain is fixed: merge
+structlog's contextvars, add level/logger/timestamp/exception, render. This wrapper does exactly
+that in one method per level instead of calling processors one by one, and falls back to
+structlog's own processing (``_proxy_to_logger``, same result) as soon as the configuration has
+other processors. The result is identical either way; only the cost differs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from structlog import BoundLoggerBase
+from structlog.contextvars import merge_contextvars
+
+from fastlog_core import _context, _encoder, _errors
+from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+
+from ._renderer import FastlogLogger, FastlogRenderer
+
+_RENDERER = FastlogRenderer()
+
+# Private structlog name, pinned by tests/structlog/test_native.py: the registry of context
+# variables bind_contextvars() created. Empty means no structlog contextvars exist, so the
+# (costly: a context copy per call) merge can be skipped.
+_STRUCTLOG_CONTEXT_VARS: dict[str, Any] = structlog.contextvars._CONTEXT_VARS
+
+_now = _encoder.now
+_UTC = _encoder.UTC
+_dumps = _encoder.dumps
+_default = _encoder.default
+_OPTIONS = _encoder.OPTIONS
+_ctx_get = _context.get
+_next = next
+
+
+def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
+    try:
+        if len(args) == 1 and isinstance(args[0], dict) and args[0]:
+            return event % args[0]
+        return event % args
+    except Exception as exc:
+        _errors.report("format", f"event {event!r} % args: {type(exc).__name__}")
+        return f"{event} {args!r}"
+
+
+def _nop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
+    return None
+
+
+async def _anop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
+    return None
+
+
+def _method(levelno: int, name: str) -> Callable[..., Any]:
+    def method(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
+        logger = self._logger
+        if not (self._processors is native_chain[0] and type(logger) is FastlogLogger):
+            if args:
+                event = _interpolate(event, args)
+            return self._proxy_to_logger(name, event, **kw)
+        record: dict[str, Any] | None = None
+        try:
+            if args:
+                event = _interpolate(event, args)
+            fields = {**self._context, **kw} if self._context else kw
+            if _STRUCTLOG_CONTEXT_VARS:
+                merge_contextvars(logger, name, fields)
+            ctx = _ctx_get()
+            if ctx:
+                fields = {**ctx, **fields}
+            exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
+            ts = _now(_UTC)
+            if not ts.microsecond:
+                ts = _encoder.timestamp()  # type: ignore[assignment]
+            record = {
+                "timestamp": ts,
+                "level": name,
+                "logger": logger.name or "root",
+                "message": event,
+                **fields,
+            }
+            if len(record) != 4 + len(fields):
+                # A key named level/logger/timestamp: structlog's convention decides what it
+                # means, so take the renderer's path for an identical result.
+                if exc_info:
+                    fields["exc_info"] = exc_info
+                line = _RENDERER(logger, name, {"event": event, **fields}) + b"\n"
+                logger._route.pipeline.append(line, levelno)
+                return None
+            if exc_info:
+                info = _encoder.exception_info(exc_info)
+                if info is not None:
+                    _encoder.add_exception(record, info)
+            line = _dumps(record, default=_default, option=_OPTIONS)
+        except Exception as error:
+            if record is None:
+                record = {
+                    "timestamp": _encoder.timestamp(),
+                    "level": name,
+                    "logger": str(getattr(logger, "name", None) or "root"),
+                    "message": event,
+                    **kw,
+                }
+            line = _encoder.encode_repaired(record, error)
+        logger._route.pipeline.append(line, levelno)
+        return None
+
+    async def amethod(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
+        # fastlog never blocks on I/O in the caller, so there is no executor hop: the call
+        # runs here, with the task's contextvars.
+        return method(self, event, *args, **kw)
+
+    method.__name__ = name
+    amethod.__name__ = "a" + name
+    return method, amethod  # type: ignore[return-value]
+
+
+_LEVELS = (
+    (DEBUG, "debug"),
+    (INFO, "info"),
+    (WARNING, "warning"),
+    (ERROR, "error"),
+    (CRITICAL, "critical"),
+)
+
+
+#: The processor list ``configure()`` installed, when it is fastlog's default chain. A bound
+#: logger whose processors are this very list may skip running them (same result, less cost);
+#: any other list — the user reconfigured, or added processors — runs through structlog.
+native_chain: list[list[Any] | None] = [None]
+
+
+def make_wrapper(min_level: int) -> type[BoundLoggerBase]:
+    """A bound-logger class for *min_level*: levels below it are no-ops, like structlog's."""
+    namespace: dict[str, Any] = {}
+    by_level: dict[int, Callable[..., Any]] = {}
+    for levelno, name in _LEVELS:
+        if levelno < min_level:
+            sync, asyn = _nop, _anop
+        else:
+            sync, asyn = _method(levelno, name)  # type: ignore[misc]
+        namespace[name] = sync
+        namespace["a" + name] = asyn
+        by_level[levelno] = sync
+    namespace["warn"] = namespace["warning"]
+    namespace["awarn"] = namespace["awarning"]
+    namespace["fatal"] = namespace["critical"]
+    namespace["afatal"] = namespace["acritical"]
+    namespace["msg"] = namespace["info"]
+    namespace["amsg"] = namespace["ainfo"]
+
+    def exception(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
+        kw.setdefault("exc_info", True)
+        if kw["exc_info"] is True:
+            kw["exc_info"] = sys.exc_info()
+        return self.error(event, *args, **kw)
+
+    async def aexception(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
+        return exception(self, event, *args, **kw)
+
+    def log(self: Any, level: int, event: Any = None, *args: Any, **kw: Any) -> Any:
+        method = by_level.get(level)
+        if method is None:
+            return None if level < min_level else self._proxy_to_logger("info", event, **kw)
+        return method(self, event, *args, **kw)
+
+    async def alog(self: Any, level: int, event: Any = None, *args: Any, **kw: Any) -> Any:
+        return log(self, level, event, *args, **kw)
+
+    def is_enabled_for(self: Any, level: int) -> bool:
+        return level >= min_level
+
+    def get_effective_level(self: Any) -> int:
+        return min_level
+
+    namespace.update(
+        exception=exception,
+        aexception=aexception,
+        log=log,
+        alog=alog,
+        is_enabled_for=is_enabled_for,
+        get_effective_level=get_effective_level,
+    )
+    cls = type(f"FastlogBoundLoggerFilteringAt{min_level}", (BoundLoggerBase,), namespace)
+    return cls

@@ -1,0 +1,206 @@
+"""structlog event dicts → the core's schema: the final processor and the logger it feeds."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import fastlog_core
+from fastlog_core import _context, _encoder, _errors
+from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+
+#: structlog method names (and ``add_log_level`` values) → (level name, number).
+LEVELS: dict[str, tuple[str, int]] = {
+    "debug": ("debug", DEBUG),
+    "info": ("info", INFO),
+    "msg": ("info", INFO),
+    "warning": ("warning", WARNING),
+    "warn": ("warning", WARNING),
+    "error": ("error", ERROR),
+    "err": ("error", ERROR),
+    "exception": ("error", ERROR),
+    "failure": ("error", ERROR),
+    "critical": ("critical", CRITICAL),
+    "fatal": ("critical", CRITICAL),
+}
+
+
+def _timestamp(value: Any) -> Any:
+    """The chain's ``timestamp`` in the schema's form, when it can be converted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _encoder.timestamp_from(float(value))  # TimeStamper() without fmt: epoch
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return value
+    return value  # a string the chain formatted (TimeStamper(fmt="iso", utc=True) is RFC 3339)
+
+
+def _exception_from_chain(value: Any) -> dict[str, Any] | None:
+    """The structured exception from what ``format_exc_info`` or ``dict_tracebacks`` left."""
+    if isinstance(value, str):  # format_exc_info: the formatted traceback
+        last = value.rstrip("\n").rsplit("\n", 1)[-1]
+        type_name, _, message = last.partition(": ")
+        return {"type": type_name, "message": message, "traceback": value}
+    if isinstance(value, list) and value and isinstance(value[-1], Mapping):  # dict_tracebacks
+        stacks: list[Mapping[str, Any]] = value
+        text = ["Traceback (most recent call last):\n"]
+        for stack in stacks:
+            text.extend(
+                f'  File "{frame.get("filename")}", line {frame.get("lineno")}, '
+                f"in {frame.get('name')}\n"
+                for frame in stack.get("frames", ())
+            )
+            text.append(f"{stack.get('exc_type')}: {stack.get('exc_value')}\n")
+        return {
+            "type": str(stacks[-1].get("exc_type", "")),
+            "message": str(stacks[-1].get("exc_value", "")),
+            "traceback": "".join(text),
+        }
+    return None
+
+
+class FastlogRenderer:
+    """The final processor: the event dict as one line of fastlog's JSON schema (``bytes``,
+    without the trailing newline, as structlog's own renderers).
+
+    structlog's ``event`` becomes ``message``; ``level``, ``logger`` and ``timestamp`` are taken
+    from the event dict when processors put them there (``add_log_level``, ``add_logger_name``,
+    ``TimeStamper``) and added here otherwise (from the method name, the logger's name and the
+    current time). A ``level`` that is not a level name, or a ``timestamp`` that is not a time,
+    is a field that happens to share the name: it is kept as ``fields.level`` /
+    ``fields.timestamp`` so the record's own level and time can always be trusted. ``exc_info``
+    — or what ``format_exc_info`` / ``dict_tracebacks`` made of it —
+    becomes the structured ``exception``. Everything else is a field, after fastlog's own
+    context fields. Use it with :class:`FastlogLoggerFactory`, or with structlog's
+    ``BytesLoggerFactory`` to write the lines yourself.
+
+    .. versionadded:: 0.1
+    """
+
+    __slots__ = ()
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> bytes:
+        try:
+            message = event_dict.pop("event", None)
+            method_level = LEVELS.get(method_name, (method_name, 0))[0]
+            moved: dict[str, Any] = {}
+            level = event_dict.pop("level", None)
+            if level is None:
+                level = method_level
+            elif isinstance(level, str) and level.lower() in LEVELS:  # add_log_level's value
+                level = LEVELS[level.lower()][0]
+            else:  # not a level: a field that happens to be called "level"
+                moved["level"], level = level, method_level
+            name = event_dict.pop("logger", None)
+            if name is None:
+                name = event_dict.pop("logger_name", None)
+            if not isinstance(name, str):
+                if name is not None:
+                    moved["logger"] = name
+                name = getattr(logger, "name", None) or "root"
+            ts = event_dict.pop("timestamp", None)
+            if ts is None:
+                ts = _encoder.timestamp()
+            elif _is_time(ts):
+                ts = _timestamp(ts)
+            else:
+                moved["timestamp"], ts = ts, _encoder.timestamp()
+            exception = None
+            exc_info = event_dict.pop("exc_info", None)
+            if exc_info:
+                exception = _encoder.exception_info(exc_info)
+            elif "exception" in event_dict:
+                exception = _exception_from_chain(event_dict["exception"])
+                if exception is not None:
+                    del event_dict["exception"]
+            ctx = _context.get()
+            fields = {**ctx, **event_dict} if ctx else event_dict
+            if moved:
+                fields = {**fields, **{_encoder.RENAME_PREFIX + k: v for k, v in moved.items()}}
+            # Without the newline: structlog's BytesLogger and PrintLogger add their own;
+            # FastlogLogger adds it back.
+            return _encoder.encode(ts, level, name, message, fields, exception=exception)[:-1]
+        except Exception as exc:  # pragma: no cover - encode() already never raises
+            _errors.report("structlog", f"{type(exc).__name__}: {exc}")
+            return _encoder.encode(_encoder.timestamp(), "error", "fastlog", repr(exc))[:-1]
+
+
+def _is_time(value: Any) -> bool:
+    """A value a timestamping processor could have produced (not a stray field)."""
+    if isinstance(value, (int, float, datetime.datetime)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T"
+
+
+class FastlogLogger:
+    """What :class:`FastlogLoggerFactory` returns: hands rendered lines to the pipeline.
+
+    It has the methods structlog calls on a wrapped logger (``info``, ``msg``, ``error``, ...).
+    Each rendered line (``bytes`` from :class:`FastlogRenderer`, or a ``str`` from another
+    renderer) gets its newline and goes to the pipeline.
+    """
+
+    __slots__ = ("_route", "name")
+
+    def __init__(self, route: fastlog_core.Route, name: str | None = None) -> None:
+        self._route = route
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<FastlogLogger {self.name!r} -> {self._route.pipeline.name}>"
+
+    def _write(self, line: Any, levelno: int) -> None:
+        if not isinstance(line, bytes):
+            line = str(line).encode("utf-8", "backslashreplace")
+        self._route.pipeline.append(line + b"\n", levelno)
+
+    def debug(self, line: Any) -> None:
+        self._write(line, DEBUG)
+
+    def info(self, line: Any) -> None:
+        self._write(line, INFO)
+
+    msg = log = info
+
+    def warning(self, line: Any) -> None:
+        self._write(line, WARNING)
+
+    warn = warning
+
+    def error(self, line: Any) -> None:
+        self._write(line, ERROR)
+
+    err = exception = failure = error
+
+    def critical(self, line: Any) -> None:
+        self._write(line, CRITICAL)
+
+    fatal = critical
+
+
+class FastlogLoggerFactory:
+    """A structlog ``logger_factory`` writing through the fastlog pipeline for *sink*.
+
+    Args:
+        sink: ``None`` for the process-wide pipeline (``fastlog_core.configure()``'s), or a
+            path, ``"stdout"``, ``"stderr"``, a ``Sink`` or a list: the shared pipeline of that
+            destination (the stdlib handler and the loguru sink writing there share it).
+        preset: A fastlog preset for the destination.
+        **options: fastlog pipeline options.
+
+    Raises:
+        fastlog_core.ConfigError: for a bad option, naming it.
+    """
+
+    __slots__ = ("_route",)
+
+    def __init__(self, sink: Any = None, *, preset: str | None = None, **options: Any) -> None:
+        self._route = fastlog_core.route(sink, preset, **options)
+
+    def __call__(self, *args: Any) -> FastlogLogger:
+        name = args[0] if args and isinstance(args[0], str) else None
+        return FastlogLogger(self._route, name)
