@@ -24,7 +24,16 @@ del _probe
 #: Attributes never written as extra fields: the standard ones, plus what formatters and
 #: newer Pythons add (``message``, ``asctime``, ``taskName``).
 RESERVED_ATTRS: frozenset[str] = frozenset(
-    (*STANDARD_ATTRS, "message", "asctime", "taskName", "color_message")
+    (
+        *STANDARD_ATTRS,
+        "message",
+        "asctime",
+        "taskName",
+        "color_message",  # uvicorn's coloured copy of the message
+        "_logger",  # structlog's ProcessorFormatter.wrap_for_formatter
+        "_name",
+        "_from_structlog",
+    )
 )
 
 _dumps = _encoder.dumps
@@ -156,6 +165,8 @@ class RecordEncoder:
                 return _dumps(fields, default=_default, option=_OPTIONS)
             message = record.msg
             if record.args or type(message) is not str:  # getMessage() only when it has work
+                if type(message) is dict and not record.args:
+                    return _encode_event_dict(record, message, self._reserved)
                 try:
                     message = record.getMessage()
                 except Exception:
@@ -243,6 +254,34 @@ class RecordEncoder:
         if self._rename:
             fields = {self._rename.get(k, k): v for k, v in fields.items()}
         return fields
+
+
+def _encode_event_dict(
+    record: logging.LogRecord, event_dict: dict[str, Any], reserved: frozenset[str]
+) -> bytes:
+    """A record whose message is a dict: a structured event (``{"event": ..., **fields}``).
+
+    That is what structlog's ``ProcessorFormatter.wrap_for_formatter`` hands to stdlib, so
+    structlog events routed through ``logging`` arrive as the same record a structlog adapter
+    would write. The record's own time, level and logger name are authoritative: the event's
+    ``timestamp``, ``level`` and ``logger`` (added by structlog processors) are dropped.
+    """
+    event = dict(event_dict)
+    message = event.pop("event", None)
+    for key in ("timestamp", "level", "logger", "logger_name"):
+        event.pop(key, None)
+    exc_info = event.pop("exc_info", None)
+    fields = {**_ctx_get(), **extra_fields(record, reserved), **event}
+    ts = _ts(record.created)
+    record_fields = _encoder.merge(ts, level_of(record), record.name, message, fields)
+    exception = _encoder.exception_info(exc_info) if exc_info else None
+    if exception is not None:
+        _encoder.add_exception(record_fields, exception)
+    _add_problems(record, record_fields)
+    try:
+        return _dumps(record_fields, default=_default, option=_OPTIONS)
+    except Exception as exc:
+        return _encoder.encode_repaired(record_fields, exc)
 
 
 def _add_problems(record: logging.LogRecord, fields: dict[str, Any]) -> None:

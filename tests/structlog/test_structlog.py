@@ -343,3 +343,49 @@ class TestOneStream:
         for r in records:
             assert list(r)[:4] == ["timestamp", "level", "logger", "message"]
             assert orjson.dumps(r)
+
+
+class TestThroughStdlib:
+    def test_one_pipeline_for_both(self, log_path: Path) -> None:
+        """structlog events routed into logging (wrap_for_formatter) and plain stdlib records
+        both end in FastlogHandler: one schema, one file."""
+        handler = fastlog_stdlib.FastlogHandler(str(log_path))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        previous = root.level
+        root.setLevel(logging.INFO)
+        structlog.configure(
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            ],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+        )
+        try:
+            structlog.contextvars.bind_contextvars(request_id="r1")
+            structlog.get_logger("app.sl").info("from structlog", user=1)
+            logging.getLogger("lib.std").warning("from stdlib %s", "lib")
+            try:
+                raise OSError("disk")
+            except OSError:
+                structlog.get_logger("app.sl").exception("failed")
+        finally:
+            root.removeHandler(handler)
+            root.setLevel(previous)
+        first, second, third = lines(log_path)
+        assert list(first)[:4] == ["timestamp", "level", "logger", "message"]
+        assert (first["request_id"], first["user"]) == ("r1", 1)
+        assert len(first) == 6
+        assert (first["logger"], first["level"], first["message"]) == (
+            "app.sl",
+            "info",
+            "from structlog",
+        )
+        assert (second["logger"], second["level"], second["message"]) == (
+            "lib.std", "warning", "from stdlib lib",
+        )  # fmt: skip
+        assert third["exception"]["type"] == "OSError"
+        assert third["level"] == "error"
