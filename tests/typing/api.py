@@ -6,7 +6,14 @@ API that breaks documented usage fails the type check.
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
+
+import structlog
+
 import fastlog_core
+import fastlog_stdlib
+import fastlog_structlog
 from fastlog_core import FileSink, Logger, Sink, Stats, StreamSink
 
 
@@ -54,3 +61,30 @@ def native_api() -> None:
     dropped: dict[str, int] = stats["dropped_by_level"]
     done: bool = fastlog_core.shutdown()
     print(ok, written, dropped, done)
+
+
+def stdlib_examples() -> None:
+    handler: logging.Handler = fastlog_stdlib.FastlogHandler("app.log", level="INFO")
+    fastlog_stdlib.FastlogHandler(preset="fastest", capacity="64 MiB", include_thread=True)
+    logging.getLogger().addHandler(handler)
+    rotating = logging.handlers.RotatingFileHandler("app.log", maxBytes=10_000_000)
+    rotating.setFormatter(
+        fastlog_stdlib.FastlogFormatter(
+            "%(message)s %(process)d",
+            rename_fields={"levelname": "severity"},
+            static_fields={"service": "billing"},
+            timestamp="@timestamp",
+        )
+    )
+    fastlog_stdlib.optimize()
+    fastlog_stdlib.restore()
+
+
+def structlog_examples() -> None:
+    fastlog_structlog.configure(sink="app.log", level="info")
+    fastlog_structlog.configure(processors=[structlog.processors.dict_tracebacks], preset="fastest")
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, fastlog_structlog.FastlogRenderer()],
+        logger_factory=fastlog_structlog.FastlogLoggerFactory("app.log"),
+        cache_logger_on_first_use=True,
+    )
