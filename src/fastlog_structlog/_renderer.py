@@ -76,14 +76,23 @@ class FastlogRenderer:
     context fields. Use it with :class:`FastlogLoggerFactory`, or with structlog's
     ``BytesLoggerFactory`` to write the lines yourself.
 
+    Args:
+        text: Return ``str`` instead of ``bytes``: for ``structlog.stdlib.ProcessorFormatter``
+            on a stdlib handler, and ``PrintLoggerFactory``.
+
     .. versionadded:: 0.1
     """
 
-    __slots__ = ()
+    __slots__ = ("_text",)
 
-    def __call__(
-        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
-    ) -> bytes:
+    def __init__(self, *, text: bool = False) -> None:
+        self._text = text
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+        line = self._render(logger, method_name, event_dict)
+        return line.decode("utf-8") if self._text else line
+
+    def _render(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> bytes:
         try:
             message = event_dict.pop("event", None)
             method_level = LEVELS.get(method_name, (method_name, 0))[0]
