@@ -15,8 +15,7 @@ from . import _context, _encoder, _errors
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, level_name, parse_level
 from ._registry import Route, default_route
 
-_now = _encoder.now
-_UTC = _encoder.UTC
+_utcnow = _encoder.utcnow
 _dumps = _encoder.dumps
 _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
@@ -93,7 +92,7 @@ def _method(levelno: int) -> LogMethod:
             if args or self._bound or _ctx_get() or "exc_info" in fields:
                 line = _encode_full(self, levelname, msg, args, fields)
             else:
-                ts = _now(_UTC)
+                ts = _utcnow()
                 if not ts.microsecond:
                     ts = _encoder.timestamp()  # type: ignore[assignment]
                 record = {

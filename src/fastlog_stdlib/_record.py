@@ -40,9 +40,8 @@ _dumps = _encoder.dumps
 _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
 _ts = _encoder.timestamp_from
-_fromtimestamp = datetime.datetime.fromtimestamp
+from_posix = _encoder.from_posix
 _modules = sys.modules
-_UTC = _encoder.UTC
 _ctx_get = _context.get
 _LEVELS: dict[str, str] = {}
 _HAS_TASK_NAME = "taskName" in STANDARD_ATTRS  # Python >= 3.12 records it itself
@@ -172,7 +171,7 @@ class RecordEncoder:
                 except Exception:
                     message = message_of(record)
             attrs = record.__dict__
-            moment = _fromtimestamp(record.created, _UTC)
+            moment = from_posix(record.created)
             ts: datetime.datetime | str = moment if moment.microsecond else _ts(record.created)
             level = _LEVELS.get(record.levelname) or level_of(record)
             ctx = _ctx_get()

@@ -29,8 +29,7 @@ _RENDERER = FastlogRenderer()
 # (costly: a context copy per call) merge can be skipped.
 _STRUCTLOG_CONTEXT_VARS: dict[str, Any] = structlog.contextvars._CONTEXT_VARS
 
-_now = _encoder.now
-_UTC = _encoder.UTC
+_utcnow = _encoder.utcnow
 _dumps = _encoder.dumps
 _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
@@ -74,7 +73,7 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
             if ctx:
                 fields = {**ctx, **fields}
             exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
-            ts = _now(_UTC)
+            ts = _utcnow()
             if not ts.microsecond:
                 ts = _encoder.timestamp()  # type: ignore[assignment]
             record = {

@@ -133,6 +133,15 @@ class TestBadValues:
         assert record["p"] == {"x": 1, "y": 2}
         assert fastlog_core.stats()["errors"] == 0
 
+    def test_naive_datetime_field_is_utc(self, configured: Path) -> None:
+        """A naive datetime in a field is written as UTC, like the timestamp (documented)."""
+        aware = datetime.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+        naive = datetime.datetime(2026, 1, 2, 3, 4, 5, 6)
+        fastlog_core.get_logger().info("m", naive=naive, aware=aware)
+        record = one_record(configured)
+        assert record["naive"] == "2026-01-02T03:04:05.000006Z"
+        assert record["aware"] == "2026-01-02T03:04:05.000006Z"
+
     def test_deep_nesting(self, configured: Path) -> None:
         """Nesting deeper than orjson allows is cut at a marker."""
         deep: Any = "leaf"
