@@ -155,9 +155,22 @@ class FastlogLogger:
 
     __slots__ = ("_route", "name")
 
+    # What structlog.stdlib.BoundLogger reads from a stdlib logger: filtering is done by the
+    # bound logger (or not at all), so this one accepts every level.
+    level = 0
+    disabled = False
+    propagate = False
+    handlers: tuple[()] = ()
+
     def __init__(self, route: fastlog_core.Route, name: str | None = None) -> None:
         self._route = route
         self.name = name
+
+    def isEnabledFor(self, level: int) -> bool:
+        return True
+
+    def getEffectiveLevel(self) -> int:
+        return 0
 
     def __repr__(self) -> str:
         return f"<FastlogLogger {self.name!r} -> {self._route.pipeline.name}>"

@@ -301,6 +301,8 @@ class TestRendererInOwnChain:
         log = structlog.get_logger("std")
         log.info("via stdlib wrapper", k=1)
         log.warning("warn %s", "x")
+        assert log.isEnabledFor(logging.DEBUG)
+        assert log.getEffectiveLevel() == 0
         first, second = lines(log_path)
         assert (first["logger"], first["level"], first["k"]) == ("std", "info", 1)
         assert (second["message"], second["level"]) == ("warn x", "warning")
