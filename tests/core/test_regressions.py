@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -129,55 +131,53 @@ class TestSyncModeFailures:
         assert elapsed < 30
 
 
+@contextlib.contextmanager
+def logging_in_background() -> Iterator[list[int]]:
+    """A thread logging records numbered 0, 1, 2, ... until the block ends; yields the count."""
+    log = fastlog_core.get_logger()
+    count = [0]
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            log.info("r", i=count[0])
+            count[0] += 1
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        time.sleep(0.2)
+        yield count
+    finally:
+        stop.set()
+        thread.join()
+
+
+def numbers(sink: Collecting) -> list[int]:
+    return [orjson.loads(line)["i"] for line in sink.data.splitlines()]
+
+
 class TestShutdownRaces:
     def test_shutdown_while_a_thread_logs_loses_nothing(self) -> None:
         """Records logged during shutdown() are written (or written after), never stranded."""
         sink = Collecting(delay=0.05)
         fastlog_core.configure(sink=sink)
-        log = fastlog_core.get_logger()
-        count = [0]
-        stop = threading.Event()
-
-        def worker() -> None:
-            while not stop.is_set():
-                log.info("r", i=count[0])
-                count[0] += 1
-
-        thread = threading.Thread(target=worker)
-        thread.start()
-        time.sleep(0.2)
         pipeline = fastlog_core.get_pipeline(sink)
-        assert fastlog_core.shutdown()
-        stop.set()
-        thread.join()
+        with logging_in_background() as count:
+            assert fastlog_core.shutdown()
         assert pipeline.flush(timeout=10)
-        seen = [orjson.loads(line)["i"] for line in sink.data.splitlines()]
-        assert seen == list(range(count[0]))
+        assert numbers(sink) == list(range(count[0]))
         assert pipeline.stats()["lost"] == 0
 
     def test_switch_to_dev_while_a_thread_logs(self) -> None:
         """configure(preset='dev') on a live destination strands no record."""
         sink = Collecting(delay=0.02)
         fastlog_core.configure(sink=sink)
-        log = fastlog_core.get_logger()
-        count = [0]
-        stop = threading.Event()
-
-        def worker() -> None:
-            while not stop.is_set():
-                log.info("r", i=count[0])
-                count[0] += 1
-
-        thread = threading.Thread(target=worker)
-        thread.start()
-        time.sleep(0.2)
-        fastlog_core.configure(sink=sink, preset="dev", format="json")
-        time.sleep(0.1)
-        stop.set()
-        thread.join()
+        with logging_in_background() as count:
+            fastlog_core.configure(sink=sink, preset="dev", format="json")
+            time.sleep(0.1)
         assert fastlog_core.flush(timeout=10)
-        seen = [orjson.loads(line)["i"] for line in sink.data.splitlines()]
-        assert seen == list(range(count[0]))
+        assert numbers(sink) == list(range(count[0]))
 
 
 class TestSeveralSinks:
