@@ -234,7 +234,10 @@ class Pipeline:
     # -- the callers' side -------------------------------------------------------------------
 
     def append(self, line: bytes, levelno: int) -> None:
-        """Queue one encoded line. The hot path: no lock, three comparisons. Never raises."""
+        """Queue one encoded line. The hot path: no lock, three comparisons. Never raises.
+
+        Adapters call this; the native logger and ``FastlogHandler`` inline the same lines.
+        """
         buf = self._buf
         size = len(line)
         if (
@@ -279,8 +282,11 @@ class Pipeline:
                 return
             if levelno >= self._slow_level:
                 self._flush(None, fsync=True)
-            elif len(self._buf) >= self._wake_bytes and not self._signaled:
-                self._wake_writer()
+            elif len(self._buf) >= self._wake_bytes:
+                if not self._signaled:
+                    self._wake_writer()
+                elif self._lock_free:  # the writer lowered the limit while being woken
+                    self._limit = self._room
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
             _errors.report("append", f"{type(exc).__name__}: {exc}")
         finally:
