@@ -119,6 +119,7 @@ def main(
     description: str,
     packages: Sequence[str] = (),
     no_file: Sequence[str] = (),
+    default_count: int = 200_000,
 ) -> None:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small counts, 2 rounds")
@@ -129,7 +130,7 @@ def main(
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=None, help="also write the raw samples to this file")
     args = parser.parse_args()
-    count = args.count or (20_000 if args.quick else 200_000)
+    count = args.count or (20_000 if args.quick else default_count)
     if args.child:
         _child(cases, args.child, count, args.threads, args.child in no_file)
         return

@@ -1,6 +1,6 @@
 """fastlog's native API against stdlib + python-json-logger and a plain orjson floor.
 
-    python benchmarks/bench_core.py            # full: 200k records x 5 rounds
+    python benchmarks/bench_core.py            # full: 500k records x 5 rounds
     python benchmarks/bench_core.py --quick    # smoke: 20k records x 2 rounds
 
 See benchmarks/README.md for the method.
@@ -119,4 +119,6 @@ if __name__ == "__main__":
         ],
         description=__doc__.split("\n")[0],
         packages=("fastlog-py", "orjson", "python-json-logger"),
+        # Sub-microsecond cases: 500k records keep each measurement near half a second.
+        default_count=500_000,
     )
