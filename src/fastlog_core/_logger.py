@@ -43,14 +43,8 @@ def _fallback_line(
     fields: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The line for a call whose fast path raised: repaired, marked, counted."""
-    if record is None:
-        record = {
-            "timestamp": _encoder.timestamp(),
-            "level": levelname,
-            "logger": name,
-            "message": msg,
-            **(fields or {}),
-        }
+    if record is None:  # merge(): a field named like a schema key must not overwrite it
+        record = _merge(_encoder.timestamp(), levelname, name, msg, fields)
     return _encoder.encode_repaired(record, error)
 
 

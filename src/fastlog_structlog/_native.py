@@ -97,14 +97,9 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
                     _encoder.add_exception(record, info)
             line = _dumps(record, default=_default, option=_OPTIONS)
         except Exception as error:
-            if record is None:
-                record = {
-                    "timestamp": _encoder.timestamp(),
-                    "level": name,
-                    "logger": str(getattr(logger, "name", None) or "root"),
-                    "message": event,
-                    **kw,
-                }
+            if record is None:  # merge(): a key named like a schema key must not overwrite it
+                logger_name = str(getattr(logger, "name", None) or "root")
+                record = _encoder.merge(_encoder.timestamp(), name, logger_name, event, kw)
             line = _encoder.encode_repaired(record, error)
         logger._route.pipeline.append(line, levelno)
         return None

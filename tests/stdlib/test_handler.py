@@ -393,3 +393,17 @@ class TestThreadsAndStream:
         for record in records:
             assert list(record)[:4] == ["timestamp", "level", "logger", "message"]
             assert json.dumps(record)
+
+
+class TestRepairKeepsSchema:
+    def test_bad_extra_and_colliding_extra(self, log_path: Path) -> None:
+        """stdlib: a bad extra value and an extra named level together keep the real level."""
+        handler = FastlogHandler(str(log_path))
+        logger = logging.getLogger("repair")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.error("both", extra={"big": 2**80, "level": "spoofed"})
+        (record,) = written(handler, log_path)
+        assert record["level"] == "error"
+        assert record["fields.level"] == "spoofed"
+        assert record["big"] == str(2**80)

@@ -426,3 +426,14 @@ class TestThroughStdlib:
         first, second = read_lines(log_path)
         assert (first["level"], first["message"], first["k"]) == ("warning", "from structlog", 1)
         assert (second["level"], second["message"]) == ("info", "from stdlib")
+
+
+class TestRepairKeepsSchema:
+    def test_bad_value_and_colliding_key(self, log_path: Path) -> None:
+        """structlog's native path: a bad value and a key named like a schema key together."""
+        fastlog_structlog.configure(sink=str(log_path))
+        structlog.get_logger("app").error("both", big=2**80, level="spoofed")
+        (record,) = lines(log_path)
+        assert record["level"] == "error"
+        assert record["fields.level"] == "spoofed"
+        assert record["big"] == str(2**80)
