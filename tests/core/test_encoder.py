@@ -226,7 +226,13 @@ class TestAnyInput:
         assert list(record)[:4] == ["timestamp", "level", "logger", "message"]
 
     @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(fields=st.dictionaries(st.text(min_size=1), _values, max_size=5))
+    @given(
+        fields=st.dictionaries(
+            st.text(min_size=1) | st.sampled_from(["timestamp", "level", "logger", "message"]),
+            _values,
+            max_size=5,
+        )
+    )
     def test_through_the_logger(
         self, tmp_path_factory: pytest.TempPathFactory, fields: dict[str, Any]
     ) -> None:
@@ -237,4 +243,6 @@ class TestAnyInput:
         assert fastlog_core.flush(timeout=10)
         records = read_lines(path)
         assert len(records) == 1
-        assert records[0]["message"] == "m"
+        record = records[0]
+        assert (record["message"], record["level"], record["logger"]) == ("m", "info", "prop")
+        assert str(record["timestamp"]).endswith("Z")
