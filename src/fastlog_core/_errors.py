@@ -54,11 +54,6 @@ def counts() -> dict[str, int]:
         return dict(_counts)
 
 
-def total() -> int:
-    with _lock:
-        return sum(_counts.values())
-
-
 def reset_after_fork() -> None:
     """A forked child starts with its own counts and a fresh lock."""
     global _lock

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from . import _console, _encoder, _errors
+from ._levels import level_name
 from ._presets import Settings
 from ._sinks import Sink
 
@@ -360,7 +361,7 @@ class Pipeline:
             self._count_drop_locked(levelno)
 
     def _count_drop_locked(self, levelno: int) -> None:
-        name = _level_key(levelno)
+        name = level_name(levelno)
         self._dropped[name] = self._dropped.get(name, 0) + 1
         self._drops_unnoted[name] = self._drops_unnoted.get(name, 0) + 1
 
@@ -758,12 +759,6 @@ _next = next
 def _peek(counter: itertools.count[int]) -> int:
     """The next value *counter* would return, without consuming it."""
     return int(repr(counter)[6:-1])
-
-
-def _level_key(levelno: int) -> str:
-    from ._levels import level_name
-
-    return level_name(levelno)
 
 
 def _isatty(sink: Any) -> bool:
