@@ -129,12 +129,21 @@ def main(
     parser.add_argument("--timeout", type=float, default=300.0, help="per case, seconds")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=None, help="also write the raw samples to this file")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="TEXT",
+        help="run only the cases whose name contains TEXT (repeatable)",
+    )
     args = parser.parse_args()
     count = args.count or (20_000 if args.quick else default_count)
     if args.child:
         _child(cases, args.child, count, args.threads, args.child in no_file)
         return
     rounds = args.rounds or (2 if args.quick else 5)
+    if args.only:
+        configs = [c for c in configs if any(text in c[0] for text in args.only)]
     samples: dict[Config, list[float]] = {c: [] for c in configs}
     failures: dict[Config, str] = {}
     for _ in range(rounds):

@@ -279,6 +279,49 @@ class TestRecordMapping:
         assert record["k"] == 1
         assert "asctime" not in record
 
+    def test_record_factory_and_filter_attributes(self, log_path: Path) -> None:
+        """Attributes a record factory sets (before or after the standard ones) and a filter
+        adds are fields, in order; the standard attributes never leak, whatever their place."""
+        base = logging.getLogRecordFactory()
+
+        class Early(logging.LogRecord):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                self.deployment = "blue"  # set before LogRecord.__init__'s attributes
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+                self.region = "eu"
+
+        def add_request_id(record: logging.LogRecord) -> bool:
+            record.request_id = "r-1"
+            return True
+
+        handler = FastlogHandler(str(log_path))
+        handler.addFilter(add_request_id)
+        logger = logging.getLogger("factory")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logging.setLogRecordFactory(Early)
+        try:
+            logger.info("shifted", extra={"k": 1})
+        finally:
+            logging.setLogRecordFactory(base)
+        logger.info("plain", extra={"k": 2})
+        shifted, plain = written(handler, log_path)
+        assert list(shifted) == [
+            "timestamp", "level", "logger", "message", "deployment", "region", "k", "request_id"
+        ]  # fmt: skip
+        assert (shifted["deployment"], shifted["region"], shifted["k"]) == ("blue", "eu", 1)
+        assert list(plain) == ["timestamp", "level", "logger", "message", "k", "request_id"]
+
+    def test_reserved_names_among_extras_are_left_out(self, log_path: Path) -> None:
+        """uvicorn's color_message and structlog's wrapper attributes are not fields."""
+        handler = FastlogHandler(str(log_path))
+        logger = logging.getLogger("reserved")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.info("GET /", extra={"color_message": "\x1b[1mGET /\x1b[0m", "status": 200})
+        (record,) = written(handler, log_path)
+        assert list(record) == ["timestamp", "level", "logger", "message", "status"]
+
 
 class TestLifecycle:
     def test_close_flushes(self, log_path: Path) -> None:
