@@ -72,8 +72,8 @@ def extra_fields(
         extra = dict(islice(attrs.items(), _N_STANDARD, None))
         if reserved.isdisjoint(extra):
             return extra
-        return {k: v for k, v in extra.items() if k not in reserved}
-    # A record factory set attributes before the standard ones: scan them all.
+    # Something other than extras is in the tail: a formatter's "message", a record factory's
+    # attributes before the standard ones, a standard attribute deleted and set again.
     return {k: v for k, v in attrs.items() if k not in reserved}
 
 
@@ -194,9 +194,11 @@ class RecordEncoder:
                     fields
                 ):
                     # A schema key or context key among the extras, or attributes that are
-                    # not extras (a formatter's "message"/"asctime", uvicorn's
-                    # "color_message", a record factory's own): the general path.
-                    fields = self._merged(record, ts, level, message, ctx)
+                    # not extras in the tail (a formatter's "message"/"asctime", uvicorn's
+                    # "color_message", a record factory's or a deleted and re-set standard
+                    # attribute's shift): look at every attribute.
+                    extra = extra_fields(record, self._reserved, scan_all=True)
+                    fields = _encoder.merge(ts, level, record.name, message, ctx, extra)
             elif ctx and len(fields) != 4 + len(ctx):
                 fields = _encoder.merge(ts, level, record.name, message, ctx)
             if record.exc_info or record.exc_text or record.stack_info:
@@ -219,23 +221,6 @@ class RecordEncoder:
                     "message": getattr(record, "msg", ""),
                 }
             return _encoder.encode_repaired(fields, exc)
-
-    def _merged(
-        self,
-        record: logging.LogRecord,
-        ts: datetime.datetime | str,
-        level: str,
-        message: Any,
-        ctx: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        attrs = record.__dict__
-        if next(iter(attrs)) == _FIRST:
-            extra = {k: v for k, v in islice(attrs.items(), _N_STANDARD, None)}
-            if not self._reserved.isdisjoint(extra):
-                extra = {k: v for k, v in extra.items() if k not in self._reserved}
-        else:  # a record factory put attributes before the standard ones
-            extra = extra_fields(record, self._reserved)
-        return _encoder.merge(ts, level, record.name, message, ctx, extra)
 
     def _shaped(self, record: logging.LogRecord) -> dict[str, Any]:
         """The record with the formatter's or handler's optional fields (slower, general)."""

@@ -14,7 +14,7 @@ import pytest
 
 import fastlog_core
 from fastlog_core import ConfigError
-from fastlog_stdlib import FastlogHandler
+from fastlog_stdlib import FastlogFormatter, FastlogHandler
 from tests.helpers import read_lines
 
 
@@ -311,6 +311,33 @@ class TestRecordMapping:
         ]  # fmt: skip
         assert (shifted["deployment"], shifted["region"], shifted["k"]) == ("blue", "eu", 1)
         assert list(plain) == ["timestamp", "level", "logger", "message", "k", "request_id"]
+
+    def test_standard_attribute_deleted_and_set_again(self, log_path: Path) -> None:
+        """A filter that deletes and re-sets a standard attribute moves it to the end of the
+        record's __dict__: it is still not a field, and no extra is lost."""
+
+        def shout(record: logging.LogRecord) -> bool:
+            msg = record.msg
+            del record.msg
+            record.msg = str(msg).upper()
+            return True
+
+        handler = FastlogHandler(str(log_path))
+        handler.addFilter(shout)
+        formatter_handler = logging.StreamHandler(open(log_path.with_suffix(".json"), "w"))  # noqa: SIM115
+        formatter_handler.setFormatter(FastlogFormatter())
+        formatter_handler.addFilter(shout)
+        logger = logging.getLogger("moved")
+        logger.addHandler(handler)
+        logger.addHandler(formatter_handler)
+        logger.setLevel(logging.INFO)
+        logger.info("quiet", extra={"a": 1, "b": 2})
+        formatter_handler.close()
+        (record,) = written(handler, log_path)
+        assert record == {**record, "message": "QUIET", "a": 1, "b": 2}
+        assert list(record)[4:] == ["a", "b"]
+        (formatted,) = read_lines(log_path.with_suffix(".json"))
+        assert list(formatted)[4:] == ["a", "b"]
 
     def test_reserved_names_among_extras_are_left_out(self, log_path: Path) -> None:
         """uvicorn's color_message and structlog's wrapper attributes are not fields."""
