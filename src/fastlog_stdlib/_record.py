@@ -13,6 +13,7 @@ from itertools import islice
 from typing import Any
 
 from fastlog_core import _context, _encoder, _errors
+from fastlog_core._fields import record_fields as _record_fields
 
 _probe = logging.LogRecord("probe", logging.INFO, __file__, 1, "m", None, None)
 #: Attributes every LogRecord has after __init__, in the order __init__ sets them.
@@ -179,28 +180,19 @@ class RecordEncoder:
             moment = from_posix(record.created)
             ts: datetime.datetime | str = moment if moment.microsecond else _ts(record.created)
             level = _LEVELS.get(record.levelname) or level_of(record)
-            fields = {"timestamp": ts, "level": level, "logger": record.name, "message": message}
             ctx = _ctx_get()
-            if ctx:
-                fields.update(ctx)
-            n_extra = len(attrs) - _N_STANDARD
-            if n_extra > 0:
-                # The extras are the last entries of __dict__ (makeRecord adds them after
-                # __init__): dict.update() copies that tail in C. Building a dict of them
-                # first, or reading the names one by one, cost 200-700 ns more per record
-                # (bench_stdlib.py).
-                fields.update(islice(attrs.items(), _N_STANDARD, None))
-                if len(fields) != 4 + len(ctx) + n_extra or not self._tail_reserved.isdisjoint(
-                    fields
-                ):
-                    # A schema key or context key among the extras, or attributes that are
-                    # not extras in the tail (a formatter's "message"/"asctime", uvicorn's
-                    # "color_message", a record factory's or a deleted and re-set standard
-                    # attribute's shift): look at every attribute.
-                    extra = extra_fields(record, self._reserved, scan_all=True)
-                    fields = _encoder.merge(ts, level, record.name, message, ctx, extra)
-            elif ctx and len(fields) != 4 + len(ctx):
-                fields = _encoder.merge(ts, level, record.name, message, ctx)
+            # The extras are the entries of __dict__ after the standard ones (makeRecord adds
+            # them after __init__); record_fields reads that tail in C when it can.
+            fields = _record_fields(
+                attrs, _N_STANDARD, self._tail_reserved, ts, level, record.name, message, ctx
+            )
+            if fields is None:
+                # A schema key or context key among the extras, or attributes that are not
+                # extras in the tail (a formatter's "message"/"asctime", uvicorn's
+                # "color_message", a record factory's or a deleted and re-set standard
+                # attribute's shift): look at every attribute.
+                extra = extra_fields(record, self._reserved, scan_all=True)
+                fields = _encoder.merge(ts, level, record.name, message, ctx, extra)
             if record.exc_info or record.exc_text or record.stack_info:
                 _add_problems(record, fields)
             if _HAS_TASK_NAME:
