@@ -1,8 +1,17 @@
-"""fastlog for loguru: a sink for ``logger.add`` (coming with issue 5).
+"""fastlog for loguru: keep ``from loguru import logger``; fastlog encodes and writes.
 
-Nothing is exported yet; the package exists so the distribution's layout is final.
+    from loguru import logger
+    from fastlog_loguru import FastlogSink
+
+    logger.remove()
+    logger.add(FastlogSink("app.log"))
+
+Records become the core's JSON schema (``extra`` as fields, exceptions structured), or loguru's
+own ``serialize=True`` layout with ``FastlogSink("app.log", schema="loguru")``.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._sink import FastlogSink
+
+__all__ = ["FastlogSink"]

@@ -1,0 +1,272 @@
+"""``FastlogSink``: loguru records into a fastlog pipeline.
+
+loguru wraps an object with a ``write`` method in its ``StreamSink`` (``loguru/_simple_sinks.py``,
+0.7.3) and then, per record, calls ``write(message)`` and — if the object has one — ``flush()``.
+It calls ``stop()`` when the handler is removed (``logger.remove()``, also run by loguru at exit)
+and, on ``logger.complete()``, calls ``complete()`` only if ``inspect.iscoroutinefunction`` says
+it is a coroutine function. Hence the shape below: no ``flush`` (it would run after every
+record), a ``stop`` that flushes, and a ``complete`` that loguru sees as a coroutine function.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import fastlog_core
+from fastlog_core import ConfigError, _context, _encoder
+from fastlog_core._presets import OPTION_NAMES
+
+from . import _record
+from ._record import LEVELS, DefaultEncoder, LoguruEncoder, fallback_line, level_name
+
+if TYPE_CHECKING:  # loguru's stubs declare Message; at run time the adapter never imports it
+    from loguru import Message
+
+_SCHEMAS = ("default", "loguru")
+_SINK_OPTIONS = frozenset({"include_location", "include_process", "include_thread"})
+_dumps = _encoder.dumps
+_default = _encoder.default
+_OPTIONS = _encoder.OPTIONS
+_ctx_get = _context.get
+_merge = _encoder.merge
+_from_state = _record._from_state
+_reduce = _record._reduce
+_timezone = _record._timezone
+_utcoffset = _record._timezone.utcoffset
+_utc = _record.utc
+_next = next
+
+
+async def _coroutine_template() -> None:
+    """Never called: lends its code object (flagged as a coroutine) to ``_Complete``."""
+
+
+class _Done:
+    """An awaitable that is already complete: the waiting happened when it was made."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield  # a generator that finishes at once
+
+
+_DONE = _Done()
+
+
+class _Complete:
+    """``FastlogSink.complete``: waits until this sink's records are written, when *called*.
+
+    loguru (0.7.3, ``StreamSink``) calls a sink's ``complete()`` from ``logger.complete()`` only
+    if ``inspect.iscoroutinefunction`` is true for it, and only *awaits* the result when the
+    caller awaits ``logger.complete()``. A real ``async def`` would therefore never run from
+    plain ``logger.complete()`` (and warn "never awaited"). This object looks like a coroutine
+    function to ``inspect`` (the function-like attributes below, with a coroutine's code
+    object), flushes as soon as it is called, and returns an already-finished awaitable, so both
+    ``logger.complete()`` and ``await logger.complete()`` wait for the data.
+    """
+
+    # What inspect._signature_is_functionlike() reads. Not __qualname__: in a class body that
+    # would rename the class itself.
+    __slots__ = ("_route",)
+    __code__ = _coroutine_template.__code__
+    __name__ = "complete"
+    __defaults__ = None
+    __kwdefaults__ = None
+    __annotations__ = _coroutine_template.__annotations__
+
+    def __init__(self, route: fastlog_core.Route) -> None:
+        self._route = route
+
+    def __call__(self) -> _Done:
+        self._route.pipeline.flush()
+        return _DONE
+
+
+class FastlogSink:
+    """A loguru sink writing fastlog's JSON schema through the core's pipeline.
+
+    ``logger.add(FastlogSink("app.log"))``: each record loguru hands over becomes one JSON
+    line, encoded in the calling thread and written by the pipeline's writer thread, in large
+    batches. ``level=``, ``filter=`` and ``format=`` on ``logger.add`` keep their meaning
+    (``format`` only shapes the ``text`` of ``schema="loguru"``). Do not combine it with
+    ``serialize=True`` (loguru would serialize first, for nothing) nor ``enqueue=True`` (the
+    pipeline is already asynchronous and bounded).
+
+    ``logger.remove(id)`` writes out what this sink has buffered (the pipeline stays open for
+    its other users); ``logger.complete()`` and ``await logger.complete()`` wait until
+    everything logged before is written; at exit everything is flushed without a call.
+
+    Args:
+        sink: ``None`` for the process-wide pipeline (``fastlog_core.configure()``'s), or a
+            path, ``"stdout"``, ``"stderr"``, a ``Sink`` or a list: the shared pipeline of that
+            destination, so the stdlib handler or the structlog factory writing there share one
+            writer and one order of lines.
+        schema: ``None`` or ``"default"`` for the core's schema (``timestamp``, ``level``,
+            ``logger``, ``message``, context fields, then loguru's ``extra``); ``"loguru"`` for
+            loguru's own ``serialize=True`` layout, ``{"text": ..., "record": {...}}``, for
+            readers that already parse it.
+        preset: A fastlog preset for the destination (``balanced``, ``fastest``, ...).
+        include_location: Add ``file`` (path), ``line`` and ``function`` of the logging call.
+        include_process: Add ``process`` (pid) and ``process_name``.
+        include_thread: Add ``thread`` (ident) and ``thread_name``.
+        **options: fastlog pipeline options (``capacity``, ``policy``, ``flush_interval``, ...).
+
+    Raises:
+        ConfigError: for an unknown option or a bad value, naming it.
+
+    .. versionadded:: 0.1
+    """
+
+    __slots__ = ("_encode", "_route", "complete")
+
+    def __init__(
+        self,
+        sink: Any = None,
+        *,
+        schema: str | None = None,
+        preset: str | None = None,
+        include_location: bool = False,
+        include_process: bool = False,
+        include_thread: bool = False,
+        **options: Any,
+    ) -> None:
+        unknown = sorted(set(options) - OPTION_NAMES)
+        if unknown:
+            known = ", ".join(sorted(OPTION_NAMES | _SINK_OPTIONS | {"schema", "preset"}))
+            raise ConfigError(f"FastlogSink: unknown option {unknown[0]!r} (known: {known})")
+        if schema is not None and (not isinstance(schema, str) or schema not in _SCHEMAS):
+            raise ConfigError(
+                f"FastlogSink: schema={schema!r}: expected None, 'default' or 'loguru'"
+            )
+        flags = {
+            "include_location": include_location,
+            "include_process": include_process,
+            "include_thread": include_thread,
+        }
+        for name, flag in flags.items():
+            if not isinstance(flag, bool):
+                raise ConfigError(f"FastlogSink: {name}={flag!r}: expected True or False")
+        if schema == "loguru" and any(flags.values()):
+            raise ConfigError(
+                "FastlogSink: schema='loguru' always writes file, line, function, process and "
+                "thread; include_location/include_process/include_thread apply to the default "
+                "schema only"
+            )
+        if isinstance(sink, os.PathLike):
+            sink = os.fspath(sink)
+        self._route = fastlog_core.route(sink, preset, **options)
+        # None: the default schema without options, the case write() inlines.
+        self._encode: Callable[[Any, Any], bytes] | None = None
+        if schema == "loguru":
+            self._encode = LoguruEncoder().encode
+        elif any(flags.values()):
+            self._encode = DefaultEncoder(
+                location=include_location, process=include_process, thread=include_thread
+            ).encode
+        self.complete = _Complete(self._route)
+
+    @property
+    def pipeline(self) -> fastlog_core.Pipeline:
+        """The pipeline records go to (follows ``fastlog_core.configure()`` for ``sink=None``)."""
+        return self._route.pipeline
+
+    def write(self, message: Message) -> None:
+        """Encode the record loguru attached to *message* and queue it. Never raises.
+
+        *message* is loguru's formatted text (a ``str``) with the record dict as ``.record``.
+        """
+        record: Any = message.record  # Any: a patcher may have put anything in it
+        fields: dict[str, Any] | None = None
+        try:
+            level = record["level"]
+            levelno = level.no
+            if type(levelno) is not int:  # a patcher's doing: the pipeline compares numbers
+                levelno = _levelno(record)
+            if self._encode is not None:
+                line = self._encode(message, record)
+            else:
+                # DefaultEncoder.encode without options, inlined into this frame: one call
+                # less and no option checks (bench_loguru.py).
+                lname = LEVELS.get(level.name) or level_name(level.name)
+                moment = record["time"]
+                # _record.utc() inlined for loguru's own time, an aware datetime with a fixed
+                # offset (a datetime.timezone): copied out of its pickle state, offset removed.
+                tz = moment.tzinfo
+                if type(tz) is _timezone:
+                    ts: Any = _from_state(_reduce(moment)[1][0])
+                    offset = _utcoffset(tz, None)
+                    if offset:
+                        ts -= offset
+                    if not ts.microsecond:
+                        ts = _utc(moment)
+                else:
+                    ts = _utc(moment)
+                ctx = _ctx_get()
+                extra = record["extra"]
+                name = record["name"]
+                text = record["message"]
+                if ctx:
+                    fields = {
+                        "timestamp": ts,
+                        "level": lname,
+                        "logger": name,
+                        "message": text,
+                        **ctx,
+                        **extra,
+                    }
+                    if len(fields) != 4 + len(ctx) + len(extra):  # a schema key, or a key in both
+                        fields = _merge(ts, lname, name, text, ctx, extra)
+                else:
+                    fields = {
+                        "timestamp": ts,
+                        "level": lname,
+                        "logger": name,
+                        "message": text,
+                        **extra,
+                    }
+                    if len(fields) != 4 + len(extra):  # an extra key named like a schema key
+                        fields = _merge(ts, lname, name, text, extra)
+                exception = record["exception"]
+                if exception is not None:
+                    info = _record.exception_of(exception)
+                    if info is not None:
+                        _encoder.add_exception(fields, info)
+                line = _dumps(fields, _default, _OPTIONS)
+        except Exception as exc:
+            line = fallback_line(record, fields, exc)
+            levelno = _levelno(record)
+        # Pipeline.append, inlined as in FastlogHandler.handle: one frame less per record.
+        pipe = self._route.pipeline
+        buf = pipe._buf
+        size = len(line)
+        if (
+            len(buf) + size <= pipe._limit
+            and size <= pipe._max_record
+            and levelno < pipe._slow_level
+        ):
+            buf += line
+            _next(pipe._appended)
+        else:
+            pipe._append_slow(line, levelno)
+
+    def stop(self) -> None:
+        """Called by loguru when the handler is removed: write out what is buffered.
+
+        The pipeline itself stays open: other handlers, adapters or a later ``logger.add`` of
+        this same sink may still use it. Closing is the core's job, at exit.
+        """
+        self._route.pipeline.flush()
+
+    def __repr__(self) -> str:
+        return f"<FastlogSink {self._route.pipeline.name}>"
+
+
+def _levelno(record: Any) -> int:
+    try:
+        levelno = record["level"].no
+        return levelno if isinstance(levelno, int) else fastlog_core.ERROR
+    except Exception:
+        return fastlog_core.ERROR

@@ -1,0 +1,25 @@
+"""loguru's logger is process-global: every test starts and ends with no handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from loguru import logger
+
+
+@pytest.fixture(autouse=True)
+def _reset_loguru() -> Iterator[None]:
+    logger.remove()
+    logger.configure(extra={}, patcher=None)
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    yield
+    logger.remove()
+    logger.configure(extra={}, patcher=None)
+    for handler in list(root.handlers):
+        if handler not in saved[1]:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved[0])
