@@ -208,27 +208,16 @@ class FastlogSink:
                 extra = record["extra"]
                 name = record["name"]
                 text = record["message"]
-                if ctx:
-                    fields = {
-                        "timestamp": ts,
-                        "level": lname,
-                        "logger": name,
-                        "message": text,
-                        **ctx,
-                        **extra,
-                    }
-                    if len(fields) != 4 + len(ctx) + len(extra):  # a schema key, or a key in both
-                        fields = _merge(ts, lname, name, text, ctx, extra)
-                else:
-                    fields = {
-                        "timestamp": ts,
-                        "level": lname,
-                        "logger": name,
-                        "message": text,
-                        **extra,
-                    }
-                    if len(fields) != 4 + len(extra):  # an extra key named like a schema key
-                        fields = _merge(ts, lname, name, text, extra)
+                fields = {
+                    "timestamp": ts,
+                    "level": lname,
+                    "logger": name,
+                    "message": text,
+                    **ctx,
+                    **extra,
+                }
+                if len(fields) != 4 + len(ctx) + len(extra):  # a schema key, or a key in both
+                    fields = _merge(ts, lname, name, text, ctx, extra)
                 exception = record["exception"]
                 if exception is not None:
                     info = _record.exception_of(exception)
