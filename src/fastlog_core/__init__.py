@@ -7,9 +7,10 @@ The public surface is small: ``configure``, ``get_logger``, ``context`` and frie
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from ._context import bind_context, clear_context, context, get_context, unbind_context
+from ._formats import ConsoleEncoder, Encoder, LogfmtEncoder, MsgpackEncoder
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._pipeline import Pipeline, PipelineStats
@@ -20,17 +21,29 @@ from ._registry import (
     configure,
     flush,
     get_pipeline,
+    handle_sighup,
     handle_signals,
+    reopen,
     route,
     shutdown,
     stats,
 )
 from ._sinks import FileSink, Sink, StreamSink
 
-try:
-    __version__ = version("fastlog-py")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` on first use: ``importlib.metadata`` is half of the import time."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("fastlog-py")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        value = "0.0.0"
+    globals()["__version__"] = value
+    return value
+
 
 __all__ = [
     "CRITICAL",
@@ -40,8 +53,12 @@ __all__ = [
     "PRESETS",
     "WARNING",
     "ConfigError",
+    "ConsoleEncoder",
+    "Encoder",
     "FileSink",
+    "LogfmtEncoder",
     "Logger",
+    "MsgpackEncoder",
     "Pipeline",
     "PipelineStats",
     "Route",
@@ -57,7 +74,9 @@ __all__ = [
     "get_context",
     "get_logger",
     "get_pipeline",
+    "handle_sighup",
     "handle_signals",
+    "reopen",
     "route",
     "shutdown",
     "stats",

@@ -214,8 +214,14 @@ def encode(
     fields: Mapping[str, Any] | None = None,
     *,
     exception: Mapping[str, Any] | None = None,
+    shape: Callable[[dict[str, Any], int], dict[str, Any]] | None = None,
+    levelno: int = 0,
 ) -> bytes:
-    """One JSON line (with newline) for a record. Never raises."""
+    """One JSON line (with newline) for a record. Never raises.
+
+    *shape* (``Pipeline.shape``) turns the finished dict into the pipeline's schema; it is
+    given *levelno*.
+    """
     record = {"timestamp": ts, "level": level, "logger": name, "message": message}
     if fields:
         record.update(fields)
@@ -224,6 +230,8 @@ def encode(
     if exception is not None:
         add_exception(record, exception)
     try:
+        if shape is not None:
+            record = shape(record, levelno)
         return dumps(record, default=default, option=OPTIONS)
     except Exception as exc:
         return encode_repaired(record, exc)

@@ -12,10 +12,13 @@ WARNING = 30
 ERROR = 40
 CRITICAL = 50
 
-#: Name written in the ``level`` field for each standard number.
+#: Name written in the ``level`` field for each standard number (TRACE and SUCCESS are
+#: loguru's, named here so its records and drop counts read the same through every adapter).
 LEVEL_NAMES: dict[int, str] = {
+    5: "trace",
     DEBUG: "debug",
     INFO: "info",
+    25: "success",
     WARNING: "warning",
     ERROR: "error",
     CRITICAL: "critical",
@@ -25,6 +28,7 @@ _BY_NAME: dict[str, int] = {
     "trace": 5,
     "debug": DEBUG,
     "info": INFO,
+    "success": 25,
     "warning": WARNING,
     "warn": WARNING,
     "error": ERROR,
@@ -62,3 +66,34 @@ def parse_level(value: object, option: str = "level") -> int:
             return int(value.strip())
     names = ", ".join(sorted(_BY_NAME))
     raise ValueError(f"{option}={value!r}: expected a level number or one of {names}")
+
+
+# Level names other platforms' schemas write (Google Cloud's LogSeverity, OpenTelemetry's
+# severity text), read back when the writer filters lines per sink.
+_READ_BACK: dict[str, int] = {
+    **_BY_NAME,
+    "notice": 25,
+    "alert": 60,
+    "emergency": 70,
+    "default": 0,
+    "trace2": 5, "trace3": 5, "trace4": 5,
+    "debug2": DEBUG, "debug3": DEBUG, "debug4": DEBUG,
+    "info2": INFO, "info3": INFO, "info4": INFO,
+    "warn2": WARNING, "warn3": WARNING, "warn4": WARNING,
+    "error2": ERROR, "error3": ERROR, "error4": ERROR,
+    "fatal2": CRITICAL, "fatal3": CRITICAL, "fatal4": CRITICAL,
+}  # fmt: skip
+
+
+def levelno_of(name: object) -> int | None:
+    """The number of a level as written in a line (``"info"``, ``"WARNING"``, ``"level-25"``).
+
+    ``None`` when it cannot be read: the writer then keeps the line rather than guess.
+    """
+    if not isinstance(name, str):
+        return None
+    lowered = name.lower()
+    number = _READ_BACK.get(lowered)
+    if number is None and lowered.startswith("level-") and lowered[6:].isdigit():
+        number = int(lowered[6:])
+    return number

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import _context, _encoder, _errors
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, level_name, parse_level
+from ._pipeline import Pipeline
 from ._registry import Route, default_route
 
 _utcnow = _encoder.utcnow
@@ -48,10 +49,21 @@ def _fallback_line(
     return _encoder.encode_repaired(record, error)
 
 
-def _encode_full(
-    logger: Logger, levelname: str, msg: Any, args: tuple[Any, ...], fields: dict[str, Any]
-) -> bytes:
-    """The general path: %-args, exc_info, bound and context fields. Never raises."""
+def _encode_full(  # noqa: PLR0917 - positional: one call per record, no keyword matching
+    logger: Logger,
+    pipe: Pipeline,
+    levelno: int,
+    msg: Any,
+    args: tuple[Any, ...],
+    fields: dict[str, Any],
+) -> bytes | None:
+    """The general path: %-args, exc_info, bound and context fields, sampling and schemas.
+
+    ``None`` when sampling dropped the record (counted by the pipeline). Never raises.
+    """
+    levelname = level_name(levelno)
+    if pipe._special and not pipe.keep(levelno, logger._name, msg):
+        return None
     record: dict[str, Any] | None = None
     try:
         exc_info = fields.pop("exc_info", None)
@@ -63,6 +75,8 @@ def _encode_full(
             info = _encoder.exception_info(exc_info)
             if info is not None:
                 _encoder.add_exception(record, info)
+        if pipe._special:
+            record = pipe.shape(record, levelno)
         return _dumps(record, default=_default, option=_OPTIONS)
     except Exception as error:
         return _fallback_line(record, logger._name, levelname, msg, error, fields=fields)
@@ -82,9 +96,12 @@ def _method(levelno: int) -> LogMethod:
         route = self._route
         if levelno < route.level:
             return
+        pipe = route.pipeline
         try:
-            if args or self._bound or _ctx_get() or "exc_info" in fields:
-                line = _encode_full(self, levelname, msg, args, fields)
+            if args or self._bound or pipe._special or _ctx_get() or "exc_info" in fields:
+                line = _encode_full(self, pipe, levelno, msg, args, fields)
+                if line is None:
+                    return
             else:
                 ts = _utcnow()
                 if not ts.microsecond:
@@ -102,7 +119,6 @@ def _method(levelno: int) -> LogMethod:
         except Exception as error:
             line = _fallback_line(None, self._name, levelname, msg, error, fields=fields)
         # Pipeline.append, inlined: one frame less is ~70 ns of ~1.1 us (bench_core.py).
-        pipe = route.pipeline
         buf = pipe._buf
         size = len(line)
         if (

@@ -21,8 +21,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from . import _console, _encoder, _errors
-from ._levels import level_name
+from . import _encoder, _errors, _formats, _sampling
+from ._levels import level_name, levelno_of
 from ._presets import Settings
 from ._sinks import Sink
 
@@ -38,6 +38,7 @@ _BACKOFF_MAX = 2.0
 class SinkStats(TypedDict):
     sink: str
     records_written: int
+    filtered: int
     bytes_written: int
     errors: int
     pending_bytes: int
@@ -58,30 +59,82 @@ class PipelineStats(TypedDict):
     blocked_seconds: float
     truncated: int
     lost: int
+    sampled: int
+    sampled_by_level: dict[str, int]
+    rate_limited: int
     sinks: list[SinkStats]
+
+
+class SinkOptions:
+    """What one sink of a pipeline takes beyond the pipeline's settings.
+
+    Args:
+        level: Lines below this level are not written to this sink (the writer reads each
+            line's level; the callers' path is unchanged).
+        encoder: ``None`` for the JSON lines as they are, else an encoder object
+            (``_formats``): console, logfmt, MessagePack or a custom one.
+    """
+
+    __slots__ = ("encoder", "level")
+
+    def __init__(self, level: int = 0, encoder: _formats.Encoder | None = None) -> None:
+        self.level = level
+        self.encoder = encoder
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, SinkOptions)
+            and self.level == other.level
+            and _same_encoder(self.encoder, other.encoder)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.level, type(self.encoder)))
+
+    def __repr__(self) -> str:
+        return f"SinkOptions(level={self.level}, encoder={self.encoder!r})"
+
+
+def _same_encoder(a: object, b: object) -> bool:
+    # Built-in encoders compare by kind and options; custom ones by identity.
+    if a is b:
+        return True
+    if type(a) is not type(b) or type(a).__module__ != __name__.rpartition(".")[0] + "._formats":
+        return False
+    return repr(a) == repr(b)
 
 
 class _Slot:
     """A sink plus what the writer still owes it after a failure."""
 
     __slots__ = (
+        "encoder",
         "errors",
         "failures",
+        "filtered",
+        "level",
         "lost",
+        "options",
         "pending",
         "rendered",
         "retry_at",
         "sink",
+        "transformed",
         "written",
     )
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, options: SinkOptions | None = None) -> None:
         self.sink = sink
+        self.options = options or SinkOptions()
+        self.level = self.options.level
+        self.encoder: _formats.Encoder | None = self.options.encoder  # set again by _apply
+        self.transformed = False  # lines are filtered or re-encoded for this sink
         self.reset()
 
     def reset(self) -> None:
         self.pending = bytearray()  # JSON lines not yet written to this sink
-        self.rendered = bytearray()  # ``pending`` as console text, for the console format
+        self.rendered = bytearray()  # ``pending`` as this sink's bytes, when transformed
+        self.filtered = 0  # lines below this sink's level
         self.failures = 0
         self.retry_at = 0.0
         self.lost = 0  # records given up at shutdown
@@ -103,7 +156,6 @@ class Pipeline:
         "_closed",
         "_closing",
         "_cond",
-        "_console_colors",
         "_cycles",
         "_done",
         "_dropped",
@@ -121,9 +173,12 @@ class Pipeline:
         "_max_record",
         "_notes",
         "_room",
+        "_sampler",
+        "_schema",
         "_signaled",
         "_slots",
         "_slow_level",
+        "_special",
         "_stalled",
         "_stopping",
         "_sync",
@@ -138,11 +193,19 @@ class Pipeline:
         "settings",
     )
 
-    def __init__(self, sinks: Sequence[Sink], settings: Settings, *, name: str) -> None:
+    def __init__(
+        self,
+        sinks: Sequence[Sink],
+        settings: Settings,
+        *,
+        name: str,
+        sink_options: Sequence[SinkOptions | None] = (),
+    ) -> None:
         if not sinks:
             raise ValueError("a pipeline needs at least one sink")
         self.name = name
-        self._slots = [_Slot(s) for s in sinks]
+        options = list(sink_options) + [None] * (len(sinks) - len(sink_options))
+        self._slots = [_Slot(s, o) for s, o in zip(sinks, options, strict=True)]
         self._thread: threading.Thread | None = None
         self._reset_state()
         self._apply(settings)
@@ -197,10 +260,37 @@ class Pipeline:
         self._max_record = settings.max_record_bytes
         self._slow_level = _NO_LEVEL if settings.fsync_level is None else settings.fsync_level
         self._sync = settings.sync
-        self._console_colors = [
-            (settings.colors if settings.colors is not None else _isatty(slot.sink))
-            for slot in self._slots
-        ]
+        for slot in self._slots:
+            encoder = slot.options.encoder
+            if encoder is None and settings.format == "console":
+                encoder = _formats.ConsoleEncoder(colors=settings.colors)
+            if isinstance(encoder, _formats.ConsoleEncoder) and encoder.colors is None:
+                # Decided per sink: colour where that sink is a terminal.
+                colors = settings.colors if settings.colors is not None else _isatty(slot.sink)
+                encoder = _formats.ConsoleEncoder(colors=colors)
+            slot.encoder = encoder
+            slot.transformed = encoder is not None or slot.level > 0
+        self._schema = None
+        if settings.schema != "default":
+            from . import _schemas
+
+            schema = settings.schema
+            self._schema = _schemas.resolve_schema(
+                dict(schema) if isinstance(schema, tuple) else schema
+            )
+        self._sampler = (
+            _sampling.Sampler(
+                settings.sample,
+                settings.sample_loggers,
+                settings.rate_limit,
+                settings.sample_errors,
+            )
+            if settings.sample or settings.sample_loggers or settings.rate_limit
+            else None
+        )
+        # The adapters' common path checks this one flag; when set they take their general
+        # path, which asks keep() and shape() (bench_pipeline.py: ~10 ns when unset).
+        self._special = self._schema is not None or self._sampler is not None
         self._update_limit()
 
     def _update_limit(self, in_flight: int = 0) -> None:
@@ -231,6 +321,25 @@ class Pipeline:
     @property
     def sinks(self) -> list[Sink]:
         return [slot.sink for slot in self._slots]
+
+    @property
+    def sink_options(self) -> list[SinkOptions]:
+        return [slot.options for slot in self._slots]
+
+    # -- what adapters ask on their general path ---------------------------------------------
+
+    def keep(self, levelno: int, logger: str | None, template: Any) -> bool:
+        """False when sampling or rate limiting drops this record (it is then counted).
+
+        Adapters ask before building the record, so a record sampled away costs little.
+        """
+        sampler = self._sampler
+        return sampler is None or sampler.keep(levelno, logger, template)
+
+    def shape(self, fields: dict[str, Any], levelno: int) -> dict[str, Any]:
+        """*fields* (the default schema's dict) in this pipeline's schema, in the caller."""
+        schema = self._schema
+        return fields if schema is None else schema.apply(fields, levelno)
 
     # -- the callers' side -------------------------------------------------------------------
 
@@ -617,37 +726,50 @@ class Pipeline:
 
     def _deliver(self, data: bytes | bytearray, *, force: bool) -> None:
         now = time.monotonic()
-        console = self.settings.format == "console"
-        for i, slot in enumerate(self._slots):
+        parsed: list[tuple[bytes, dict[str, Any] | None]] | None = None  # once per batch
+        done: dict[tuple[int, int], bytes] = {}  # once per distinct (encoder, level)
+        for slot in self._slots:
+            fresh: bytes | bytearray = data
+            if slot.transformed and data:
+                key = (id(slot.encoder), slot.level)
+                cached = done.get(key)
+                if cached is None:
+                    if parsed is None:
+                        parsed = _formats.parse_batch(bytes(data))
+                    cached = done[key] = self._transform(slot, parsed)
+                else:
+                    slot.filtered += self._below(slot, parsed)
+                fresh = cached
             if slot.pending:
                 if data:
                     slot.pending += data
-                    if console:
-                        slot.rendered += _console.render(bytes(data), self._console_colors[i])
-                    self._bound_backlog(slot, i)
+                    if slot.transformed:
+                        slot.rendered += fresh
+                    self._bound_backlog(slot)
                 if slot.retry_at > now and not force:
                     continue
-                out: bytes | bytearray = slot.rendered if console else slot.pending
+                out: bytes | bytearray = slot.rendered if slot.transformed else slot.pending
             elif not data:
                 continue
             else:
-                out = _console.render(bytes(data), self._console_colors[i]) if console else data
+                out = fresh
             try:
-                slot.sink.write(out)  # type: ignore[arg-type]
+                if out:
+                    slot.sink.write(out)  # type: ignore[arg-type]
             except Exception as exc:
                 written = getattr(exc, "fastlog_written", 0)
                 if not slot.pending:
                     slot.pending = bytearray(data)
-                    if console:
+                    if slot.transformed:
                         slot.rendered = bytearray(out)
-                if console:  # a partial write of rendered text: keep the rest of the text
+                if slot.transformed:  # a partial write of the sink's bytes: keep the rest
                     del slot.rendered[:written]
                 else:
                     del slot.pending[:written]
                 slot.failures += 1
                 slot.errors += 1
                 slot.retry_at = now + min(_BACKOFF_MAX, _BACKOFF_MIN * 2 ** (slot.failures - 1))
-                self._bound_backlog(slot, i)
+                self._bound_backlog(slot)
                 _errors.report(
                     "sink",
                     f"writing to {slot.sink!r} failed ({type(exc).__name__}: {exc}); "
@@ -660,7 +782,45 @@ class Pipeline:
                 slot.rendered = bytearray()
                 slot.failures = 0
 
-    def _bound_backlog(self, slot: _Slot, index: int) -> None:
+    def _level_key(self) -> str | None:
+        schema = self._schema
+        return "level" if schema is None else schema.level_key
+
+    def _kept(
+        self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]]
+    ) -> list[tuple[bytes, dict[str, Any] | None]]:
+        if not slot.level:
+            return parsed
+        key = self._level_key()
+        if key is None:
+            return parsed
+        threshold = slot.level
+        kept = []
+        for item in parsed:
+            record = item[1]
+            levelno = None if record is None else levelno_of(record.get(key))
+            if levelno is None or levelno >= threshold:  # unreadable lines are kept
+                kept.append(item)
+        return kept
+
+    def _below(self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]] | None) -> int:
+        if not slot.level or parsed is None:
+            return 0
+        return len(parsed) - len(self._kept(slot, parsed))
+
+    def _transform(self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]]) -> bytes:
+        """This sink's bytes for a parsed batch: its level applied, then its encoder."""
+        kept = self._kept(slot, parsed)
+        slot.filtered += len(parsed) - len(kept)
+        encoder = slot.encoder
+        if encoder is None:
+            return b"".join([line + b"\n" for line, _ in kept])
+        out, failed = _formats.encode_batch(encoder, kept)
+        if failed:
+            _errors.report("encoder", f"{encoder!r} failed on {failed} records; written as JSON")
+        return out
+
+    def _bound_backlog(self, slot: _Slot) -> None:
         """Keep one failing sink's backlog within capacity by giving up its oldest lines.
 
         Only reached while another sink of the pipeline is healthy (otherwise the buffer stops
@@ -670,17 +830,19 @@ class Pipeline:
         if len(slot.pending) <= self._capacity:
             return
         # Trim to three quarters of capacity, so a sink that stays down costs one trim (and
-        # for the console format one re-render) per quarter-capacity of records, not per record.
+        # for a transformed sink one re-encoding) per quarter-capacity of records, not per record.
         excess = len(slot.pending) - self._capacity * 3 // 4
         cut = slot.pending.find(b"\n", excess - 1) + 1 or len(slot.pending)
         lines = slot.pending.count(b"\n", 0, cut)
         del slot.pending[:cut]
         slot.lost += lines
         self._lost += lines
-        if self.settings.format == "console":
+        if slot.transformed:
+            filtered = slot.filtered
             slot.rendered = bytearray(
-                _console.render(bytes(slot.pending), self._console_colors[index])
+                self._transform(slot, _formats.parse_batch(bytes(slot.pending)))
             )
+            slot.filtered = filtered  # these lines were counted when they first came
         _errors.report(
             "sink", f"{slot.sink!r} is failing: {lines} records given up to stay within capacity"
         )
@@ -728,7 +890,11 @@ class Pipeline:
             sinks: list[SinkStats] = [
                 {
                     "sink": repr(slot.sink),
-                    "records_written": taken - slot.pending.count(b"\n") - slot.lost,
+                    "records_written": taken
+                    - slot.pending.count(b"\n")
+                    - slot.lost
+                    - slot.filtered,
+                    "filtered": slot.filtered,
                     "bytes_written": slot.written,
                     "errors": slot.errors,
                     "pending_bytes": len(slot.pending),
@@ -737,6 +903,10 @@ class Pipeline:
                 for slot in self._slots
             ]
             queued = len(self._buf) + sum(len(s.pending) for s in self._slots)
+            sampler = self._sampler
+            sampled, sampled_by_level, rate_limited = (
+                sampler.counts() if sampler is not None else (0, {}, 0)
+            )
             return {
                 "records_written": sum(s["records_written"] for s in sinks),
                 "bytes_written": sum(s["bytes_written"] for s in sinks),
@@ -749,6 +919,9 @@ class Pipeline:
                 "blocked_seconds": self._blocked_seconds,
                 "truncated": self._truncated,
                 "lost": self._lost,
+                "sampled": sampled,
+                "sampled_by_level": sampled_by_level,
+                "rate_limited": rate_limited,
                 "sinks": sinks,
             }
 

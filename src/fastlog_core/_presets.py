@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections.abc import Mapping
 from typing import Any, Literal
 
+from . import _sampling
 from ._levels import ERROR, parse_level
 
 Policy = Literal["block", "drop"]
@@ -42,6 +44,14 @@ class Settings:
         colors: With ``console``: ``None`` colours when the destination is a terminal.
         fsync_level: A record at or above this level is written and fsynced before the logging
             call returns (the ``durable`` preset); ``None`` disables that.
+        schema: The JSON shape written: ``"default"``, ``"ecs"``, ``"gcp"``, ``"datadog"``,
+            ``"otel"``, or a mapping renaming the four schema keys (``docs/schemas.md``).
+        sample: Keep 1 record in N per level, e.g. ``{"debug": 100}`` (``docs/sampling.md``).
+        sample_loggers: Keep 1 record in N per logger (and its children), below ERROR.
+        rate_limit: At most N records per second per message template (``100``, ``"100/s"``,
+            ``"6000/min"``), below ERROR.
+        sample_errors: Let ``sample``, ``sample_loggers`` and ``rate_limit`` apply to ERROR and
+            above too (never the case otherwise).
     """
 
     policy: Policy = "block"
@@ -54,6 +64,13 @@ class Settings:
     format: Format = "json"
     colors: bool | None = None
     fsync_level: int | None = None
+    # Stored normalized (hashable, comparable): a schema name or the mapping's items; sampling
+    # rules as sorted (key, N) pairs; the rate as (records, seconds).
+    schema: str | tuple[tuple[str, str | None], ...] = "default"
+    sample: tuple[tuple[int, int], ...] = ()
+    sample_loggers: tuple[tuple[str, int], ...] = ()
+    rate_limit: tuple[int, float] | None = None
+    sample_errors: bool = False
 
 
 #: The presets and their promises; ``docs/presets.md`` says the same in a table.
@@ -77,8 +94,13 @@ PRESETS: dict[str, Settings] = {
     "dev": Settings(sync=True, format="console", flush_interval=0.1),
 }
 
+#: The pipeline's settings, by name.
+SETTING_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Settings))
+#: Options of the destination rather than the pipeline: applied to each sink the pipeline
+#: creates (rotation to each file path; encoder and level to each sink).
+SINK_OPTION_NAMES: frozenset[str] = frozenset({"rotation", "retention", "compression", "encoder"})
 #: The option names a user may pass next to ``preset=``.
-OPTION_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Settings))
+OPTION_NAMES: frozenset[str] = SETTING_NAMES | SINK_OPTION_NAMES
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
 _UNITS = {
@@ -130,7 +152,7 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
     base = PRESETS.get(name) if isinstance(name, str) else None
     if base is None:
         raise ConfigError(f"preset={preset!r}: expected one of {', '.join(sorted(PRESETS))}")
-    unknown = sorted(set(options) - OPTION_NAMES)
+    unknown = sorted(set(options) - SETTING_NAMES)
     if unknown:
         known = ", ".join(sorted(OPTION_NAMES))
         raise ConfigError(f"unknown option {unknown[0]!r} (known options: {known})")
@@ -158,7 +180,7 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
     if interval <= 0:
         raise ConfigError(f"flush_interval={interval!r}: must be greater than 0")
     block_timeout = _seconds(values["block_timeout"], "block_timeout", allow_none=True)
-    for flag in ("sync",):
+    for flag in ("sync", "sample_errors"):
         if not isinstance(values[flag], bool):
             raise ConfigError(f"{flag}={values[flag]!r}: expected True or False")
     colors = values["colors"]
@@ -170,6 +192,15 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
             fsync_level = parse_level(fsync_level, "fsync_level")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+    schema = _schema(values["schema"])
+    try:
+        sample, sample_loggers = _sampling.parse_sampling(
+            _pairs(values["sample"]), _pairs(values["sample_loggers"]), values["sample_errors"]
+        )
+        rate = values["rate_limit"]
+        rate_limit = rate if _is_rate(rate) else _sampling.parse_rate(rate)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return Settings(
         policy=policy,
         capacity=capacity,
@@ -181,4 +212,39 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
         format=fmt,
         colors=colors,
         fsync_level=fsync_level,
+        schema=schema,
+        sample=sample,
+        sample_loggers=sample_loggers,
+        rate_limit=rate_limit,
+        sample_errors=values["sample_errors"],
     )
+
+
+def _pairs(value: object) -> object:
+    """A mapping given as the normalized pairs ``Settings`` stores (a preset's value) or as is."""
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        return dict(value)
+    return value
+
+
+def _is_rate(value: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and isinstance(value[1], float)
+    )
+
+
+def _schema(value: object) -> str | tuple[tuple[str, str | None], ...]:
+    """The schema option, checked (``_schemas.resolve_schema`` names the option on error)."""
+    if value is None or value == "default":
+        return "default"
+    from . import _schemas
+
+    value = _pairs(value) if isinstance(value, tuple) else value
+    _schemas.resolve_schema(value)
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, Mapping)
+    return tuple(value.items())

@@ -17,10 +17,10 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from . import _errors
+from . import _errors, _formats
 from ._levels import INFO, parse_level
-from ._pipeline import Pipeline, PipelineStats
-from ._presets import ConfigError, Settings, resolve
+from ._pipeline import Pipeline, PipelineStats, SinkOptions
+from ._presets import SINK_OPTION_NAMES, ConfigError, Settings, resolve
 from ._sinks import FileSink, Sink, StreamSink
 
 SinkSpec = str | os.PathLike[str] | Sink | Sequence["str | os.PathLike[str] | Sink"]
@@ -49,6 +49,10 @@ _live: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 _default: Route | None = None
 
 
+_FILE_OPTIONS = ("rotation", "retention", "compression")
+_SPEC_KEYS = frozenset({"sink", "level", "encoder", *_FILE_OPTIONS})
+
+
 def _key(spec: Any) -> tuple[str, Any]:
     """The registry key of one destination, without opening anything."""
     if isinstance(spec, str) and spec in ("stdout", "stderr"):
@@ -62,40 +66,94 @@ def _key(spec: Any) -> tuple[str, Any]:
     if isinstance(spec, Sink):
         return ("sink", id(spec))
     raise ConfigError(
-        f"sink={spec!r}: expected a path, 'stdout', 'stderr', a Sink (write/flush/close) "
+        f"sink={spec!r}: expected a path, 'stdout', 'stderr', a Sink (write/flush/close), "
+        "a dict such as {'sink': 'app.log', 'level': 'warning', 'encoder': 'logfmt'}, "
         "or a list of those"
     )
 
 
-def _make_sink(spec: Any) -> Sink:
-    if isinstance(spec, str) and spec in ("stdout", "stderr"):
-        return StreamSink(spec)
-    if isinstance(spec, (str, os.PathLike)):
-        path = os.path.abspath(os.fspath(spec))
-        try:
-            return FileSink(path)
-        except OSError as exc:
-            raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
-    return spec  # type: ignore[no-any-return]  # a Sink, checked by _key
+class _Spec:
+    """One destination as asked for: the target, its per-sink options, its file options."""
+
+    __slots__ = ("explicit", "file_options", "key", "options", "target")
+
+    def __init__(self, raw: Any, defaults: dict[str, Any]) -> None:
+        given: dict[str, Any] = dict(defaults)
+        # Asked with sink options (else it shares whatever the destination has).
+        self.explicit = bool(defaults) or isinstance(raw, dict)
+        if isinstance(raw, dict):
+            unknown = sorted(set(raw) - _SPEC_KEYS)
+            if unknown or "sink" not in raw:
+                what = f"unknown key {unknown[0]!r}" if unknown else "no 'sink' key"
+                raise ConfigError(
+                    f"sink={raw!r}: {what} (a sink dict has 'sink' and optionally "
+                    f"{', '.join(sorted(_SPEC_KEYS - {'sink'}))})"
+                )
+            given.update({k: v for k, v in raw.items() if k != "sink"})
+            raw = raw["sink"]
+        if isinstance(raw, os.PathLike):
+            raw = os.fspath(raw)
+        self.target = raw
+        self.key = _key(raw)
+        level = given.get("level", 0)
+        self.options = SinkOptions(
+            _level(level, "level") if level is not None else 0,
+            _formats.resolve(given.get("encoder")),
+        )
+        self.file_options = {k: given[k] for k in _FILE_OPTIONS if given.get(k) is not None}
+        if self.file_options and self.key[0] != "file":
+            raise ConfigError(
+                f"{next(iter(self.file_options))}= applies to files; sink={raw!r} is not a path "
+                "or FileSink"
+            )
+        if self.file_options and isinstance(raw, FileSink):
+            raise ConfigError(
+                f"{next(iter(self.file_options))}=: give it to FileSink({raw.path!r}, ...) itself"
+            )
+
+    def signature(self) -> tuple[Any, ...]:
+        return (self.key, self.options, tuple(sorted(self.file_options.items(), key=str)))
+
+    def make(self) -> Sink:
+        spec = self.target
+        if isinstance(spec, str) and spec in ("stdout", "stderr"):
+            return StreamSink(spec)
+        if isinstance(spec, str):
+            path = os.path.abspath(spec)
+            try:
+                return FileSink(path, **self.file_options)
+            except OSError as exc:
+                raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
+        return spec  # type: ignore[no-any-return]  # a Sink, checked by _key
 
 
-def _normalize(sink: Any) -> tuple[Any, list[Any], str]:
+def _split(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pipeline settings and per-sink defaults (rotation, encoder, ...) from one keyword set."""
+    sink_defaults = {k: options.pop(k) for k in list(options) if k in SINK_OPTION_NAMES}
+    return options, sink_defaults
+
+
+def _normalize(sink: Any, sink_defaults: dict[str, Any]) -> tuple[Any, list[_Spec], str]:
     """Registry key, the destination specs, and a display name; opens nothing."""
     if sink is None:
         sink = "stdout"
-    specs = list(sink) if isinstance(sink, (list, tuple)) else [sink]
-    if not specs:
+    raws = list(sink) if isinstance(sink, (list, tuple)) else [sink]
+    if not raws:
         raise ConfigError("sink=[]: give at least one destination")
-    keys = tuple(_key(spec) for spec in specs)
+    specs = [_Spec(raw, sink_defaults) for raw in raws]
+    keys = tuple(spec.key for spec in specs)
     if len(set(keys)) != len(keys):
         raise ConfigError(f"sink={sink!r}: the same destination is listed twice")
-    name = "+".join(_name(k, spec) for k, spec in zip(keys, specs, strict=True))
+    name = "+".join(_name(spec.key, spec.target) for spec in specs)
     return (keys if len(keys) > 1 else keys[0]), specs, name
 
 
 def _name(key: tuple[str, Any], spec: Any) -> str:
     kind, value = key
     return f"{type(spec).__name__}@{value:x}" if kind == "sink" else str(value)
+
+
+_signatures: dict[Any, tuple[Any, ...]] = {}
 
 
 def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) -> Pipeline:
@@ -106,12 +164,20 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
     otherwise silently fight over one file's policy); asking without settings shares whatever
     the destination has.
 
+    *sink* is a path, ``"stdout"``, ``"stderr"``, a ``Sink``, a dict naming one of those with
+    per-sink options (``{"sink": "stderr", "level": "warning", "encoder": "console"}``, and for
+    files ``rotation``, ``retention``, ``compression``), or a list of them. ``rotation``,
+    ``retention``, ``compression`` and ``encoder`` among *options* apply to every sink.
+
     Raises:
         ConfigError: naming the option or the sink that is wrong.
     """
+    options, sink_defaults = _split(dict(options))
     explicit = preset is not None or bool(options)
     settings = resolve(preset, **options)
-    key, specs, name = _normalize(sink)
+    key, specs, name = _normalize(sink, sink_defaults)
+    signature = tuple(spec.signature() for spec in specs)
+    explicit_sinks = any(spec.explicit for spec in specs)
     with _lock:
         existing = _pipelines.get(key)
         if existing is not None and not existing.closed:
@@ -121,9 +187,20 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
                     f"sink={name!r} is already in use with other settings ({diff}); "
                     "give the same preset and options, or none to share the existing ones"
                 )
+            if explicit_sinks and _signatures.get(key, signature) != signature:
+                raise ConfigError(
+                    f"sink={name!r} is already in use with other sink options (level, encoder, "
+                    "rotation, retention or compression); give the same, or none to share them"
+                )
             return existing
-        pipeline = Pipeline([_make_sink(spec) for spec in specs], settings, name=name)
+        pipeline = Pipeline(
+            [spec.make() for spec in specs],
+            settings,
+            name=name,
+            sink_options=[spec.options for spec in specs],
+        )
         _pipelines[key] = pipeline
+        _signatures[key] = signature
         _live.add(pipeline)
         if _signals_wanted and not settings.sync:
             _install_sigterm()
@@ -158,9 +235,9 @@ def route(sink: Any = None, preset: str | None = None, level: Any = 0, **options
     return Route(get_pipeline(sink, preset, **options), _level(level))
 
 
-def _level(value: Any) -> int:
+def _level(value: Any, option: str = "level") -> int:
     try:
-        return parse_level(value)
+        return parse_level(value, option)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -184,15 +261,23 @@ def configure(
         ConfigError: for an unknown option or a bad value, naming it.
     """
     threshold = _level(level)
+    options, sink_defaults = _split(dict(options))
     settings = resolve(preset, **options)
-    key, _, _ = _normalize(sink)
+    key, specs, _ = _normalize(sink, sink_defaults)
+    signature = tuple(spec.signature() for spec in specs)
+    explicit_sinks = any(spec.explicit for spec in specs)
     with _lock:
         existing = _pipelines.get(key)
         if existing is not None and not existing.closed:
+            if explicit_sinks and _signatures.get(key, signature) != signature:
+                raise ConfigError(
+                    f"sink={sink!r}: level, encoder, rotation, retention or compression differ "
+                    "from the pipeline already writing there; shutdown() it first"
+                )
             existing.reconfigure(settings)
             pipeline = existing
         else:
-            pipeline = get_pipeline(sink, preset, **options)
+            pipeline = get_pipeline(sink, preset, **options, **sink_defaults)
         global _default
         if _default is None:
             _default = Route(pipeline, threshold)
@@ -222,6 +307,7 @@ def shutdown(timeout: float = 5.0) -> bool:
     with _lock:
         pipelines = list(_live)
         _pipelines.clear()
+        _signatures.clear()
     ok = True
     for pipeline in pipelines:
         ok = pipeline.shutdown(timeout) and ok
@@ -243,6 +329,9 @@ class Stats(TypedDict):
     blocked_seconds: float
     truncated: int
     lost: int
+    sampled: int
+    sampled_by_level: dict[str, int]
+    rate_limited: int
     pipelines: dict[str, PipelineStats]
 
 
@@ -250,9 +339,12 @@ def stats() -> Stats:
     """Counters for this process (a forked child starts from zero)."""
     per = {p.name: p.stats() for p in list(_live)}
     dropped_by_level: dict[str, int] = {}
+    sampled_by_level: dict[str, int] = {}
     for s in per.values():
         for level, count in s["dropped_by_level"].items():
             dropped_by_level[level] = dropped_by_level.get(level, 0) + count
+        for level, count in s["sampled_by_level"].items():
+            sampled_by_level[level] = sampled_by_level.get(level, 0) + count
     by_kind = _errors.counts()
     return {
         "records_written": sum(s["records_written"] for s in per.values()),
@@ -267,6 +359,9 @@ def stats() -> Stats:
         "blocked_seconds": sum(s["blocked_seconds"] for s in per.values()),
         "truncated": sum(s["truncated"] for s in per.values()),
         "lost": sum(s["lost"] for s in per.values()),
+        "sampled": sum(s["sampled"] for s in per.values()),
+        "sampled_by_level": sampled_by_level,
+        "rate_limited": sum(s["rate_limited"] for s in per.values()),
         "pipelines": per,
     }
 
@@ -332,6 +427,59 @@ def handle_signals(enabled: bool = True) -> None:
     _installed_sigterm = False
 
 
+def reopen() -> None:
+    """Reopen every file sink by its path: after logrotate (or anyone) renamed the files.
+
+    File sinks also notice a renamed or removed file by themselves before each write; this is
+    for ``postrotate`` scripts and SIGHUP (see ``handle_sighup``). Safe from a signal handler:
+    the reopen happens in the writer thread, before its next write.
+
+    .. versionadded:: 0.2
+    """
+    for pipeline in list(_live):
+        for sink in pipeline.sinks:
+            hook = getattr(sink, "reopen", None)
+            if hook is not None:
+                try:
+                    hook()
+                except Exception as exc:
+                    _errors.report("sink", f"reopening {sink!r}: {type(exc).__name__}: {exc}")
+
+
+_previous_sighup: Any = None
+
+
+def handle_sighup(enabled: bool = True) -> None:
+    """Opt in: SIGHUP reopens the log files (``reopen()``), the daemon convention logrotate's
+    ``postrotate kill -HUP`` relies on. ``enabled=False`` restores the previous handler.
+
+    Call it from the main thread. A SIGHUP handler someone else installed is kept and still
+    called after the reopen.
+
+    .. versionadded:: 0.2
+    """
+    global _previous_sighup
+    if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
+        raise ConfigError("handle_sighup(): this platform has no SIGHUP")
+    if enabled:
+        current = signal.getsignal(signal.SIGHUP)
+        if current is _on_sighup:
+            return
+        _previous_sighup = current
+        signal.signal(signal.SIGHUP, _on_sighup)
+    elif signal.getsignal(signal.SIGHUP) is _on_sighup:
+        previous = _previous_sighup
+        signal.signal(signal.SIGHUP, previous if previous is not None else signal.SIG_DFL)
+        _previous_sighup = None
+
+
+def _on_sighup(signum: int, frame: Any) -> None:
+    reopen()
+    previous = _previous_sighup
+    if callable(previous):
+        previous(signum, frame)
+
+
 def _install_sigterm() -> None:
     global _installed_sigterm
     if _installed_sigterm or threading.current_thread() is not threading.main_thread():
@@ -376,4 +524,5 @@ def _reset() -> None:
     shutdown(timeout=5.0)
     with _lock:
         _pipelines.clear()
+        _live.clear()  # closed pipelines a test still references must not count in stats()
         _default = None

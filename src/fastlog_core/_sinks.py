@@ -8,10 +8,16 @@ locking, no buffering of their own. A user's sink needs ``write``, ``flush`` and
 from __future__ import annotations
 
 import errno
+import math
 import os
 import sys
+import threading
 import time
 from typing import IO, Any, Protocol, runtime_checkable
+
+from . import _errors, _rotation
+from ._presets import ConfigError
+from ._rotation import SizeRotation, TimeRotation
 
 __all__ = ["FileSink", "Sink", "StreamSink"]
 
@@ -41,35 +47,212 @@ class FileSink:
     append to one local file without tearing lines. The file is opened lazily and reopened after
     an error such as ``EBADF``, so a closed descriptor heals on the next retry.
 
+    Before each batch the path is checked (one ``stat``): if it was renamed away or removed, as
+    logrotate does, the sink reopens it and writes to the new file. ``reopen()`` does the same on
+    request, for a ``postrotate`` script or a SIGHUP handler.
+
+    With ``rotation=`` the sink rotates the file itself, before the batch that crosses the size
+    or time limit: the file is renamed to ``<stem>.<YYYY-MM-DD_HH-MM-SS_ffffff><suffix>`` (the
+    local time of the rotation, loguru's naming; ``app.log`` becomes
+    ``app.2025-01-31_23-59-59_123456.log``) and a new file is opened. A batch is never split
+    across two files, so rotation loses, splits or duplicates no line. If the rename or the
+    open fails, ``write`` raises ``OSError`` before writing anything; the pipeline keeps the
+    batch and retries. Retention and compression then apply to the rotated files of this path
+    (those matching the naming pattern, with or without ``.gz``); their errors are reported
+    (``stats()["errors_by_kind"]["rotation"]``) and never stop the logging.
+
+    Rotation assumes one writing process per file: two processes rotating the same path would
+    each rename the other's file. Several processes should log to several files (or leave
+    rotation to logrotate, which the path check above supports).
+
     Args:
         path: The file. Relative paths are resolved against the current directory once, at
             creation.
         mode: Permission bits for a file that does not exist yet.
+        rotation: When to start a new file. ``None`` (never). A size: an ``int`` of bytes or
+            a string such as ``"500 KB"``, ``"100 MB"``, ``"1 GiB"`` (``KB``/``MB``/``GB`` are
+            powers of 1000, ``KiB``/``MiB``/``GiB`` of 1024); a batch that would take a
+            non-empty file past it goes to a new file. An interval after the file's creation:
+            a ``datetime.timedelta`` or ``"30 minutes"``, ``"1 hour"``, ``"2 hours"``,
+            ``"1 day"``, ``"1 week"``, ``"1h 30min"``. A calendar boundary: ``"hourly"``,
+            ``"daily"`` (midnight), ``"weekly"`` (Monday, midnight), ``"monthly"``,
+            ``"yearly"``. A local time of day, every day: ``"00:00"``, ``"13:30"``,
+            ``"13:30:15"`` or a ``datetime.time``; or once a week: ``"monday"``,
+            ``"sunday at 23:00"``. Time boundaries are local wall-clock times; the first one
+            is computed from the file's creation time (birth time where the platform has one,
+            else an extended attribute fastlog sets, else the modification time), so a
+            restarted process keeps the schedule. An empty file is not rotated.
+        retention: Which rotated files to keep, checked after each rotation. ``None`` (all).
+            An ``int`` N: the N most recent. An age: ``"7 days"``, ``"12 hours"`` or a
+            ``datetime.timedelta``: rotated files last modified longer ago are deleted.
+            Requires ``rotation``.
+        compression: ``None``, or ``"gz"`` (also ``"gzip"``): each rotated file becomes
+            ``<name>.gz``, written under a temporary name and renamed when complete, by a
+            background thread of this sink (never the writer or the logging caller);
+            ``close()`` waits up to 30 s for it. Rotated files an earlier process left
+            uncompressed are compressed too. Requires ``rotation``.
+
+    Raises:
+        ConfigError: for a bad ``rotation``, ``retention`` or ``compression``; the message
+            names the option and lists the accepted forms.
+        OSError: if the file cannot be opened.
+
+    .. versionadded:: 0.2
+       ``rotation``, ``retention``, ``compression``, ``reopen()`` and the path check.
     """
 
-    __slots__ = ("_fd", "_mode", "path")
+    __slots__ = (
+        "_compressor",
+        "_fd",
+        "_ino",
+        "_limit",
+        "_lock",
+        "_mode",
+        "_next_rotation",
+        "_options",
+        "_reopen",
+        "_retention",
+        "_rotation",
+        "_size",
+        "_timed",
+        "path",
+    )
 
-    def __init__(self, path: str | os.PathLike[str], *, mode: int = 0o644) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        mode: int = 0o644,
+        rotation: object = None,
+        retention: object = None,
+        compression: object = None,
+    ) -> None:
         self.path = os.path.abspath(os.fspath(path))
         self._mode = mode
+        self._rotation = _rotation.parse_rotation(rotation)
+        self._retention = _rotation.parse_retention(retention)
+        gz = _rotation.parse_compression(compression)
+        if self._rotation is None:
+            for option, value in (("retention", retention), ("compression", compression)):
+                if value is not None:
+                    raise ConfigError(
+                        f"{option}={value!r}: applies to rotated files; give rotation= too"
+                    )
+        self._options = ", ".join(
+            f"{name}={value!r}"
+            for name, value in (
+                ("rotation", rotation),
+                ("retention", retention),
+                ("compression", compression),
+            )
+            if value is not None
+        )
+        # Flattened for write(): 0 means no size limit, inf no time boundary.
+        self._limit = self._rotation.limit if isinstance(self._rotation, SizeRotation) else 0
+        self._timed = self._rotation if isinstance(self._rotation, TimeRotation) else None
+        self._next_rotation = math.inf
+        self._compressor = (
+            _rotation.Compressor(self.path, self._retention) if gz is not None else None
+        )
         self._fd: int | None = None
-        self._open()  # fail at configure time if the path cannot be created at all
+        self._ino = (0, 0)  # (st_dev, st_ino) of the open file
+        self._size = 0  # bytes in the open file, as far as this sink knows
+        self._reopen = False
+        # Guards opening and closing only; never taken blocking from reopen() (signal handlers).
+        self._lock = threading.Lock()
+        with self._lock:
+            fd = self._open()  # fail at configure time if the path cannot be created at all
+        if self._timed is not None:
+            created = _rotation.creation_time(fd, os.fstat(fd), time.time())
+            self._next_rotation = self._timed.first_boundary(created)
 
     def __repr__(self) -> str:
+        if self._options:
+            return f"FileSink({self.path!r}, {self._options})"
         return f"FileSink({self.path!r})"
 
     def _open(self) -> int:
+        """Open the path (the caller holds ``_lock``); the sink's state follows the new file."""
         parent = os.path.dirname(self.path)
         if parent:
             os.makedirs(parent, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, self._mode)
-        return self._fd
+        fd = os.open(self.path, flags, self._mode)
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd = fd
+        self._ino = (st.st_dev, st.st_ino)
+        self._size = st.st_size
+        return fd
+
+    def _close_fd(self) -> None:
+        """Close the descriptor (the caller holds ``_lock``)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _reopened(self) -> int:
+        with self._lock:
+            self._reopen = False
+            self._close_fd()
+            return self._open()
+
+    def _rotate(self, now: float) -> int:
+        """Rename the file away and open a fresh one; raises OSError with nothing changed."""
+        with self._lock:
+            target = _rotation.rotated_path(self.path, now)
+            # Closed first: Windows cannot rename an open file. If the rename or the open
+            # fails, no descriptor is left and the pipeline's retry opens the path afresh.
+            self._close_fd()
+            os.rename(self.path, target)
+            fd = self._open()
+        if self._timed is not None:
+            _rotation.mark_created(fd, now)
+            self._next_rotation = self._timed.next_boundary(self._next_rotation, now)
+        if self._compressor is not None:
+            self._compressor.submit()
+        elif self._retention is not None:
+            try:
+                _rotation.apply_retention(self.path, self._retention, now)
+            except Exception as exc:
+                _errors.report("rotation", f"retention for {self.path!r} failed: {exc}")
+        return fd
 
     def write(self, data: bytes, /) -> None:
         fd = self._fd
-        if fd is None:
-            fd = self._open()
+        if fd is None or self._reopen:
+            fd = self._reopened()
+        else:
+            # One stat per batch (~0.7 us) notices logrotate's rename or a removed file.
+            try:
+                st = os.stat(self.path)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                    fd = self._reopened()
+                # else: cannot tell (EACCES on a parent...): keep writing where we are
+            else:
+                if (st.st_dev, st.st_ino) != self._ino:
+                    fd = self._reopened()
+                else:
+                    # The file's real size: counts other appenders and a copytruncate.
+                    self._size = st.st_size
+        if self._size:  # an empty file is never rotated: the batch goes in whatever its size
+            if self._limit and self._size + len(data) > self._limit:
+                fd = self._rotate(time.time())
+            elif self._timed is not None:
+                now = time.time()
+                if now >= self._next_rotation:
+                    fd = self._rotate(now)
+        elif self._timed is not None:
+            now = time.time()
+            if now >= self._next_rotation:  # nothing to rotate: the file starts this period
+                self._next_rotation = self._timed.next_boundary(self._next_rotation, now)
         view = memoryview(data)
         total = len(view)
         done = 0
@@ -82,7 +265,21 @@ class FileSink:
             exc.fastlog_written = done  # type: ignore[attr-defined]
             raise
         finally:
+            self._size += done
             view.release()
+
+    def reopen(self) -> None:
+        """Close and reopen the path before the next write, e.g. after logrotate renamed it.
+
+        Safe from another thread and from a signal handler: it only sets a flag that the next
+        ``write`` honours (in the writer thread), so a batch is never split between the old
+        and the new file. If the reopen then fails, that write raises ``OSError`` and the
+        pipeline retries. The path check before each write catches a rename or removal anyway;
+        this is for ``postrotate`` scripts and SIGHUP, the convention daemons follow.
+
+        .. versionadded:: 0.2
+        """
+        self._reopen = True
 
     def flush(self) -> None:
         """Nothing to do: there is no user-space buffer; the kernel has the data."""
@@ -93,15 +290,33 @@ class FileSink:
             os.fsync(self._fd)
 
     def close(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        """Close the file; with compression, wait up to 30 s for rotated files to be gzipped.
+
+        A later ``write`` opens the file again.
+        """
+        with self._lock:
+            self._close_fd()
+        if self._compressor is not None and not self._compressor.wait(_COMPRESS_PATIENCE):
+            _errors.report(
+                "rotation",
+                f"compressing rotated files of {self.path!r} still running after "
+                f"{_COMPRESS_PATIENCE:.0f} s; left to finish in the background",
+            )
+
+    def after_fork(self) -> None:
+        """In a forked child: fresh lock and compression thread state (the parent's may be held).
+
+        .. versionadded:: 0.2
+        """
+        self._lock = threading.Lock()
+        if self._compressor is not None:
+            self._compressor.after_fork()
 
     def isatty(self) -> bool:
         return False
+
+
+_COMPRESS_PATIENCE = 30.0  # seconds close() waits for pending compressions
 
 
 _NONBLOCKING_PATIENCE = 10.0  # seconds the writer waits on a non-blocking stream that is full

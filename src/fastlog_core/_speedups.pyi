@@ -1,3 +1,4 @@
+import datetime
 from collections.abc import Mapping, Set
 from typing import Any
 
@@ -12,3 +13,4 @@ def record_fields(
     ctx: Mapping[str, Any],
     /,
 ) -> dict[str, Any] | None: ...
+def utc_naive(moment: object, /) -> datetime.datetime | None: ...

@@ -13,13 +13,14 @@ from typing import Any, cast
 
 import orjson
 
-from fastlog_core import _context, _encoder
+from fastlog_core import _context, _encoder, _fields
 
 _dumps = _encoder.dumps
 _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
 _ctx_get = _context.get
 _merge = _encoder.merge
+_utc_naive = _fields.utc_naive
 _datetime = datetime.datetime
 _timezone = datetime.timezone
 # A datetime's pickle state is (10 bytes of fields, tzinfo); datetime(state) rebuilds a plain,
@@ -45,12 +46,15 @@ def utc(moment: Any) -> _datetime | str:
     """The schema's ``timestamp`` for loguru's ``record["time"]``: naive UTC, as the core writes.
 
     loguru's time is an aware ``datetime`` subclass in local time, which orjson refuses (it
-    serializes exact ``datetime`` only). The fields are copied out of its 10-byte pickle state,
-    ``datetime(state)``, and the offset subtracted: 180 ns, against 440 ns for
-    ``utcfromtimestamp(t.timestamp())`` and 290 ns for ``datetime(t.year, ..., t.microsecond)``
-    (Python 3.11; the sink's whole budget is about 1 us). A naive time (a patcher may set one)
-    is local time, as ``datetime.timestamp()`` reads it; a number is a POSIX time.
+    serializes exact ``datetime`` only). The common case is ``fastlog_core._fields.utc_naive``
+    (C when built: 45 ns, against ~220 ns for the best Python). The rest is here: a whole second
+    (written as a string, so the fraction stays), another ``tzinfo`` class, a naive time (a
+    patcher may set one: local time, as ``datetime.timestamp()`` reads it), a number (a POSIX
+    time); anything else raises ``TypeError``.
     """
+    ts = _utc_naive(moment)
+    if ts is not None:
+        return ts
     if isinstance(moment, _datetime):
         tz = moment.tzinfo
         if tz is not None:
@@ -65,7 +69,8 @@ def utc(moment: Any) -> _datetime | str:
         return _encoder.timestamp_from(moment.timestamp())
     if isinstance(moment, (int, float)) and not isinstance(moment, bool):
         return _encoder.timestamp_from(float(moment))
-    return _encoder.timestamp()
+    # A patcher's doing. The caller's fallback writes the current time and marks the line.
+    raise TypeError(f"record['time'] is {type(moment).__name__}, expected a datetime")
 
 
 def exception_of(exception: Any) -> dict[str, Any] | None:
@@ -137,8 +142,17 @@ class DefaultEncoder:
         self._process = process
         self._thread = thread
 
-    def encode(self, message: Any, record: Mapping[str, Any]) -> bytes:
-        """One JSON line (with newline) for *record*. Never raises."""
+    def encode(
+        self,
+        message: Any,
+        record: Mapping[str, Any],
+        shape: Callable[[dict[str, Any], int], dict[str, Any]] | None = None,
+        levelno: int = 0,
+    ) -> bytes:
+        """One JSON line (with newline) for *record*. Never raises.
+
+        *shape* (``Pipeline.shape``) turns the dict into the pipeline's schema.
+        """
         fields: dict[str, Any] | None = None
         try:
             ts = utc(record["time"])
@@ -169,6 +183,8 @@ class DefaultEncoder:
                 info = exception_of(exception)
                 if info is not None:
                     _encoder.add_exception(fields, info)
+            if shape is not None:
+                fields = shape(fields, levelno)
             return _dumps(fields, default=_default, option=_OPTIONS)
         except Exception as exc:
             return fallback_line(record, fields, exc)

@@ -11,11 +11,11 @@ record), a ``stop`` that flushes, and a ``complete`` that loguru sees as a corou
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import fastlog_core
-from fastlog_core import ConfigError, _context, _encoder
+from fastlog_core import ConfigError, _context, _encoder, _fields
 from fastlog_core._presets import OPTION_NAMES
 
 from . import _record
@@ -31,11 +31,8 @@ _default = _encoder.default
 _OPTIONS = _encoder.OPTIONS
 _ctx_get = _context.get
 _merge = _encoder.merge
-_from_state = _record._from_state
-_reduce = _record._reduce
-_timezone = _record._timezone
-_utcoffset = _record._timezone.utcoffset
 _utc = _record.utc
+_utc_naive = _fields.utc_naive
 _next = next
 
 
@@ -107,7 +104,9 @@ class FastlogSink:
         schema: ``None`` or ``"default"`` for the core's schema (``timestamp``, ``level``,
             ``logger``, ``message``, context fields, then loguru's ``extra``); ``"loguru"`` for
             loguru's own ``serialize=True`` layout, ``{"text": ..., "record": {...}}``, for
-            readers that already parse it.
+            readers that already parse it; ``"ecs"``, ``"gcp"``, ``"datadog"``, ``"otel"`` or a
+            key mapping for the destination's platform schema (a pipeline setting, shared by
+            every adapter writing there; ``docs/schemas.md``).
         preset: A fastlog preset for the destination (``balanced``, ``fastest``, ...).
         include_location: Add ``file`` (path), ``line`` and ``function`` of the logging call.
         include_process: Add ``process`` (pid) and ``process_name``.
@@ -120,13 +119,13 @@ class FastlogSink:
     .. versionadded:: 0.1
     """
 
-    __slots__ = ("_encode", "_route", "complete")
+    __slots__ = ("_default", "_encode", "_layout", "_route", "complete")
 
     def __init__(
         self,
         sink: Any = None,
         *,
-        schema: str | None = None,
+        schema: str | Mapping[str, str | None] | None = None,
         preset: str | None = None,
         include_location: bool = False,
         include_process: bool = False,
@@ -137,10 +136,11 @@ class FastlogSink:
         if unknown:
             known = ", ".join(sorted(OPTION_NAMES | _SINK_OPTIONS | {"schema", "preset"}))
             raise ConfigError(f"FastlogSink: unknown option {unknown[0]!r} (known: {known})")
-        if schema is not None and (not isinstance(schema, str) or schema not in _SCHEMAS):
-            raise ConfigError(
-                f"FastlogSink: schema={schema!r}: expected None, 'default' or 'loguru'"
-            )
+        if schema is not None and schema not in _SCHEMAS:
+            # A platform schema ("ecs", "gcp", ...) or a key mapping: the pipeline's setting,
+            # checked (and named in errors) by the core.
+            options["schema"] = schema
+            schema = "default"
         flags = {
             "include_location": include_location,
             "include_process": include_process,
@@ -157,15 +157,20 @@ class FastlogSink:
             )
         if isinstance(sink, os.PathLike):
             sink = os.fspath(sink)
-        self._route = fastlog_core.route(sink, preset, **options)
+        try:
+            self._route = fastlog_core.route(sink, preset, **options)
+        except ConfigError as exc:
+            raise ConfigError(f"FastlogSink: {exc}") from None
         # None: the default schema without options, the case write() inlines.
         self._encode: Callable[[Any, Any], bytes] | None = None
-        if schema == "loguru":
-            self._encode = LoguruEncoder().encode
+        self._layout = LoguruEncoder() if schema == "loguru" else None
+        self._default = DefaultEncoder(
+            location=include_location, process=include_process, thread=include_thread
+        )
+        if self._layout is not None:
+            self._encode = self._layout.encode
         elif any(flags.values()):
-            self._encode = DefaultEncoder(
-                location=include_location, process=include_process, thread=include_thread
-            ).encode
+            self._encode = self._default.encode
         self.complete = _Complete(self._route)
 
     @property
@@ -180,29 +185,25 @@ class FastlogSink:
         """
         record: Any = message.record  # Any: a patcher may have put anything in it
         fields: dict[str, Any] | None = None
+        pipe = self._route.pipeline
         try:
             level = record["level"]
             levelno = level.no
             if type(levelno) is not int:  # a patcher's doing: the pipeline compares numbers
                 levelno = _levelno(record)
-            if self._encode is not None:
+            if pipe._special:  # sampling or a schema: the pipeline decides, then shapes
+                if not pipe.keep(levelno, record["name"], record["message"]):
+                    return
+                line = self._encode_shaped(message, record, pipe, levelno)
+            elif self._encode is not None:
                 line = self._encode(message, record)
             else:
                 # DefaultEncoder.encode without options, inlined into this frame: one call
                 # less and no option checks (bench_loguru.py).
                 lname = LEVELS.get(level.name) or level_name(level.name)
                 moment = record["time"]
-                # _record.utc() inlined for loguru's own time, an aware datetime with a fixed
-                # offset (a datetime.timezone): copied out of its pickle state, offset removed.
-                tz = moment.tzinfo
-                if type(tz) is _timezone:
-                    ts: Any = _from_state(_reduce(moment)[1][0])
-                    offset = _utcoffset(tz, None)
-                    if offset:
-                        ts -= offset
-                    if not ts.microsecond:
-                        ts = _utc(moment)
-                else:
+                ts: Any = _utc_naive(moment)
+                if ts is None:  # not loguru's own time (a patcher's), or a whole second
                     ts = _utc(moment)
                 ctx = _ctx_get()
                 extra = record["extra"]
@@ -228,7 +229,6 @@ class FastlogSink:
             line = fallback_line(record, fields, exc)
             levelno = _levelno(record)
         # Pipeline.append, inlined as in FastlogHandler.handle: one frame less per record.
-        pipe = self._route.pipeline
         buf = pipe._buf
         size = len(line)
         if (
@@ -240,6 +240,13 @@ class FastlogSink:
             _next(pipe._appended)
         else:
             pipe._append_slow(line, levelno)
+
+    def _encode_shaped(
+        self, message: Message, record: Any, pipe: fastlog_core.Pipeline, levelno: int
+    ) -> bytes:
+        if self._layout is not None:  # loguru's own layout is a shape of its own
+            return self._layout.encode(message, record)
+        return self._default.encode(message, record, pipe.shape, levelno)
 
     def stop(self) -> None:
         """Called by loguru when the handler is removed: write out what is buffered.

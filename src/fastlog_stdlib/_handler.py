@@ -117,9 +117,14 @@ class FastlogHandler(logging.Handler):
                 record = rv
         # emit() and Pipeline.append(), inlined: two frames less is ~140 ns of the ~1.5 us
         # this handler adds to stdlib's own cost (bench_stdlib.py).
-        line = self._encode(record)
         levelno = record.levelno
         pipe = self._route.pipeline
+        if pipe._special:  # sampling or a schema: the pipeline decides, then shapes
+            if not pipe.keep(levelno, record.name, record.msg):
+                return rv
+            line = self._encode(record, pipe.shape)
+        else:
+            line = self._encode(record)
         buf = pipe._buf
         size = len(line)
         if (
@@ -135,7 +140,12 @@ class FastlogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Encode *record* and append it to the pipeline. Never raises."""
-        self._route.pipeline.append(self._encode(record), record.levelno)
+        pipe = self._route.pipeline
+        if pipe._special:
+            if pipe.keep(record.levelno, record.name, record.msg):
+                pipe.append(self._encode(record, pipe.shape), record.levelno)
+            return
+        pipe.append(self._encode(record), record.levelno)
 
     def flush(self) -> None:
         """Wait until every record this process logged so far is written (or the sink fails)."""

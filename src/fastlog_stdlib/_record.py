@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any
 
 from fastlog_core import _context, _encoder, _errors
 from fastlog_core._fields import record_fields as _record_fields
+
+#: ``Pipeline.shape``: the default schema's dict in the pipeline's schema.
+Shape = Callable[[dict[str, Any], int], dict[str, Any]]
 
 _probe = logging.LogRecord("probe", logging.INFO, __file__, 1, "m", None, None)
 #: Attributes every LogRecord has after __init__, in the order __init__ sets them.
@@ -161,17 +164,22 @@ class RecordEncoder:
             and timestamp_key == "timestamp"
         )
 
-    def encode(self, record: logging.LogRecord) -> bytes:
-        """One JSON line (with newline) for *record*. Never raises."""
+    def encode(self, record: logging.LogRecord, shape: Shape | None = None) -> bytes:
+        """One JSON line (with newline) for *record*. Never raises.
+
+        *shape* is the pipeline's schema (``Pipeline.shape``), applied to the finished dict.
+        """
         fields: dict[str, Any] | None = None
         try:
             if not self._plain:
                 fields = self._shaped(record)
+                if shape is not None:
+                    fields = shape(fields, record.levelno)
                 return _dumps(fields, default=_default, option=_OPTIONS)
             message = record.msg
             if record.args or type(message) is not str:  # getMessage() only when it has work
                 if type(message) is dict and not record.args:
-                    return _encode_event_dict(record, message, self._reserved)
+                    return _encode_event_dict(record, message, self._reserved, shape)
                 try:
                     message = record.getMessage()
                 except Exception:
@@ -203,6 +211,8 @@ class RecordEncoder:
                 task = task_name()
                 if task is not None:
                     fields["taskName"] = task
+            if shape is not None:
+                fields = shape(fields, record.levelno)
             return _dumps(fields, default=_default, option=_OPTIONS)
         except Exception as exc:
             if fields is None:
@@ -249,7 +259,10 @@ class RecordEncoder:
 
 
 def _encode_event_dict(
-    record: logging.LogRecord, event_dict: dict[str, Any], reserved: frozenset[str]
+    record: logging.LogRecord,
+    event_dict: dict[str, Any],
+    reserved: frozenset[str],
+    shape: Shape | None = None,
 ) -> bytes:
     """A record whose message is a dict: a structured event (``{"event": ..., **fields}``).
 
@@ -271,6 +284,8 @@ def _encode_event_dict(
         _encoder.add_exception(record_fields, exception)
     _add_problems(record, record_fields)
     try:
+        if shape is not None:
+            record_fields = shape(record_fields, record.levelno)
         return _dumps(record_fields, default=_default, option=_OPTIONS)
     except Exception as exc:
         return _encoder.encode_repaired(record_fields, exc)

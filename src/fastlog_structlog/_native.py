@@ -58,7 +58,11 @@ async def _anop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
 def _method(levelno: int, name: str) -> Callable[..., Any]:
     def method(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
         logger = self._logger
-        if not (self._processors is native_chain[0] and type(logger) is FastlogLogger):
+        if not (
+            self._processors is native_chain[0]
+            and type(logger) is FastlogLogger
+            and not logger._route.pipeline._special  # sampling or a schema: the renderer's job
+        ):
             if args:
                 event = _interpolate(event, args)
             return self._proxy_to_logger(name, event, **kw)

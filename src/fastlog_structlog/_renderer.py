@@ -93,6 +93,18 @@ class FastlogRenderer:
         return line.decode("utf-8") if self._text else line
 
     def _render(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> bytes:
+        # The pipeline's sampling and schema, when the logger is ours (FastlogLoggerFactory).
+        route = getattr(logger, "_route", None) if type(logger) is FastlogLogger else None
+        pipe = route.pipeline if route is not None else None
+        if pipe is not None and pipe._special:
+            levelno = LEVELS.get(method_name, ("", INFO))[1]
+            name = event_dict.get("logger") or getattr(logger, "name", None) or "root"
+            if not pipe.keep(levelno, name, event_dict.get("event")):
+                from structlog import DropEvent
+
+                raise DropEvent
+        else:
+            pipe = None
         try:
             message = event_dict.pop("event", None)
             method_level = LEVELS.get(method_name, (method_name, 0))[0]
@@ -132,6 +144,12 @@ class FastlogRenderer:
                 fields = {**fields, **{_encoder.RENAME_PREFIX + k: v for k, v in moved.items()}}
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
             # FastlogLogger adds it back.
+            if pipe is not None:
+                levelno = LEVELS.get(level, ("", INFO))[1] if isinstance(level, str) else INFO
+                return _encoder.encode(
+                    ts, level, name, message, fields, exception=exception,
+                    shape=pipe.shape, levelno=levelno,
+                )[:-1]  # fmt: skip
             return _encoder.encode(ts, level, name, message, fields, exception=exception)[:-1]
         except Exception as exc:  # pragma: no cover - encode() already never raises
             _errors.report("structlog", f"{type(exc).__name__}: {exc}")

@@ -1,7 +1,8 @@
-"""record_fields: the C speedup and its pure-Python twin give the same record dict."""
+"""record_fields and utc_naive: the C speedups and their pure-Python twins give the same result."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -16,12 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastlog_core import _fields
-from fastlog_core._fields import record_fields_py
+from fastlog_core._fields import record_fields_py, utc_naive_py
 
 try:
     from fastlog_core._speedups import record_fields as record_fields_c
+    from fastlog_core._speedups import utc_naive as utc_naive_c
 except ImportError:  # pragma: no cover - only without a compiler; see test_speedups_built
     record_fields_c = None
+    utc_naive_c = None
 
 STANDARD = tuple(logging.LogRecord("n", 20, "p", 1, "m", None, None).__dict__)
 N = len(STANDARD)
@@ -45,6 +48,7 @@ def test_speedups_built() -> None:
     assert record_fields_c is not None
     assert _fields.SPEEDUPS
     assert _fields.record_fields is record_fields_c
+    assert _fields.utc_naive is utc_naive_c
 
 
 @both
@@ -113,6 +117,97 @@ class TestSameResult:
             record_fields_c([], N, RESERVED, 1, 2, 3, 4, {})  # type: ignore[arg-type]
         with pytest.raises(TypeError):
             record_fields_c({}, N)  # type: ignore[call-arg]
+
+
+class Aware(datetime.datetime):
+    """A datetime subclass, as loguru's record["time"] is."""
+
+
+class OtherTz(datetime.tzinfo):
+    def utcoffset(self, dt: datetime.datetime | None) -> datetime.timedelta:
+        return datetime.timedelta(hours=1)
+
+
+def tz(hours: float) -> datetime.timezone:
+    return datetime.timezone(datetime.timedelta(hours=hours))
+
+
+class TestUtcNaive:
+    """Both twins: the schema's naive UTC time, or None for the caller's general path."""
+
+    @pytest.fixture(params=["py", "c"])
+    def utc_naive(self, request: pytest.FixtureRequest) -> Any:
+        if request.param == "py":
+            return utc_naive_py
+        if utc_naive_c is None:  # pragma: no cover - see test_speedups_built
+            pytest.skip("C speedups not built")
+        return utc_naive_c
+
+    @pytest.mark.parametrize(
+        ("moment", "expected"),
+        [
+            (
+                Aware(2026, 3, 1, 0, 30, 0, 5, tzinfo=tz(2)),
+                datetime.datetime(2026, 2, 28, 22, 30, 0, 5),
+            ),
+            (
+                Aware(2026, 12, 31, 23, 0, 0, 7, tzinfo=tz(-5.5)),
+                datetime.datetime(2027, 1, 1, 4, 30, 0, 7),
+            ),
+            (
+                Aware(2026, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
+                datetime.datetime(2026, 1, 2, 3, 4, 5, 6),
+            ),
+            (
+                Aware(2026, 1, 2, 3, 4, 5, 6, tzinfo=tz(0)),
+                datetime.datetime(2026, 1, 2, 3, 4, 5, 6),
+            ),
+            (
+                datetime.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=tz(1)),
+                datetime.datetime(2026, 1, 2, 2, 4, 5, 6),
+            ),
+        ],
+    )
+    def test_converts(
+        self, utc_naive: Any, moment: datetime.datetime, expected: datetime.datetime
+    ) -> None:
+        got = utc_naive(moment)
+        assert type(got) is datetime.datetime  # exactly: orjson serializes nothing else
+        assert got == expected and got.tzinfo is None
+
+    @pytest.mark.parametrize(
+        "moment",
+        [
+            Aware(2026, 1, 2, 3, 4, 5, 0, tzinfo=tz(1)),  # a whole second: orjson drops ".000000"
+            datetime.datetime(2026, 1, 2, 3, 4, 5, 6),  # naive: local time, the caller decides
+            datetime.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=OtherTz()),
+            datetime.date(2026, 1, 2),
+            1700000000.5,
+            "2026-01-02",
+            None,
+        ],
+    )
+    def test_hands_over(self, utc_naive: Any, moment: Any) -> None:
+        assert utc_naive(moment) is None
+
+    @both
+    @given(
+        st.datetimes(
+            min_value=datetime.datetime(2, 1, 1),
+            max_value=datetime.datetime(9998, 12, 30),
+            timezones=st.timedeltas(
+                min_value=datetime.timedelta(hours=-23, minutes=-59),
+                max_value=datetime.timedelta(hours=23, minutes=59),
+            ).map(datetime.timezone),
+        )
+    )
+    def test_same_result(self, moment: datetime.datetime) -> None:
+        assert utc_naive_c is not None
+        assert utc_naive_c(moment) == utc_naive_py(moment)
+        fields = (*moment.timetuple()[:6], moment.microsecond)
+        assert utc_naive_c(Aware(*fields, tzinfo=moment.tzinfo)) == utc_naive_py(moment)
+        got = utc_naive_c(moment)
+        assert got is None or (got.microsecond and got.tzinfo is None)
 
 
 @both

@@ -145,9 +145,12 @@ class TestLevels:
         assert [r["message"] for r in read_lines(second)] == ["to b"]
 
     def test_custom_level_number(self, configured: Path) -> None:
-        """log() with a non-standard number writes level-<n>."""
-        fastlog_core.get_logger().log(25, "between")
-        assert logged(configured)[0]["level"] == "level-25"
+        """log() with a non-standard number writes level-<n>; loguru's 5 and 25 have names."""
+        log = fastlog_core.get_logger()
+        log.log(27, "between")
+        log.log(25, "success")
+        log.log("success", "by name")
+        assert [r["level"] for r in logged(configured)] == ["level-27", "success", "success"]
 
 
 class TestBinding:

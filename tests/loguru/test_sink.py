@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime
 import inspect
+import json
 import logging
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import warnings
 import zoneinfo
@@ -55,9 +59,9 @@ class TestConfiguration:
         assert "include_location" in str(info.value)
         assert "schema" in str(info.value)
 
-    @pytest.mark.parametrize("schema", ["ecs", "LOGURU", 1, ""])
+    @pytest.mark.parametrize("schema", ["elastic", "LOGURU", 1, ""])
     def test_unknown_schema_names_the_option(self, log_path: Path, schema: object) -> None:
-        """schema= accepts None, 'default' and 'loguru' only, for now."""
+        """schema= is None, 'default', 'loguru', a platform schema or a key mapping."""
         with pytest.raises(ConfigError, match=r"schema="):
             FastlogSink(str(log_path), schema=schema)  # type: ignore[arg-type]
 
@@ -152,6 +156,42 @@ class TestRecordMapping:
         assert second["timestamp"] == utc.replace(tzinfo=None).isoformat() + "Z"
         assert "fastlog_error" not in first
         assert "fastlog_error" not in second
+
+    def test_output_same_without_speedups(self, tmp_path: Path) -> None:
+        """Byte-for-byte the same lines with FASTLOG_NO_SPEEDUPS=1 (the pure-Python time path)."""
+        code = textwrap.dedent(
+            """
+            import datetime, sys
+            from loguru import logger
+            from fastlog_core import _fields
+            from fastlog_loguru import FastlogSink
+            print(_fields.SPEEDUPS)
+            logger.remove()
+            logger.add(FastlogSink(sys.argv[1]), format="{message}")
+            utc = datetime.datetime(2024, 3, 10, 6, 30, 15, 123456, tzinfo=datetime.UTC)
+            for hours in (0, 5.5, -8):
+                tz = datetime.timezone(datetime.timedelta(hours=hours))
+                logger.patch(lambda r: r.update(time=utc.astimezone(tz))).bind(h=hours).info("t")
+            whole = utc.replace(microsecond=0)
+            logger.patch(lambda r: r.update(time=whole)).info("whole")
+            """
+        )
+        outputs = []
+        for flag in ("", "1"):
+            path = tmp_path / f"out{flag}.log"
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(path)],
+                env={**os.environ, "FASTLOG_NO_SPEEDUPS": flag},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.strip() == str(not flag and fastlog_core._fields.SPEEDUPS)
+            outputs.append(path.read_bytes())
+        assert outputs[0] == outputs[1]
+        stamps = [json.loads(line)["timestamp"] for line in outputs[0].splitlines()]
+        assert stamps == ["2024-03-10T06:30:15.123456Z"] * 3 + ["2024-03-10T06:30:15.000000Z"]
 
     def test_levels_lower_case_custom_too(self, log_path: Path) -> None:
         """Every loguru level, custom ones included, is written lower case."""

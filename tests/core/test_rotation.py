@@ -1,0 +1,639 @@
+"""Rotation: FileSink's rotation=, retention= and compression=, and logrotate's rename/remove.
+
+Real files only. Exact counts: every record written is found exactly once across the current
+file and the rotated ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import gzip
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import fastlog_core
+from fastlog_core import ConfigError, FileSink
+from fastlog_core._rotation import (
+    Retention,
+    SizeRotation,
+    TimeRotation,
+    parse_compression,
+    parse_retention,
+    parse_rotation,
+    rotated_files,
+)
+from tests.helpers import read_lines
+
+STAMP = "2020-01-01_00-00-00_000000"
+
+
+def rotated(path: Path) -> list[Path]:
+    """The rotated files of *path* (with or without .gz), oldest first."""
+    return [Path(m) for entry in rotated_files(str(path)) for m in entry.members]
+
+
+def parse_gz(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    assert data.endswith(b"\n")
+    return [orjson.loads(line) for line in data.splitlines()]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll *condition*; fail after *timeout* (a hang guard, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def ts(*args: int) -> float:
+    return dt.datetime(*args).timestamp()  # type: ignore[arg-type]
+
+
+class RecordingFileSink(FileSink):
+    """A FileSink that notes each batch's size, to tell a file holding one oversize batch."""
+
+    def __init__(self, path: Path, **options: Any) -> None:
+        super().__init__(path, **options)
+        self.batches: list[int] = []
+
+    def write(self, data: bytes, /) -> None:
+        self.batches.append(len(data))
+        super().write(data)
+
+
+class TestParseRotation:
+    @pytest.mark.parametrize(
+        ("value", "limit"),
+        [
+            (1000, 1000),
+            ("500 KB", 500_000),
+            ("100 MB", 100_000_000),
+            ("1 GiB", 1024**3),
+            ("64KiB", 65536),
+        ],
+    )
+    def test_sizes(self, value: object, limit: int) -> None:
+        """An int or a size string is a size limit in bytes."""
+        assert parse_rotation(value) == SizeRotation(limit)
+
+    @pytest.mark.parametrize(
+        ("value", "seconds"),
+        [
+            (dt.timedelta(hours=1), 3600),
+            (dt.timedelta(milliseconds=200), 0.2),
+            ("1 hour", 3600),
+            ("2 hours", 7200),
+            ("30 minutes", 1800),
+            ("1 day", 86400),
+            ("1 week", 604800),
+            ("1h 30min", 5400),
+        ],
+    )
+    def test_intervals(self, value: object, seconds: float) -> None:
+        """A timedelta or a duration string is an interval, of any positive size."""
+        assert parse_rotation(value) == TimeRotation(interval=seconds)
+
+    @pytest.mark.parametrize(
+        ("value", "start", "boundary"),
+        [
+            ("hourly", ts(2024, 5, 8, 10, 17), ts(2024, 5, 8, 11)),
+            ("daily", ts(2024, 5, 8, 10, 17), ts(2024, 5, 9)),
+            ("weekly", ts(2024, 5, 8, 10, 17), ts(2024, 5, 13)),  # the next Monday
+            ("monthly", ts(2024, 12, 8, 10, 17), ts(2025, 1, 1)),
+            ("yearly", ts(2024, 5, 8, 10, 17), ts(2025, 1, 1)),
+            ("00:00", ts(2024, 5, 8, 10, 17), ts(2024, 5, 9)),
+            ("13:30", ts(2024, 5, 8, 10, 17), ts(2024, 5, 8, 13, 30)),
+            ("13:30", ts(2024, 5, 8, 14, 0), ts(2024, 5, 9, 13, 30)),
+            ("13:30:15", ts(2024, 5, 8, 13, 30, 15), ts(2024, 5, 9, 13, 30, 15)),
+            (dt.time(13, 30), ts(2024, 5, 8, 10, 17), ts(2024, 5, 8, 13, 30)),
+            ("monday", ts(2024, 5, 8, 10, 17), ts(2024, 5, 13)),
+            ("wednesday at 12:00", ts(2024, 5, 8, 10, 17), ts(2024, 5, 8, 12)),
+            ("wednesday at 12:00", ts(2024, 5, 8, 12, 0), ts(2024, 5, 15, 12)),
+            ("w6", ts(2024, 5, 8, 10, 17), ts(2024, 5, 12)),
+            (dt.timedelta(hours=2), ts(2024, 5, 8, 10, 17), ts(2024, 5, 8, 12, 17)),
+        ],
+    )
+    def test_first_boundary(self, value: object, start: float, boundary: float) -> None:
+        """The first boundary is the next calendar point strictly after the file's creation."""
+        policy = parse_rotation(value)
+        assert isinstance(policy, TimeRotation)
+        assert policy.first_boundary(start) == boundary
+
+    @pytest.mark.parametrize(
+        ("value", "boundary", "now", "expected"),
+        [
+            ("daily", ts(2024, 5, 9), ts(2024, 5, 11, 8), ts(2024, 5, 12)),
+            ("13:30", ts(2024, 5, 9, 13, 30), ts(2024, 5, 9, 13, 30), ts(2024, 5, 10, 13, 30)),
+            ("sunday at 23:00", ts(2024, 5, 12, 23), ts(2024, 5, 20), ts(2024, 5, 26, 23)),
+            (dt.timedelta(milliseconds=200), 1000.0, 1000.5, 1000.6),
+            (dt.timedelta(seconds=10), 1000.0, 1000.0 + 7 * 86400 + 5, 1000.0 + 7 * 86400 + 10),
+            ("daily", ts(2024, 5, 9), ts(2024, 5, 8, 23), ts(2024, 5, 9)),
+        ],
+    )
+    def test_next_boundary(
+        self, value: object, boundary: float, now: float, expected: float
+    ) -> None:
+        """After a rotation the boundary steps past now, skipping periods nothing was logged in."""
+        policy = parse_rotation(value)
+        assert isinstance(policy, TimeRotation)
+        assert policy.next_boundary(boundary, now) == pytest.approx(expected)
+
+    def test_none(self) -> None:
+        """None means no rotation."""
+        assert parse_rotation(None) is None
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            0,
+            -5,
+            True,
+            1.5,
+            "",
+            "1 parsec",
+            "often",
+            "25:00",
+            "12:61",
+            "monday at",
+            "someday at 12:00",
+            "0 days",
+            dt.timedelta(0),
+            dt.timedelta(seconds=-1),
+            [100],
+        ],
+    )
+    def test_bad_values(self, value: object) -> None:
+        """A bad value raises ConfigError starting with rotation=<repr>: and the forms accepted."""
+        with pytest.raises(ConfigError) as info:
+            parse_rotation(value)
+        message = str(info.value)
+        assert message.startswith(f"rotation={value!r}: expected")
+        assert "'100 MB'" in message and "'daily'" in message and "'00:00'" in message
+
+
+class TestParseRetention:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (None, None),
+            (0, Retention(count=0)),
+            (10, Retention(count=10)),
+            ("7 days", Retention(max_age=7 * 86400)),
+            ("12 hours", Retention(max_age=12 * 3600)),
+            (dt.timedelta(days=2), Retention(max_age=2 * 86400)),
+        ],
+    )
+    def test_accepted(self, value: object, expected: Retention | None) -> None:
+        """A count of files, or an age as a duration string or timedelta."""
+        assert parse_retention(value) == expected
+
+    @pytest.mark.parametrize("value", [-1, True, 2.5, "forever", "10", dt.timedelta(0), "0 days"])
+    def test_bad_values(self, value: object) -> None:
+        """A bad value raises ConfigError naming retention=."""
+        with pytest.raises(ConfigError, match=r"^retention=.*: expected"):
+            parse_retention(value)
+
+
+class TestParseCompression:
+    @pytest.mark.parametrize("value", ["gz", "gzip", ".gz", "GZ"])
+    def test_gzip(self, value: str) -> None:
+        """gzip under its usual spellings."""
+        assert parse_compression(value) == "gz"
+
+    @pytest.mark.parametrize("value", ["zip", "bz2", "xz", "", True, 1])
+    def test_bad_values(self, value: object) -> None:
+        """Anything else raises ConfigError naming compression=."""
+        with pytest.raises(ConfigError, match=r"^compression=.*: expected None or 'gz'"):
+            parse_compression(value)
+
+
+class TestFileSinkOptions:
+    def test_repr_shows_options(self, log_path: Path) -> None:
+        """The repr lists the options given; without options it is unchanged."""
+        sink = FileSink(log_path, rotation="64 KB", retention=3, compression="gz")
+        assert (
+            repr(sink)
+            == f"FileSink({str(log_path)!r}, rotation='64 KB', retention=3, compression='gz')"
+        )
+        sink.close()
+        plain = FileSink(log_path)
+        assert repr(plain) == f"FileSink({str(log_path)!r})"
+        plain.close()
+
+    @pytest.mark.parametrize("option", ["rotation", "retention", "compression"])
+    def test_bad_option_raises_at_creation(self, log_path: Path, option: str) -> None:
+        """FileSink raises ConfigError naming the option before touching the file."""
+        options: dict[str, Any] = {option: "bogus"}
+        with pytest.raises(ConfigError, match=rf"^{option}="):
+            FileSink(log_path, **options)
+        assert not log_path.exists()
+
+    @pytest.mark.parametrize(("option", "value"), [("retention", 3), ("compression", "gz")])
+    def test_needs_rotation(self, log_path: Path, option: str, value: object) -> None:
+        """retention= and compression= without rotation= are a configuration error."""
+        options: dict[str, Any] = {option: value}
+        with pytest.raises(ConfigError, match=rf"^{option}={value!r}: .*give rotation="):
+            FileSink(log_path, **options)
+
+
+class TestSizeRotation:
+    def test_batches_never_split(self, log_path: Path) -> None:
+        """A batch that would cross the limit goes whole to a new file; names follow loguru."""
+        sink = FileSink(log_path, rotation=100)
+        batches = [bytes([65 + n]) * 59 + b"\n" for n in range(5)]  # 60 bytes each
+        for batch in batches:
+            sink.write(batch)
+        sink.close()
+        files = rotated(log_path)
+        assert [f.read_bytes() for f in files] == batches[:4]
+        assert log_path.read_bytes() == batches[4]
+        for f in files:
+            stem, stamp, suffix = f.name.split(".")
+            assert (stem, suffix) == ("app", "log")
+            dt.datetime.strptime(stamp, "%Y-%m-%d_%H-%M-%S_%f")
+
+    def test_oversize_batch_alone(self, log_path: Path) -> None:
+        """A batch larger than the limit is written whole, alone in its file."""
+        sink = FileSink(log_path, rotation=100)
+        sink.write(b"a\n")
+        sink.write(b"b" * 299 + b"\n")
+        sink.write(b"c\n")
+        sink.close()
+        assert [f.read_bytes() for f in rotated(log_path)] == [b"a\n", b"b" * 299 + b"\n"]
+        assert log_path.read_bytes() == b"c\n"
+
+    def test_existing_content_counts(self, log_path: Path) -> None:
+        """The size of what the file already holds counts toward the limit."""
+        log_path.write_bytes(b"x" * 90 + b"\n")
+        sink = FileSink(log_path, rotation=100)
+        sink.write(b"y" * 20 + b"\n")
+        sink.close()
+        assert [f.read_bytes() for f in rotated(log_path)] == [b"x" * 90 + b"\n"]
+        assert log_path.read_bytes() == b"y" * 20 + b"\n"
+
+    @pytest.mark.parametrize("pause_every", [0, 50], ids=["full-speed", "paced"])
+    def test_threads_through_pipeline(self, log_path: Path, pause_every: int) -> None:
+        """4 threads x 20k records at 64 KB: every record exactly once, files within the limit.
+
+        At full speed the writer's batches are mostly larger than 64 KB, so most files hold a
+        single oversize batch; paced, many batches share a file and the limit binds.
+        """
+        sink = RecordingFileSink(log_path, rotation="64 KB")
+        # Paced: callers wake the writer every 16 KiB instead of 4 MiB, so batches stay small.
+        options = {"wake_bytes": "16 KiB"} if pause_every else {}
+        fastlog_core.configure(sink=sink, level="debug", **options)
+        log = fastlog_core.get_logger()
+
+        def run(t: int) -> None:
+            for i in range(20_000):
+                log.info("m", t=t, i=i)
+                if pause_every and i % pause_every == 0:
+                    time.sleep(0.001)
+
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert fastlog_core.flush(timeout=60)
+        files = rotated(log_path)
+        assert len(files) >= (5 if pause_every else 1)
+        seen: list[tuple[int, int]] = []
+        for f in [*files, log_path]:
+            seen += [(r["t"], r["i"]) for r in read_lines(f)]
+        assert len(seen) == 80_000
+        assert set(seen) == {(t, i) for t in range(4) for i in range(20_000)}
+        batch_sizes = set(sink.batches)
+        for f in files:
+            size = f.stat().st_size
+            assert size <= 64_000 or size in batch_sizes, (f.name, size)
+        if pause_every:
+            assert any(f.stat().st_size <= 64_000 for f in files)
+
+
+class TestTimeRotation:
+    def test_short_interval_through_pipeline(self, log_path: Path) -> None:
+        """A 200 ms interval while logging: several files, all records once and in order."""
+        fastlog_core.configure(
+            sink=FileSink(log_path, rotation=dt.timedelta(milliseconds=200)), level="debug"
+        )
+        log = fastlog_core.get_logger()
+        n = 0
+        deadline = time.monotonic() + 30
+        while len(rotated(log_path)) < 3 and time.monotonic() < deadline:
+            for _ in range(20):
+                log.info("m", i=n)
+                n += 1
+            time.sleep(0.01)
+        assert fastlog_core.flush(timeout=30)
+        files = rotated(log_path)
+        assert len(files) >= 3
+        per_file = [[r["i"] for r in read_lines(f)] for f in [*files, log_path]]
+        assert all(per_file[:-1])  # no empty rotated file
+        assert [i for chunk in per_file for i in chunk] == list(range(n))
+
+    def test_file_from_an_earlier_day_rotated_first(self, log_path: Path) -> None:
+        """With rotation='daily', yesterday's file is rotated away before today's first batch."""
+        log_path.write_bytes(b"old\n")
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(log_path, (two_days_ago, two_days_ago))
+        sink = FileSink(log_path, rotation="daily")
+        sink.write(b"new\n")
+        sink.write(b"newer\n")
+        sink.close()
+        assert [f.read_bytes() for f in rotated(log_path)] == [b"old\n"]
+        assert log_path.read_bytes() == b"new\nnewer\n"
+
+    def test_empty_file_not_rotated(self, log_path: Path) -> None:
+        """A boundary passed while nothing was written leaves no empty rotated file."""
+        sink = FileSink(log_path, rotation=dt.timedelta(milliseconds=1))
+        time.sleep(0.01)
+        sink.write(b"a\n")
+        time.sleep(0.01)
+        sink.write(b"b\n")
+        sink.close()
+        assert [f.read_bytes() for f in rotated(log_path)] == [b"a\n"]
+        assert log_path.read_bytes() == b"b\n"
+
+
+class TestRetention:
+    def test_count_keeps_newest(self, log_path: Path) -> None:
+        """retention=3 keeps exactly the 3 most recent rotated files."""
+        sink = FileSink(log_path, rotation=100, retention=3)
+        batches = [bytes([65 + n]) * 59 + b"\n" for n in range(10)]
+        for batch in batches:
+            sink.write(batch)
+        sink.close()
+        assert [f.read_bytes() for f in rotated(log_path)] == batches[6:9]
+        assert log_path.read_bytes() == batches[9]
+
+    def test_count_zero_keeps_none(self, log_path: Path) -> None:
+        """retention=0 deletes every rotated file: only the current file remains."""
+        sink = FileSink(log_path, rotation=100, retention=0)
+        for n in range(4):
+            sink.write(bytes([65 + n]) * 59 + b"\n")
+        sink.close()
+        assert sorted(p.name for p in log_path.parent.iterdir()) == ["app.log"]
+
+    @pytest.mark.parametrize("age", ["7 days", dt.timedelta(days=7)])
+    def test_age_by_mtime(self, log_path: Path, age: object) -> None:
+        """Rotated files last modified more than the age ago are deleted; others are kept."""
+        d = log_path.parent
+        now = time.time()
+        files = {
+            f"app.{STAMP}.log": now - 10 * 86400,  # old: deleted
+            "app.2020-01-02_00-00-00_000000.log.gz": now - 8 * 86400,  # old, compressed: deleted
+            "app.2020-01-03_00-00-00_000000.1.log": now - 6 * 86400,  # recent: kept
+            "app.log.bak": now - 30 * 86400,  # not a rotated file of this sink: kept
+            f"other.{STAMP}.log": now - 30 * 86400,  # another sink's: kept
+        }
+        for name, mtime in files.items():
+            (d / name).write_bytes(b"x\n")
+            os.utime(d / name, (mtime, mtime))
+        sink = FileSink(log_path, rotation=100, retention=age)
+        sink.write(b"a" * 99 + b"\n")
+        sink.write(b"b\n")  # rotates, then applies retention
+        sink.close()
+        kept = sorted(p.name for p in d.iterdir())
+        new = [p.name for p in rotated(log_path) if p.read_bytes() == b"a" * 99 + b"\n"]
+        assert len(new) == 1
+        assert kept == sorted(
+            [
+                "app.2020-01-03_00-00-00_000000.1.log",
+                "app.log",
+                "app.log.bak",
+                f"other.{STAMP}.log",
+                new[0],
+            ]
+        )
+
+
+class TestCompression:
+    def test_through_pipeline(self, log_path: Path) -> None:
+        """Rotated files become .gz; all records once; nothing uncompressed after shutdown()."""
+        fastlog_core.configure(
+            sink=FileSink(log_path, rotation="16 KB", compression="gz"), level="debug"
+        )
+        log = fastlog_core.get_logger()
+        for i in range(5000):
+            log.info("m", i=i)
+            if i % 500 == 0:
+                assert fastlog_core.flush(timeout=30)  # several batches, so several files
+        assert fastlog_core.shutdown()
+        files = rotated(log_path)
+        assert len(files) >= 3
+        assert all(f.name.endswith(".log.gz") for f in files)
+        assert sorted(p.name for p in log_path.parent.iterdir()) == sorted(
+            ["app.log", *(f.name for f in files)]
+        )
+        seen = [r["i"] for f in files for r in parse_gz(f)] + [r["i"] for r in read_lines(log_path)]
+        assert seen == list(range(5000))
+
+    def test_exit_compresses_everything(self, log_path: Path) -> None:
+        """A process that just exits leaves every rotated file compressed, all records there."""
+        code = textwrap.dedent(
+            """
+            import sys, fastlog_core
+            sink = fastlog_core.FileSink(sys.argv[1], rotation="8 KB", compression="gz")
+            fastlog_core.configure(sink=sink, level="debug")
+            log = fastlog_core.get_logger()
+            for i in range(20_000):
+                log.info("m", i=i, pad="x" * 100)
+                if i % 1000 == 0:
+                    fastlog_core.flush()
+            """
+        )
+        subprocess.run([sys.executable, "-c", code, str(log_path)], check=True, timeout=120)
+        files = rotated(log_path)
+        assert len(files) >= 2
+        assert all(f.name.endswith(".log.gz") for f in files)
+        assert len(list(log_path.parent.iterdir())) == len(files) + 1
+        seen = [r["i"] for f in files for r in parse_gz(f)] + [r["i"] for r in read_lines(log_path)]
+        assert seen == list(range(20_000))
+
+    def test_close_waits_and_keeps_mtime(self, log_path: Path) -> None:
+        """close() returns after the compression; the .gz has the rotated file's mtime."""
+        sink = FileSink(log_path, rotation=100, compression="gz")
+        sink.write(b"a" * 99 + b"\n")
+        before = log_path.stat().st_mtime_ns
+        sink.write(b"b\n")
+        sink.close()
+        files = rotated(log_path)
+        assert len(files) == 1
+        assert files[0].name.endswith(".log.gz")
+        assert files[0].stat().st_mtime_ns == before
+        with gzip.open(files[0]) as f:
+            assert f.read() == b"a" * 99 + b"\n"
+
+    def test_with_retention_count(self, log_path: Path) -> None:
+        """retention=2 with gz: exactly 2 compressed files, the newest."""
+        sink = FileSink(log_path, rotation=100, retention=2, compression="gz")
+        batches = [bytes([65 + n]) * 59 + b"\n" for n in range(6)]
+        for batch in batches:
+            sink.write(batch)
+        sink.close()
+        files = rotated(log_path)
+        assert [f.name.endswith(".gz") for f in files] == [True, True]
+        contents = []
+        for f in files:
+            with gzip.open(f) as g:
+                contents.append(g.read())
+        assert contents == batches[3:5]
+
+    def test_leftovers_of_an_earlier_process(self, log_path: Path) -> None:
+        """A rotated file left uncompressed is compressed; a stale .partial is removed."""
+        d = log_path.parent
+        (d / f"app.{STAMP}.log").write_bytes(b"left\n")
+        (d / "app.2020-01-02_00-00-00_000000.log.gz.partial").write_bytes(b"junk")
+        sink = FileSink(log_path, rotation=100, compression="gz")
+        sink.write(b"a" * 99 + b"\n")
+        sink.write(b"b\n")
+        sink.close()
+        files = rotated(log_path)
+        assert len(files) == 2
+        assert all(f.name.endswith(".log.gz") for f in files)
+        with gzip.open(d / f"app.{STAMP}.log.gz") as f:
+            assert f.read() == b"left\n"
+
+
+class TestExternalRotation:
+    def test_logrotate_rename_while_logging(self, log_path: Path) -> None:
+        """logrotate renames the file (create mode): later records go to a new file, none lost."""
+        fastlog_core.configure(sink=str(log_path), level="debug")
+        log = fastlog_core.get_logger()
+        stop = threading.Event()
+        count = 0
+
+        def run() -> None:
+            nonlocal count
+            while not stop.is_set():
+                log.info("m", i=count)
+                count += 1
+                if count % 50 == 0:
+                    time.sleep(0.001)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            wait_until(lambda: log_path.exists() and log_path.stat().st_size > 10_000, "records")
+            moved = log_path.with_name("app.log.1")
+            os.rename(log_path, moved)
+            wait_until(lambda: log_path.exists() and log_path.stat().st_size > 10_000, "new file")
+        finally:
+            stop.set()
+            thread.join()
+        assert fastlog_core.flush(timeout=30)
+        old = [r["i"] for r in read_lines(moved)]
+        new = [r["i"] for r in read_lines(log_path)]
+        assert old and new
+        assert old + new == list(range(count))
+
+    def test_removed_file_is_recreated(self, log_path: Path) -> None:
+        """After the file is deleted, the next records go to a new file at the path."""
+        fastlog_core.configure(sink=str(log_path), level="debug")
+        log = fastlog_core.get_logger()
+        for i in range(100):
+            log.info("m", i=i)
+        assert fastlog_core.flush(timeout=30)
+        log_path.unlink()
+        for i in range(100, 150):
+            log.info("m", i=i)
+        assert fastlog_core.flush(timeout=30)
+        assert [r["i"] for r in read_lines(log_path)] == list(range(100, 150))
+
+    def test_copytruncate_resets_the_size(self, log_path: Path) -> None:
+        """A file truncated in place (copytruncate) is measured again: no needless rotation."""
+        sink = FileSink(log_path, rotation=100)
+        sink.write(b"a" * 59 + b"\n")
+        os.truncate(log_path, 0)
+        sink.write(b"b" * 59 + b"\n")
+        sink.close()
+        assert rotated(log_path) == []
+        assert log_path.read_bytes() == b"b" * 59 + b"\n"
+
+
+class TestReopen:
+    def test_reopen_after_rename(self, log_path: Path) -> None:
+        """reopen(): the next write goes to the file now at the path."""
+        sink = FileSink(log_path)
+        sink.write(b"one\n")
+        moved = log_path.with_name("app.log.1")
+        os.rename(log_path, moved)
+        sink.reopen()
+        sink.write(b"two\n")
+        sink.close()
+        assert moved.read_bytes() == b"one\n"
+        assert log_path.read_bytes() == b"two\n"
+
+    def test_reopen_after_close(self, log_path: Path) -> None:
+        """reopen() on a closed sink does not raise; the next write opens the file."""
+        sink = FileSink(log_path)
+        sink.close()
+        log_path.unlink()
+        sink.reopen()
+        sink.write(b"x\n")
+        sink.close()
+        assert log_path.read_bytes() == b"x\n"
+
+    def test_reopen_from_another_thread_while_logging(self, log_path: Path) -> None:
+        """reopen() called repeatedly from another thread loses, splits and doubles nothing."""
+        sink = FileSink(log_path, rotation="32 KB")
+        fastlog_core.configure(sink=sink, level="debug")
+        log = fastlog_core.get_logger()
+        done = threading.Event()
+
+        def reopener() -> None:
+            while not done.is_set():
+                sink.reopen()
+                time.sleep(0.0005)
+
+        def run(t: int) -> None:
+            for i in range(10_000):
+                log.info("m", t=t, i=i)
+
+        helper = threading.Thread(target=reopener)
+        helper.start()
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert fastlog_core.flush(timeout=60)
+        done.set()
+        helper.join()
+        seen = [(r["t"], r["i"]) for f in [*rotated(log_path), log_path] for r in read_lines(f)]
+        assert len(seen) == 20_000
+        assert set(seen) == {(t, i) for t in range(2) for i in range(10_000)}
+
+
+class TestRotationFailure:
+    def test_failed_rename_writes_nothing(self, tmp_path: Path) -> None:
+        """A rename that fails (name too long) raises OSError before any byte is written."""
+        if os.pathconf(tmp_path, "PC_NAME_MAX") != 255:
+            pytest.skip("needs a file system with 255-byte names")
+        path = tmp_path / ("x" * 240 + ".log")  # 244 bytes; rotated, 271: ENAMETOOLONG
+        sink = FileSink(path, rotation=10)
+        sink.write(b"first line\n")
+        with pytest.raises(OSError) as info:
+            sink.write(b"second\n")
+        assert info.value.errno == errno.ENAMETOOLONG
+        assert getattr(info.value, "fastlog_written", 0) == 0
+        assert path.read_bytes() == b"first line\n"
+        assert [p.name for p in tmp_path.iterdir()] == [path.name]
+        with pytest.raises(OSError):  # the retry fails the same way, still writing nothing
+            sink.write(b"second\n")
+        sink.close()
+        assert path.read_bytes() == b"first line\n"
