@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import IP, MESSAGE, Case, main, run_threads, timed
+from _harness import IP, MESSAGE, Case, main, timed, timed_callers
 
 
 def _logger():  # type: ignore[no-untyped-def]
@@ -93,18 +93,12 @@ def case_serialize_enqueue(path: str, count: int, threads: int) -> float:
 
 def case_serialize_enqueue_caller(path: str, count: int, threads: int) -> float:
     """Only the callers' time: the clock stops when the last call returns."""
-    import time
-
     logger = _logger()
     logger.add(path, serialize=True, enqueue=True)
-    body = _body(logger)
-    run_threads(threads, max(threads, count // 10), body)
-    logger.complete()
-    start = time.perf_counter()
-    run_threads(threads, count, body)
-    elapsed = time.perf_counter() - start
-    logger.remove()  # drains the queue and closes the file, so the count check sees it all
-    return elapsed
+    try:
+        return timed_callers(threads, count, _body(logger), logger.complete)
+    finally:
+        logger.remove()  # drains the queue and closes the file, so the count check sees it all
 
 
 def case_text(path: str, count: int, threads: int) -> float:

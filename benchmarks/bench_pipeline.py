@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import IP, MESSAGE, Case, main, run_threads, timed
+from _harness import IP, MESSAGE, Case, main, timed, timed_callers
 
 
 def _setup(sink: Any, **options: Any) -> Callable[[int], None]:
@@ -49,17 +48,9 @@ def _end_to_end(sink: Any, count: int, threads: int, **options: Any) -> float:
 
 
 def _caller(sink: Any, count: int, threads: int, **options: Any) -> float:
-    """Only the callers' time: the clock stops when the last call returns."""
     import fastlog_core
 
-    body = _setup(sink, **options)
-    run_threads(threads, max(threads, count // 10), body)
-    fastlog_core.flush()
-    start = time.perf_counter()
-    run_threads(threads, count, body)
-    elapsed = time.perf_counter() - start
-    fastlog_core.flush()
-    return elapsed
+    return timed_callers(threads, count, _setup(sink, **options), fastlog_core.flush)
 
 
 def case_single(path: str, count: int, threads: int) -> float:
