@@ -15,10 +15,12 @@ must block because the buffer is full, and in ``sync`` mode.
 from __future__ import annotations
 
 import itertools
+import os
+import select
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
 from . import _encoder, _errors, _formats, _sampling
@@ -63,6 +65,89 @@ class PipelineStats(TypedDict):
     sampled_by_level: dict[str, int]
     rate_limited: int
     sinks: list[SinkStats]
+
+
+class _Wake:
+    """The writer's wake-up call, safe from signal handlers: a byte written to a pipe.
+
+    ``threading.Event.set()`` takes the event's internal lock, which is not reentrant: a signal
+    handler that runs while the main thread is inside ``set()`` and calls ``set()`` again
+    (SIGTERM's flush does) deadlocks the process, and the writer waiting on the event with it.
+    ``os.write`` to a non-blocking pipe takes no Python-level lock; the writer waits with
+    ``select``. Where pipes cannot be selected (Windows) an ``Event`` is used.
+    """
+
+    __slots__ = ("_event", "_r", "_w")
+
+    def __init__(self) -> None:
+        self._event: threading.Event | None = None
+        self._r = self._w = -1
+        if os.name == "nt":  # pragma: no cover - select() takes sockets only there
+            self._event = threading.Event()
+            return
+        self._r, self._w = os.pipe()  # non-inheritable (PEP 446)
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+
+    def set(self) -> None:
+        if self._event is not None:  # pragma: no cover - Windows
+            self._event.set()
+            return
+        try:
+            os.write(self._w, b"\0")
+        except OSError:  # full (already signalled) or closed (shut down): nothing to do
+            pass
+
+    def wait(self, timeout: float) -> None:
+        if self._event is not None:  # pragma: no cover - Windows
+            self._event.wait(timeout)
+            return
+        try:
+            select.select([self._r], [], [], timeout)
+        except (OSError, ValueError):  # closed under us at shutdown
+            time.sleep(min(timeout, _BACKOFF_MIN))
+
+    def clear(self) -> None:
+        if self._event is not None:  # pragma: no cover - Windows
+            self._event.clear()
+            return
+        try:
+            while os.read(self._r, 4096):
+                pass
+        except OSError:  # empty (EAGAIN) or closed
+            pass
+
+    def close(self) -> None:
+        for fd in (self._r, self._w):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._r = self._w = -1
+
+
+# Work a signal handler asked for while its thread was inside fastlog's slow path (SIGTERM's
+# shutdown): run when that thread is at a safe point, i.e. it leaves fastlog or waits in it.
+_deferred: list[Callable[[], None]] = []
+
+
+def defer_if_inside(action: Callable[[], None]) -> bool:
+    """From a signal handler: if this thread is inside fastlog, run *action* at its next safe
+    point instead (and return True); otherwise return False and let the caller run it now."""
+    if getattr(_local, "depth", 0):
+        _deferred.append(action)
+        return True
+    return False
+
+
+def _run_deferred() -> None:
+    while _deferred:
+        action = _deferred.pop(0)
+        try:
+            action()
+        except Exception as exc:  # pragma: no cover - defensive
+            _errors.report("signal", f"{type(exc).__name__}: {exc}")
 
 
 class SinkOptions:
@@ -227,7 +312,10 @@ class Pipeline:
         # the lock) must not deadlock. Only the slow paths and the writer ever take it.
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._wake = threading.Event()
+        old = getattr(self, "_wake", None)
+        if old is not None:  # a forked child: the parent's pipe is not ours to share
+            old.close()
+        self._wake = _Wake()
         self._signaled = False
         self._taken = 0  # bytes the writer has moved out of _buf, cumulative
         self._done = 0  # bytes of _taken delivered to every sink (or given up on)
@@ -401,6 +489,8 @@ class Pipeline:
             _errors.report("append", f"{type(exc).__name__}: {exc}")
         finally:
             _local.depth = depth
+        if _deferred and not depth:
+            _run_deferred()
 
     def _append_reentrant(self, line: bytes, levelno: int) -> None:
         """A record logged from inside our own slow path on this thread.
@@ -413,9 +503,10 @@ class Pipeline:
         try:
             if len(line) > self._max_record:
                 line = _encoder.truncate(line, self._max_record)
-            if self._sync or self._closed:
-                self._write_now(line)
-            elif len(self._buf) + len(line) <= self._room:
+            # Never the sink from here, also in sync mode: this thread may be inside that
+            # sink's write() (a sink that logs, a signal handler). The line waits in the
+            # buffer; sync mode writes it right after the write in progress (_write_now).
+            if len(self._buf) + len(line) <= self._room:
                 self._buf += line
                 _next(self._appended)
             else:
@@ -459,6 +550,8 @@ class Pipeline:
                             self._count_drop_locked(levelno)
                             return False
                     self._cond.wait(wait)
+                    if _deferred:  # a signal's shutdown while we wait: this is a safe point
+                        _run_deferred()
                 self._buf += line
                 _next(self._appended)
                 return True
@@ -482,7 +575,9 @@ class Pipeline:
             self._taken += len(line)
             _next(self._appended)
             self._deliver(bytes(line), force=False)
-            if not any(slot.pending for slot in self._slots):
+            if self._buf:  # logged from inside that write (a sink or a signal handler that logs)
+                self._take_and_deliver(final=True, hold=True)  # once: a sink logging per write
+            if not any(slot.pending for slot in self._slots):  # cannot loop here forever
                 self._done = self._taken
 
     # -- flush and shutdown ------------------------------------------------------------------
@@ -503,6 +598,8 @@ class Pipeline:
             return self._flush(timeout, fsync=fsync)
         finally:
             _local.depth = depth
+            if _deferred:
+                _run_deferred()
 
     def _flush(self, timeout: float | None, *, fsync: bool) -> bool:
         try:
@@ -569,7 +666,12 @@ class Pipeline:
         as ``lost`` and reported on stderr.
         """
         if self._closed:
-            return True
+            # Closed already; lines a sink logged during the last synchronous write wait in
+            # the buffer: one more write for them, the rest is counted.
+            with self._lock:
+                if self._buf:
+                    self._take_and_deliver(final=True, hold=True)
+                return self._count_leftovers() == 0
         if not self._sync:
             self.flush(timeout=timeout)
         with self._lock:
@@ -579,22 +681,12 @@ class Pipeline:
         with self._lock:
             if stopped:
                 self._take_and_deliver(final=True, hold=True)
-            leftover_lines = self._buf.count(b"\n")
-            for slot in self._slots:
-                lines = slot.pending.count(b"\n")
-                if lines:
-                    slot.lost += lines
-                    leftover_lines += lines
-                    slot.pending = bytearray()
-                    slot.rendered = bytearray()
-            if leftover_lines:
-                self._lost += leftover_lines
-                _errors.report(
-                    "shutdown", f"{leftover_lines} records for {self.name} could not be written"
-                )
+            leftover_lines = self._count_leftovers()
             self._closed = True
             self._closing = False
             self._update_limit()
+            if stopped:
+                self._wake.close()  # appends are synchronous from now on: no writer to wake
             self._flush_sinks(fsync=False)
             for slot in self._slots:
                 try:
@@ -603,6 +695,28 @@ class Pipeline:
                     _errors.report("close", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
             self._cond.notify_all()
         return leftover_lines == 0
+
+    def _count_leftovers(self) -> int:
+        """Count what is still buffered or held for a failing sink as lost (lock held)."""
+        leftover_lines = self._buf.count(b"\n")
+        if leftover_lines:  # never reached any sink: lost for each of them
+            self._taken += len(self._buf)
+            del self._buf[:]
+            for slot in self._slots:
+                slot.lost += leftover_lines
+        for slot in self._slots:
+            lines = slot.pending.count(b"\n")
+            if lines:
+                slot.lost += lines
+                leftover_lines += lines
+                slot.pending = bytearray()
+                slot.rendered = bytearray()
+        if leftover_lines:
+            self._lost += leftover_lines
+            _errors.report(
+                "shutdown", f"{leftover_lines} records for {self.name} could not be written"
+            )
+        return leftover_lines
 
     def reconfigure(self, settings: Settings) -> None:
         """Apply new settings to a live pipeline (``configure()`` called again)."""
@@ -725,6 +839,17 @@ class Pipeline:
         )
 
     def _deliver(self, data: bytes | bytearray, *, force: bool) -> None:
+        # Sinks are called inside fastlog's slow path, on whatever thread: a sink that logs
+        # (or a signal handler meanwhile) then appends to the buffer and never re-enters a
+        # sink's write() (tests/reliability/test_reentrancy.py).
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            self._deliver_all(data, force=force)
+        finally:
+            _local.depth = depth
+
+    def _deliver_all(self, data: bytes | bytearray, *, force: bool) -> None:
         now = time.monotonic()
         parsed: list[tuple[bytes, dict[str, Any] | None]] | None = None  # once per batch
         done: dict[tuple[int, int], bytes] = {}  # once per distinct (encoder, level)

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from . import _errors, _formats
+from . import _errors, _formats, _pipeline
 from ._levels import INFO, parse_level
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
 from ._presets import SINK_OPTION_NAMES, ConfigError, Settings, resolve
@@ -493,6 +493,13 @@ def _install_sigterm() -> None:
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
+    # Interrupted inside fastlog (waking the writer, waiting for room, a sync write): the
+    # shutdown runs at that call's next safe point, moments later, instead of re-entering it.
+    if not _pipeline.defer_if_inside(lambda: _terminate(signum)):
+        _terminate(signum)
+
+
+def _terminate(signum: int) -> None:
     try:
         shutdown(timeout=2.0)
     finally:

@@ -186,7 +186,29 @@ class FileSink:
         self._fd = fd
         self._ino = (st.st_dev, st.st_ino)
         self._size = st.st_size
+        if st.st_size and not self._ends_with_newline(st.st_size):
+            # A process killed in the middle of a write left a partial last line; our first
+            # record would be glued to it and unreadable. End that line first.
+            try:
+                self._size += os.write(fd, b"\n")
+            except OSError:
+                pass
+            _errors.report("sink", f"{self.path!r} ended with a partial line; it was terminated")
         return fd
+
+    def _ends_with_newline(self, size: int) -> bool:
+        # os-level calls only: this also runs at interpreter shutdown (a __del__ that logs),
+        # when open() may no longer work.
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:  # not readable (write-only permissions): assume whole
+            return True
+        try:
+            return os.pread(fd, 1, size - 1) in (b"\n", b"")
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
 
     def _close_fd(self) -> None:
         """Close the descriptor (the caller holds ``_lock``)."""

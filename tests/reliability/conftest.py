@@ -1,0 +1,114 @@
+"""The fault suite's shared parts: running a scenario in a real process, recording its figures.
+
+Every fault runs in a child Python process (``run_child``), because the faults are process-wide:
+signals, exits, forks, resource limits, interpreter shutdown. The child prints its own counters as
+the last line of stdout (``report()`` in ``CHILD_PRELUDE``); the test reads the file the child
+wrote, counts what is there, and asserts. Each test also hands its figures to ``results``, and
+``python -m tests.reliability.report`` (or ``FASTLOG_RELIABILITY_REPORT=path pytest
+tests/reliability``) turns them into the table of ``docs/reliability.md``.
+
+Long variants (10M-record floods, more processes) run with ``FASTLOG_SOAK=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SOAK = bool(os.environ.get("FASTLOG_SOAK"))
+
+#: Prepended to every child's code: ``report(**extra)`` prints fastlog's counters as JSON.
+CHILD_PRELUDE = textwrap.dedent(
+    """
+    import json as _json, sys as _sys
+    import fastlog_core as _fc
+
+    def report(**extra):
+        s = _fc.stats()
+        out = {k: s[k] for k in ("records_written", "dropped", "lost", "errors", "blocked",
+                                 "blocked_seconds", "high_water_bytes", "truncated")}
+        out.update(extra)
+        print("FASTLOG-REPORT " + _json.dumps(out), flush=True)
+    """
+)
+
+
+@dataclass
+class Child:
+    """A finished child process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def run_child(
+    code: str,
+    *args: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> Child:
+    """Run *code* (after ``CHILD_PRELUDE``) in a fresh interpreter; parse its report line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD_PRELUDE + textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    child = Child(proc.returncode, proc.stdout, proc.stderr)
+    for line in proc.stdout.splitlines():
+        if line.startswith("FASTLOG-REPORT "):
+            child.report = json.loads(line[len("FASTLOG-REPORT ") :])
+    if check:
+        assert proc.returncode == 0, f"child exited {proc.returncode}: {proc.stderr[-2000:]}"
+    return child
+
+
+def count_lines(path: Path) -> int:
+    """Whole, valid JSON lines in *path* (a torn or invalid line fails the test)."""
+    from tests.helpers import read_lines
+
+    return len(read_lines(path)) if path.exists() else 0
+
+
+@dataclass
+class Result:
+    """One row of docs/reliability.md's table."""
+
+    fault: str
+    setup: str
+    sent: int
+    written: int
+    dropped: int = 0
+    lost: int = 0
+    note: str = ""
+
+
+_RESULTS: list[Result] = []
+
+
+@pytest.fixture
+def results() -> Iterator[list[Result]]:
+    """Append a ``Result`` per figure the test measured."""
+    mine: list[Result] = []
+    yield mine
+    _RESULTS.extend(mine)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    target = os.environ.get("FASTLOG_RELIABILITY_REPORT")
+    if target and _RESULTS:
+        Path(target).write_text(json.dumps([asdict(r) for r in _RESULTS], indent=2))
