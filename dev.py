@@ -44,7 +44,7 @@ def ensure_venv() -> None:
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
     run(
         PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[all]",
-        "--group", "test", "--group", "lint", "--group", "bench",
+        "--group", "test", "--group", "lint", "--group", "bench", "--group", "docs",
     )  # fmt: skip
     STAMP.write_text(wanted)
 

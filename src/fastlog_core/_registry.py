@@ -505,6 +505,9 @@ def _terminate(signum: int) -> None:
     finally:
         signal.signal(signum, signal.SIG_DFL)
         signal.raise_signal(signum)
+        # Still alive: PID 1 of a container, for which the kernel ignores a signal's default
+        # action. The process was asked to end and everything is flushed: end it.
+        os._exit(128 + signum)
 
 
 class _MPHook:

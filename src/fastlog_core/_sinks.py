@@ -197,6 +197,12 @@ class FileSink:
         return fd
 
     def _ends_with_newline(self, size: int) -> bool:
+        """False only for a partial last line that nobody is still writing.
+
+        Another process appending right now shows a half-written line too (readers can see a
+        write(2) in progress): such a file grows within a moment, and is left alone. A file
+        whose partial line stays put was cut by a process that died in the middle of a write.
+        """
         # os-level calls only: this also runs at interpreter shutdown (a __del__ that logs),
         # when open() may no longer work.
         try:
@@ -204,7 +210,10 @@ class FileSink:
         except OSError:  # not readable (write-only permissions): assume whole
             return True
         try:
-            return os.pread(fd, 1, size - 1) in (b"\n", b"")
+            if os.pread(fd, 1, size - 1) in (b"\n", b""):
+                return True
+            time.sleep(_SETTLE)
+            return os.fstat(fd).st_size != size or os.pread(fd, 1, size - 1) == b"\n"
         except OSError:
             return True
         finally:
@@ -341,6 +350,7 @@ class FileSink:
 _COMPRESS_PATIENCE = 30.0  # seconds close() waits for pending compressions
 
 
+_SETTLE = 0.05  # seconds a partial last line must stay unchanged to count as cut off
 _NONBLOCKING_PATIENCE = 10.0  # seconds the writer waits on a non-blocking stream that is full
 
 

@@ -6,8 +6,8 @@ and writes.
 or, in your own ``structlog.configure(...)``, end the chain with ``FastlogRenderer()`` and use
 ``logger_factory=FastlogLoggerFactory("app.log")``.
 
-This adapter is in progress (issue #4): the configuration helpers are usable and tested; the
-native fast path and the speed targets are not done yet.
+With ``configure()`` and no extra processors, the default chain runs natively in one method per
+level (same output, about half the cost); see ``docs/structlog.md``.
 """
 
 from __future__ import annotations

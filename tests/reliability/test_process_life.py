@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -578,6 +579,54 @@ for thread in threads:
 report(counts=counts, statuses=statuses)
 """
 )
+
+
+PID1_CHILD = """
+import os, signal, sys, time
+import fastlog_core
+fastlog_core.configure(sink=sys.argv[1])
+log = fastlog_core.get_logger("pid1")
+assert os.getpid() == 1
+for i in range(int(sys.argv[2])):
+    log.info("r", i=i)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(30)  # a PID 1 that SIGTERM did not end would sit here
+log.info("still alive")
+"""
+
+
+class TestContainerInit:
+    def test_sigterm_ends_pid_1(self, log_path: Path, results: list[Result]) -> None:
+        """As PID 1 (a container without an init), SIGTERM flushes and still ends the process."""
+        unshare = shutil.which("unshare")
+        probe = (
+            subprocess.run([unshare, "--pid", "--fork", "true"], capture_output=True, check=False)
+            if unshare
+            else None
+        )
+        if probe is None or probe.returncode != 0:
+            pytest.skip("no PID namespaces here (unshare --pid needs privileges)")
+        n = 10_000
+        proc = subprocess.run(
+            [unshare, "--pid", "--fork", sys.executable, "-c", PID1_CHILD, str(log_path), str(n)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        assert proc.returncode == 128 + signal.SIGTERM, proc.stderr[-2000:]
+        records = read_lines(log_path)
+        assert [r["i"] for r in records] == list(range(n))
+        results.append(
+            Result(
+                "SIGTERM to Python running as PID 1 (container without init)",
+                "balanced",
+                sent=n,
+                written=len(records),
+                note="flushed; the kernel ignores the re-raised signal for PID 1, so fastlog "
+                "exits with status 143",
+            )
+        )
 
 
 class TestFork:
