@@ -135,11 +135,11 @@ def sanitize(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
     if obj is None or isinstance(obj, (bool, float)):
         return obj
     if isinstance(obj, str):
-        return _clean_str(obj)
+        return _clean_str(str.__str__(obj))  # an exact str, also for subclasses (StrEnum)
     if isinstance(obj, int):
         return _clean_int(int(obj))
     if isinstance(obj, datetime.datetime | datetime.date | datetime.time):
-        return obj
+        return _safe_time(obj)
     if _depth >= _MAX_DEPTH:
         return "<max depth>"
     if _seen is None:
@@ -168,9 +168,24 @@ def sanitize(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
     return sanitize(fallback, _seen, _depth + 1)
 
 
+def _safe_time(obj: datetime.date | datetime.time) -> Any:
+    """A date or time orjson takes as it is, else its ISO text (or repr)."""
+    try:
+        if isinstance(obj, datetime.time) and obj.tzinfo is not None:
+            return obj.isoformat()  # orjson rejects aware times
+        if isinstance(obj, datetime.datetime) and obj.tzinfo is not None:
+            obj.utcoffset()  # a tzinfo that raises here is better not handed to orjson
+        return obj if type(obj) in _EXACT_TIMES else obj.isoformat()
+    except Exception:
+        return _safe_repr(obj)
+
+
+_EXACT_TIMES = (datetime.datetime, datetime.date, datetime.time)
+
+
 def _key(key: Any) -> str:
     if isinstance(key, str):
-        return _clean_str(key)
+        return _clean_str(str.__str__(key))  # orjson takes exact str keys only (StrEnum...)
     if isinstance(key, (int, float, bool)) or key is None:
         return str(key) if not isinstance(key, bool) else ("true" if key else "false")
     return _safe_repr(key)
@@ -199,10 +214,16 @@ def merge(
     if not clash:
         return record
     record = {"timestamp": ts, "level": level, "logger": name, "message": message}
+    clashing = []
     for part in parts:
         if part:
             for key, value in part.items():
-                record[RENAME_PREFIX + key if key in _RESERVED_SET else key] = value
+                if key in _RESERVED_SET:
+                    clashing.append((key, value))
+                else:
+                    record[key] = value
+    for key, value in clashing:  # after the others: a field already named fields.<key> stays
+        record[_renamed(key, record)] = value
     return record
 
 
@@ -247,7 +268,7 @@ def add_exception(record: dict[str, Any], exception: Mapping[str, Any]) -> None:
 def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
     """The slow path after orjson rejected *record*: sanitize, mark, count. Never raises."""
     try:
-        reason = f"{type(error).__name__}: {error}"
+        reason = f"{type(error).__name__}: {_safe_str(error)}"
         cause = error.__cause__
         if cause is not None:  # orjson chains what default() raised, e.g. a bad __repr__
             reason += f" ({type(cause).__name__}: {_safe_str(cause)})"

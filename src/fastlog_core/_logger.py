@@ -30,8 +30,9 @@ def _interpolate(msg: Any, args: tuple[Any, ...]) -> Any:
     try:
         return msg % args
     except Exception as exc:
-        _errors.report("format", f"message {msg!r} % {len(args)} args: {type(exc).__name__}")
-        return f"{msg} {args!r}"
+        text = _encoder._safe_str(msg)
+        _errors.report("format", f"message {text[:200]!r} % {len(args)} args: {type(exc).__name__}")
+        return f"{text} {_encoder._safe_repr(args)}"
 
 
 def _fallback_line(

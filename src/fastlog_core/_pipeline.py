@@ -34,6 +34,7 @@ _local = threading.local()  # .depth: this thread is inside a pipeline's slow pa
 # every append takes the lock (see _update_limit).
 _GIL_ENABLED: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
 _BACKOFF_MIN = 0.05
+_BATCH_MAX = 1 << 20  # bytes the writer takes out of the buffer at a time
 _BACKOFF_MAX = 2.0
 
 
@@ -779,14 +780,31 @@ class Pipeline:
         return interval
 
     def _take_and_deliver(self, *, final: bool, hold: bool = False) -> None:
-        """One writer cycle. Called with ``_lock`` held.
+        """Write out what is buffered, in batches of at most ``_BATCH_MAX`` bytes.
 
-        The lock is released around the sink writes, except with *hold* (the final drain, sync
-        mode), where appends must wait until the buffer is empty.
+        Called with ``_lock`` held. The lock is released around the sink writes, except with
+        *hold* (the final drain, sync mode), where appends must wait until the buffer is
+        empty. A batch is a copy of the buffer's head: capping it keeps the memory of a full
+        buffer near ``capacity`` (not twice it) and each copy short, so callers waiting for
+        the GIL wait less (tests/reliability/test_destinations.py).
         """
+        # What is buffered now, not what sinks that log add meanwhile (that would never end).
+        target = self._taken + len(self._buf)
+        self._take_once(final=final, hold=hold)
+        # A final drain takes all of it; the writer's cycle stops early when a sink fails (it
+        # retries after a backoff) or when it is being stopped (shutdown drains the rest).
+        while (
+            self._buf and self._taken < target and (final or not (self._failing or self._stopping))
+        ):
+            self._take_once(final=final, hold=hold)
+
+    def _take_once(self, *, final: bool, hold: bool) -> None:
+        """One batch: take the buffer's head, deliver it, account for it (lock held)."""
         buf = self._buf
         size = len(buf)
         self._high_water = max(self._high_water, size)
+        if size > _BATCH_MAX:  # whole lines only; a record larger than the cap goes alone
+            size = buf.rfind(b"\n", 0, _BATCH_MAX) + 1 or buf.find(b"\n", _BATCH_MAX) + 1 or size
         chunk: bytes | bytearray = b""
         if (size and self._room > 0) or final:
             chunk = buf[:size]
@@ -802,7 +820,12 @@ class Pipeline:
         if note:
             self._notes += 1
         if chunk or note or any(s.pending for s in self._slots):
-            data = bytes(chunk) + note if note else chunk
+            if note:  # in place: no second copy of the batch
+                if chunk:
+                    chunk += note
+                else:
+                    chunk = note
+            data = chunk
             self._in_flight = data
             if hold:
                 self._deliver(data, force=force)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import fastlog_core
-from fastlog_core import _context, _encoder, _errors
+from fastlog_core import _context, _encoder
 from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 
 #: structlog method names (and ``add_log_level`` values) → (level name, number).
@@ -43,7 +43,8 @@ def _exception_from_chain(value: Any) -> dict[str, Any] | None:
         last = value.rstrip("\n").rsplit("\n", 1)[-1]
         type_name, _, message = last.partition(": ")
         return {"type": type_name, "message": message, "traceback": value}
-    if isinstance(value, list) and value and isinstance(value[-1], Mapping):  # dict_tracebacks
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        # dict_tracebacks
         stacks: list[Mapping[str, Any]] = value
         text = ["Traceback (most recent call last):\n"]
         for stack in stacks:
@@ -105,6 +106,7 @@ class FastlogRenderer:
                 raise DropEvent
         else:
             pipe = None
+        message: Any = None
         try:
             message = event_dict.pop("event", None)
             method_level = LEVELS.get(method_name, (method_name, 0))[0]
@@ -151,14 +153,38 @@ class FastlogRenderer:
                     shape=pipe.shape, levelno=levelno,
                 )[:-1]  # fmt: skip
             return _encoder.encode(ts, level, name, message, fields, exception=exception)[:-1]
-        except Exception as exc:  # pragma: no cover - encode() already never raises
-            _errors.report("structlog", f"{type(exc).__name__}: {exc}")
-            return _encoder.encode(_encoder.timestamp(), "error", "fastlog", repr(exc))[:-1]
+        except Exception as exc:  # a processor left something this mapping cannot read
+            return _render_repaired(logger, method_name, event_dict, message, exc)
+
+
+def _render_repaired(
+    logger: Any, method_name: str, event_dict: Any, message: Any, error: Exception
+) -> bytes:
+    """The event as one line marked with ``fastlog_error``, everything readable kept."""
+    try:
+        fields = dict(event_dict)
+    except Exception:
+        fields = {}
+    name = getattr(logger, "name", None)
+    record = _encoder.merge(
+        _encoder.timestamp(),
+        LEVELS.get(method_name, ("error", 0))[0],
+        name if isinstance(name, str) else "root",
+        message,
+        fields,
+    )
+    return _encoder.encode_repaired(record, error)[:-1]
 
 
 def _is_time(value: Any) -> bool:
     """A value a timestamping processor could have produced (not a stray field)."""
-    if isinstance(value, (int, float, datetime.datetime)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 0 <= value < 253402300800  # a POSIX time before year 10000 (no nan, no inf)
+    if isinstance(value, datetime.datetime):
+        try:
+            _timestamp(value)
+        except Exception:  # an aware time that cannot be moved to UTC
+            return False
         return True
     return isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T"
 
