@@ -181,10 +181,10 @@ def resolve(value: object, option: str = "encoder") -> Encoder | None:
     )
 
 
-def parse_batch(data: bytes) -> list[tuple[bytes, dict[str, Any] | None]]:
-    """Each line of a batch with its parsed record (``None`` for a line that is not an object)."""
+def parse_lines(lines: Iterable[bytes]) -> list[tuple[bytes, dict[str, Any] | None]]:
+    """Each line with its parsed record (``None`` for a line that is not a JSON object)."""
     out: list[tuple[bytes, dict[str, Any] | None]] = []
-    for line in data.splitlines():
+    for line in lines:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:

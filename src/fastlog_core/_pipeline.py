@@ -23,18 +23,25 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
+import orjson
+
 from . import _encoder, _errors, _formats, _sampling
-from ._levels import level_name, levelno_of
+from ._levels import LEVEL_NAMES, level_name, levelno_of
 from ._presets import Settings
 from ._sinks import Sink
 
 _NO_LEVEL = 1 << 30  # "no record is at or above this level"
+# Where a default-schema line has its level: {"timestamp":"<27 characters>","level":"info",...
+_LEVEL_AT = b'","level":"'
+_LEVEL_AT_OFFSET = len('{"timestamp":"') + len("2026-01-01T00:00:00.000000Z")
+_LEVEL_START = _LEVEL_AT_OFFSET + len(_LEVEL_AT)
+_LEVELS_BYTES: dict[bytes, int] = {name.encode(): number for number, name in LEVEL_NAMES.items()}
+_orjson_loads = orjson.loads
 _local = threading.local()  # .depth: this thread is inside a pipeline's slow path
 # Free-threaded builds (3.13t+) do not promise that ``bytearray += bytes`` is atomic; there
 # every append takes the lock (see _update_limit).
 _GIL_ENABLED: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
 _BACKOFF_MIN = 0.05
-_BATCH_MAX = 1 << 20  # bytes the writer takes out of the buffer at a time
 _BACKOFF_MAX = 2.0
 
 
@@ -780,31 +787,17 @@ class Pipeline:
         return interval
 
     def _take_and_deliver(self, *, final: bool, hold: bool = False) -> None:
-        """Write out what is buffered, in batches of at most ``_BATCH_MAX`` bytes.
+        """One writer cycle: take everything buffered, deliver it. Called with ``_lock`` held.
 
-        Called with ``_lock`` held. The lock is released around the sink writes, except with
-        *hold* (the final drain, sync mode), where appends must wait until the buffer is
-        empty. A batch is a copy of the buffer's head: capping it keeps the memory of a full
-        buffer near ``capacity`` (not twice it) and each copy short, so callers waiting for
-        the GIL wait less (tests/reliability/test_destinations.py).
+        The lock is released around the sink writes, except with *hold* (the final drain, sync
+        mode), where appends must wait until the buffer is empty. The whole buffer is taken
+        at once: taking it in 1 MiB slices was tried (to spare memory) and made callers pay
+        for the bytearray's regrowth copies, 4-thread throughput falling from 0.89 to 1.33 us
+        per record (benchmarks/bench_core.py).
         """
-        # What is buffered now, not what sinks that log add meanwhile (that would never end).
-        target = self._taken + len(self._buf)
-        self._take_once(final=final, hold=hold)
-        # A final drain takes all of it; the writer's cycle stops early when a sink fails (it
-        # retries after a backoff) or when it is being stopped (shutdown drains the rest).
-        while (
-            self._buf and self._taken < target and (final or not (self._failing or self._stopping))
-        ):
-            self._take_once(final=final, hold=hold)
-
-    def _take_once(self, *, final: bool, hold: bool) -> None:
-        """One batch: take the buffer's head, deliver it, account for it (lock held)."""
         buf = self._buf
         size = len(buf)
         self._high_water = max(self._high_water, size)
-        if size > _BATCH_MAX:  # whole lines only; a record larger than the cap goes alone
-            size = buf.rfind(b"\n", 0, _BATCH_MAX) + 1 or buf.find(b"\n", _BATCH_MAX) + 1 or size
         chunk: bytes | bytearray = b""
         if (size and self._room > 0) or final:
             chunk = buf[:size]
@@ -874,20 +867,19 @@ class Pipeline:
 
     def _deliver_all(self, data: bytes | bytearray, *, force: bool) -> None:
         now = time.monotonic()
-        parsed: list[tuple[bytes, dict[str, Any] | None]] | None = None  # once per batch
-        done: dict[tuple[int, int], bytes] = {}  # once per distinct (encoder, level)
+        lines: list[bytes] | None = None  # the batch's lines, split once
+        done: dict[tuple[int, int], tuple[bytes, int]] = {}  # once per (encoder, level)
         for slot in self._slots:
             fresh: bytes | bytearray = data
             if slot.transformed and data:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
                 if cached is None:
-                    if parsed is None:
-                        parsed = _formats.parse_batch(bytes(data))
-                    cached = done[key] = self._transform(slot, parsed)
-                else:
-                    slot.filtered += self._below(slot, parsed)
-                fresh = cached
+                    if lines is None:
+                        lines = bytes(data).splitlines()
+                    cached = done[key] = self._transform(slot, lines)
+                fresh = cached[0]
+                slot.filtered += cached[1]
             if slot.pending:
                 if data:
                     slot.pending += data
@@ -934,39 +926,43 @@ class Pipeline:
         schema = self._schema
         return "level" if schema is None else schema.level_key
 
-    def _kept(
-        self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]]
-    ) -> list[tuple[bytes, dict[str, Any] | None]]:
-        if not slot.level:
-            return parsed
-        key = self._level_key()
-        if key is None:
-            return parsed
+    def _kept(self, slot: _Slot, lines: list[bytes]) -> list[bytes]:
+        """The lines at or above the sink's level; a line whose level cannot be read is kept."""
         threshold = slot.level
+        key = self._level_key()
+        if not threshold or key is None:
+            return lines
+        fast = key == "level"  # the default schema: "level" is the second key, at a fixed place
         kept = []
-        for item in parsed:
-            record = item[1]
-            levelno = None if record is None else levelno_of(record.get(key))
-            if levelno is None or levelno >= threshold:  # unreadable lines are kept
-                kept.append(item)
+        for line in lines:
+            levelno = None
+            if fast and line.startswith(_LEVEL_AT, _LEVEL_AT_OFFSET):
+                levelno = _LEVELS_BYTES.get(line[_LEVEL_START : line.find(b'"', _LEVEL_START)])
+            if levelno is None:
+                try:
+                    record = _orjson_loads(line)
+                except ValueError:
+                    record = None
+                levelno = levelno_of(record.get(key)) if isinstance(record, dict) else None
+            if levelno is None or levelno >= threshold:
+                kept.append(line)
         return kept
 
-    def _below(self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]] | None) -> int:
-        if not slot.level or parsed is None:
-            return 0
-        return len(parsed) - len(self._kept(slot, parsed))
+    def _transform(self, slot: _Slot, lines: list[bytes]) -> tuple[bytes, int]:
+        """This sink's bytes for a batch (its level, then its encoder), and the lines filtered.
 
-    def _transform(self, slot: _Slot, parsed: list[tuple[bytes, dict[str, Any] | None]]) -> bytes:
-        """This sink's bytes for a parsed batch: its level applied, then its encoder."""
-        kept = self._kept(slot, parsed)
-        slot.filtered += len(parsed) - len(kept)
+        Only the kept lines are parsed, and only for an encoder: a JSON sink at WARNING costs
+        the writer a slice per line (``benchmarks/bench_pipeline.py``).
+        """
+        kept = self._kept(slot, lines)
+        filtered = len(lines) - len(kept)
         encoder = slot.encoder
         if encoder is None:
-            return b"".join([line + b"\n" for line, _ in kept])
-        out, failed = _formats.encode_batch(encoder, kept)
+            return b"".join([line + b"\n" for line in kept]), filtered
+        out, failed = _formats.encode_batch(encoder, _formats.parse_lines(kept))
         if failed:
             _errors.report("encoder", f"{encoder!r} failed on {failed} records; written as JSON")
-        return out
+        return out, filtered
 
     def _bound_backlog(self, slot: _Slot) -> None:
         """Keep one failing sink's backlog within capacity by giving up its oldest lines.
@@ -985,12 +981,8 @@ class Pipeline:
         del slot.pending[:cut]
         slot.lost += lines
         self._lost += lines
-        if slot.transformed:
-            filtered = slot.filtered
-            slot.rendered = bytearray(
-                self._transform(slot, _formats.parse_batch(bytes(slot.pending)))
-            )
-            slot.filtered = filtered  # these lines were counted when they first came
+        if slot.transformed:  # its lines were counted as filtered when they first came
+            slot.rendered = bytearray(self._transform(slot, bytes(slot.pending).splitlines())[0])
         _errors.report(
             "sink", f"{slot.sink!r} is failing: {lines} records given up to stay within capacity"
         )
