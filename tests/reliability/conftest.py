@@ -42,6 +42,32 @@ CHILD_PRELUDE = textwrap.dedent(
 )
 
 
+MiB = 1024 * 1024
+#: Peak RSS may grow by RSS_FACTOR x capacity plus RSS_SLACK: the full buffer, the writer's copy
+#: of it (the batch in flight), the copy a bytearray makes when it grows (malloc + memcpy), and
+#: glibc's dynamic mmap threshold, which keeps freed buffers in its arenas. Measured: about 2x
+#: capacity for a full buffer (docs/reliability.md); 3x is the regression guard.
+RSS_FACTOR = 3
+RSS_SLACK = 16 * MiB
+
+#: ``peak_rss()`` for a child: the process's high-water RSS in bytes. Linux's ``VmHWM`` rather
+#: than ``getrusage().ru_maxrss``: ``ru_maxrss`` survives ``execve``, so a child spawned by a
+#: large pytest process starts with the parent's peak and its own growth would not show.
+PEAK_RSS = """
+import resource
+
+def peak_rss():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+"""
+
+
 @dataclass
 class Child:
     """A finished child process."""

@@ -12,32 +12,24 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.reliability.conftest import SOAK, Result, run_child
+from tests.reliability.conftest import (
+    PEAK_RSS,
+    RSS_FACTOR,
+    RSS_SLACK,
+    SOAK,
+    MiB,
+    Result,
+    run_child,
+)
 
-MiB = 1024 * 1024
-#: Peak RSS may grow by RSS_FACTOR x capacity plus RSS_SLACK: the full buffer, the copy a
-#: bytearray makes when it grows past an earlier take (malloc + memcpy), the writer's 1 MiB
-#: batch, and glibc's dynamic mmap threshold, which keeps freed buffers in its arenas. Measured:
-#: about 2x capacity for a full buffer (docs/reliability.md); 3x is the regression guard.
-RSS_FACTOR = 3
-RSS_SLACK = 16 * MiB
 RECORDS = 10_000_000 if SOAK else 1_000_000
 
-CHILD_FLOOD = """
-import resource, sys, threading, time
+CHILD_FLOOD = (
+    PEAK_RSS
+    + """
+import sys, threading, time
 import fastlog_core
 
-def peak_rss():
-    # VmHWM, not ru_maxrss: ru_maxrss survives execve, so this child would start with the
-    # peak of the (large) pytest process that spawned it.
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 path, preset, sent = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fastlog_core.configure(sink=path, preset=preset)
@@ -70,6 +62,7 @@ report(sent=2 * per_thread, calls_seconds=calls, total_seconds=total, flushed=fl
        rss_growth=rss_after - rss_before, capacity=pipe.settings.capacity,
        policy=pipe.settings.policy, notes=pipe._notes)
 """
+)
 
 
 def scan(path: Path, threads: int) -> tuple[list[int], int, int, int]:
