@@ -48,19 +48,3 @@ def render_line(record: dict[str, Any], colors: bool) -> str:
     if isinstance(exc, dict) and exc.get("traceback"):
         text += "\n" + str(exc["traceback"]).rstrip("\n")
     return text + "\n"
-
-
-def render(data: bytes, colors: bool) -> bytes:
-    """Render a batch of JSON lines; a line that is not a JSON object passes through."""
-    out = []
-    for line in data.splitlines():
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            out.append(line.decode("utf-8", "replace") + "\n")
-            continue
-        if isinstance(record, dict):
-            out.append(render_line(record, colors))
-        else:
-            out.append(line.decode("utf-8", "replace") + "\n")
-    return "".join(out).encode("utf-8", "backslashreplace")

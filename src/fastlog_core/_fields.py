@@ -19,7 +19,14 @@ from collections.abc import Callable, Mapping, Set
 from itertools import islice
 from typing import Any, cast
 
-__all__ = ["SPEEDUPS", "record_fields", "record_fields_py", "utc_naive", "utc_naive_py"]
+__all__ = [
+    "SPEEDUPS",
+    "naive_copy",
+    "record_fields",
+    "record_fields_py",
+    "utc_naive",
+    "utc_naive_py",
+]
 
 RecordFields = Callable[
     [Mapping[str, Any], int, Set[str], Any, str, str, Any, Mapping[str, Any]],
@@ -58,8 +65,17 @@ def record_fields_py(  # noqa: PLR0917 - positional, as the C twin (METH_FASTCAL
 _datetime = datetime.datetime
 _timezone = datetime.timezone
 _UTC = datetime.UTC
+# A datetime's pickle state is (10 bytes of fields, tzinfo); datetime(state) rebuilds a plain,
+# naive datetime from those bytes.
 _reduce = cast("Callable[[_datetime], tuple[Any, tuple[bytes, Any]]]", _datetime.__reduce__)
 _from_state: Callable[[bytes], _datetime] = _datetime  # type: ignore[assignment]
+
+
+def naive_copy(moment: _datetime) -> _datetime:
+    """*moment*'s fields as an exact, naive ``datetime`` (no tzinfo, no subclass): ~180 ns, the
+    cheapest way in Python, against ~290 ns for ``datetime(moment.year, ..., moment.microsecond)``.
+    """
+    return _from_state(_reduce(moment)[1][0])
 
 
 def utc_naive_py(moment: Any) -> _datetime | None:
@@ -76,7 +92,7 @@ def utc_naive_py(moment: Any) -> _datetime | None:
     tz = moment.tzinfo
     if type(tz) is not _timezone:
         return None
-    naive = _from_state(_reduce(moment)[1][0])
+    naive = naive_copy(moment)
     if tz is _UTC:
         return naive
     offset = tz.utcoffset(None)

@@ -26,12 +26,13 @@ _EMPTY: dict[str, Any] = {}
 _next = next
 
 
-def _interpolate(msg: Any, args: tuple[Any, ...]) -> Any:
+def _interpolate(msg: Any, args: Any) -> Any:
+    """``msg % args``, or a readable stand-in (counted) when that fails. Never raises."""
     try:
         return msg % args
     except Exception as exc:
         text = _encoder._safe_str(msg)
-        _errors.report("format", f"message {text[:200]!r} % {len(args)} args: {type(exc).__name__}")
+        _errors.report("format", f"message {text[:200]!r} % args: {type(exc).__name__}")
         return f"{text} {_encoder._safe_repr(args)}"
 
 

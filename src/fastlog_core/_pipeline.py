@@ -457,9 +457,9 @@ class Pipeline:
         self._append_slow(line, levelno)
 
     def _wake_writer(self) -> None:
-        # Marked as slow path: a signal handler that logs while Event.set() holds its
-        # internal lock must not call Event.set() again (see _append_reentrant). Every
-        # caller-side Event.set() goes through here.
+        # Marked as slow path: a signal handler that logs meanwhile appends without waking
+        # (see _append_reentrant). The pipe needs no such care; the Event used where pipes
+        # cannot be selected (Windows) does: set() inside set() deadlocks.
         depth = getattr(_local, "depth", 0)
         _local.depth = depth + 1
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -22,11 +22,7 @@ _ctx_get = _context.get
 _merge = _encoder.merge
 _utc_naive = _fields.utc_naive
 _datetime = datetime.datetime
-_timezone = datetime.timezone
-# A datetime's pickle state is (10 bytes of fields, tzinfo); datetime(state) rebuilds a plain,
-# naive datetime from those bytes. See utc().
-_reduce = cast("Callable[[datetime.datetime], tuple[Any, tuple[bytes, Any]]]", _datetime.__reduce__)
-_from_state = cast("Callable[[bytes], datetime.datetime]", _datetime)
+_naive_copy = _fields.naive_copy
 
 #: loguru level name → the ``level`` written (lower case, custom levels too).
 LEVELS: dict[str, str] = {}
@@ -60,7 +56,7 @@ def utc(moment: Any) -> _datetime | str:
         if tz is not None:
             offset = tz.utcoffset(moment)
             if offset is not None:
-                ts = _from_state(_reduce(moment)[1][0])
+                ts = _naive_copy(moment)
                 if offset:
                     ts -= offset
                 if ts.microsecond:

@@ -17,7 +17,7 @@ import structlog
 from structlog import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
 
-from fastlog_core import _context, _encoder, _errors
+from fastlog_core import _context, _encoder, _logger
 from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 
 from ._renderer import FastlogLogger, FastlogRenderer
@@ -38,18 +38,10 @@ _next = next
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
-    """``event % args`` as structlog does it; a readable stand-in (counted) when that fails.
-
-    Never raises: it runs before any of structlog's processing, where nothing would catch.
-    """
-    try:
-        if len(args) == 1 and isinstance(args[0], dict) and args[0]:
-            return event % args[0]
-        return event % args
-    except Exception as exc:
-        text = _encoder._safe_str(event)
-        _errors.report("format", f"event {text[:200]!r} % args: {type(exc).__name__}")
-        return f"{text} {_encoder._safe_repr(args)}"
+    """``event % args`` as structlog does it (one dict argument is a mapping); never raises."""
+    if len(args) == 1 and isinstance(args[0], dict) and args[0]:
+        return _logger._interpolate(event, args[0])
+    return _logger._interpolate(event, args)
 
 
 def _nop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
