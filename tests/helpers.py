@@ -1,4 +1,4 @@
-"""Helpers for reading what fastlog wrote."""
+"""Helpers for reading what fastlog wrote, and for resetting the host libraries' global state."""
 
 from __future__ import annotations
 
@@ -22,3 +22,22 @@ def read_lines(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         assert isinstance(record, dict), f"line {number} is not an object"
         records.append(record)
     return records
+
+
+def reset_structlog() -> None:
+    """structlog unconfigured, its contextvars empty, fastlog's native chain forgotten."""
+    import structlog
+
+    from fastlog_structlog import _native
+
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    _native.native_chain[0] = None
+
+
+def reset_loguru() -> None:
+    """loguru without handlers (its default stderr one included), extra and patcher."""
+    from loguru import logger
+
+    logger.remove()
+    logger.configure(extra={}, patcher=None)

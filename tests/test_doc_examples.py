@@ -31,13 +31,11 @@ from typing import Any
 
 import orjson
 import pytest
-import structlog
-from loguru import logger as loguru_logger
 
 import fastlog_core
 import fastlog_stdlib
 from fastlog_core import _registry
-from fastlog_structlog import _native
+from tests.helpers import reset_loguru, reset_structlog
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 #: Pages that must have examples; every other page of docs/migrate/ is run too if it has any.
@@ -92,15 +90,6 @@ def all_examples() -> list[Any]:
     ]
 
 
-def reset_structlog_and_loguru() -> None:
-    """structlog and loguru unconfigured, as tests/structlog and tests/loguru's conftests do."""
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
-    loguru_logger.remove()  # also loguru's default stderr handler
-    loguru_logger.configure(extra={}, patcher=None)
-
-
 @pytest.fixture(autouse=True)
 def _isolated_hosts() -> Iterator[None]:
     """structlog, loguru, stdlib logging and the signal handlers as they were, after each example.
@@ -115,9 +104,11 @@ def _isolated_hosts() -> Iterator[None]:
     }
     signals = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
     sigterm_state = (_registry._signals_wanted, _registry._installed_sigterm)
-    reset_structlog_and_loguru()
+    reset_structlog()
+    reset_loguru()
     yield
-    reset_structlog_and_loguru()
+    reset_structlog()
+    reset_loguru()
     fastlog_stdlib.restore()
     for name, lg in [("", logging.root), *list(manager.loggerDict.items())]:
         if not isinstance(lg, logging.Logger):

@@ -24,21 +24,18 @@ import fastlog_core
 import fastlog_structlog
 from fastlog_loguru import FastlogSink
 from fastlog_stdlib import FastlogHandler
-from fastlog_structlog import _native
-from tests.helpers import read_lines
+from tests.helpers import read_lines, reset_loguru, reset_structlog
 
 
 @pytest.fixture(autouse=True)
 def _reset_hosts() -> Iterator[None]:
-    loguru_logger.remove()
-    structlog.reset_defaults()
-    _native.native_chain[0] = None
+    reset_loguru()
+    reset_structlog()
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
     yield
-    loguru_logger.remove()
-    structlog.reset_defaults()
-    _native.native_chain[0] = None
+    reset_loguru()
+    reset_structlog()
     for handler in list(root.handlers):
         if handler not in saved[1]:
             root.removeHandler(handler)

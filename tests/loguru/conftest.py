@@ -6,18 +6,17 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from loguru import logger
+
+from tests.helpers import reset_loguru
 
 
 @pytest.fixture(autouse=True)
 def _reset_loguru() -> Iterator[None]:
-    logger.remove()
-    logger.configure(extra={}, patcher=None)
+    reset_loguru()
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
     yield
-    logger.remove()
-    logger.configure(extra={}, patcher=None)
+    reset_loguru()
     for handler in list(root.handlers):
         if handler not in saved[1]:
             root.removeHandler(handler)

@@ -40,7 +40,7 @@ import fastlog_core
 import fastlog_structlog
 from fastlog_loguru import FastlogSink
 from fastlog_stdlib import FastlogHandler
-from fastlog_structlog import _native
+from tests.helpers import reset_loguru, reset_structlog
 from tests.reliability.conftest import Result, run_child
 
 MAX_RECORD = 32 * 1024  # max_record_bytes of every pipeline here: oversized records stay cheap
@@ -552,16 +552,12 @@ STRUCTLOG_METHODS = ["debug", "info", "msg", "warning", "warn", "error", "except
 
 @pytest.fixture
 def _reset_structlog() -> Iterator[None]:
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
+    reset_structlog()
     yield
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
+    reset_structlog()
 
 
-def dodge_renderer_bug(fields: dict[str, Any]) -> dict[str, Any]:
+def without_renderer_cases(fields: dict[str, Any]) -> dict[str, Any]:
     """Leave out what ``test_structlog_renderer_keeps_the_record`` pins: a ``timestamp``
     number or aware datetime that cannot be converted, an ``exception`` list that is not
     ``dict_tracebacks`` output. Such a value is replaced by its type name."""
@@ -615,8 +611,10 @@ def test_structlog(
             and (unrepresentable(args) or unrepresentable(call.msg) or isinstance(call.msg, BadStr))
         ):
             args = ()  # test_structlog_bad_format_does_not_raise pins this case
-        kw = dodge_renderer_bug({k: v for k, v in call.fields.items() if k not in STRUCTLOG_TAKEN})
-        bound = dodge_renderer_bug(
+        kw = without_renderer_cases(
+            {k: v for k, v in call.fields.items() if k not in STRUCTLOG_TAKEN}
+        )
+        bound = without_renderer_cases(
             {k: v for k, v in call.bound.items() if k not in STRUCTLOG_TAKEN}
         )
         target = log.bind(**bound) if bound else log
@@ -686,8 +684,7 @@ LOGURU_CALLS = st.lists(
 
 @pytest.fixture
 def loguru_sink(tail: Tail) -> Iterator[None]:
-    loguru_logger.remove()
-    loguru_logger.configure(extra={}, patcher=None)
+    reset_loguru()
     # catch=False: loguru would otherwise print and swallow an exception from the sink.
     loguru_logger.add(
         FastlogSink(str(tail.path), max_record_bytes=MAX_RECORD),
@@ -696,8 +693,7 @@ def loguru_sink(tail: Tail) -> Iterator[None]:
         catch=False,
     )
     yield
-    loguru_logger.remove()
-    loguru_logger.configure(extra={}, patcher=None)
+    reset_loguru()
 
 
 def loguru_expected(call: LoguruCall) -> Expected:

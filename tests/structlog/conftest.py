@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import structlog
 
-from fastlog_structlog import _native
+from tests.helpers import reset_structlog
 
 
 @pytest.fixture(autouse=True)
 def _reset_structlog() -> Iterator[None]:
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
+    reset_structlog()
     yield
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
+    reset_structlog()
