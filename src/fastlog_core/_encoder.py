@@ -214,15 +214,15 @@ def merge(
     if not clash:
         return record
     record = {"timestamp": ts, "level": level, "logger": name, "message": message}
-    clashing = []
+    clashing: dict[str, Any] = {}  # later parts win, as for any other field
     for part in parts:
         if part:
             for key, value in part.items():
                 if key in _RESERVED_SET:
-                    clashing.append((key, value))
+                    clashing[key] = value
                 else:
                     record[key] = value
-    for key, value in clashing:  # after the others: a field already named fields.<key> stays
+    for key, value in clashing.items():  # after the others: a field named fields.<key> stays
         record[_renamed(key, record)] = value
     return record
 

@@ -158,6 +158,25 @@ class TestBadValues:
         assert depth < 300
 
 
+class TestMerge:
+    def test_later_part_wins_for_a_schema_key_too(self) -> None:
+        """A schema-named field given twice (bound, then at the call) is written once, the
+        call's value, as any other field; a caller's own fields.<key> is not overwritten."""
+        record = _encoder.merge(
+            "ts", "info", "app", "m", {"level": "bound", "a": 1}, {"level": "call", "a": 2}
+        )
+        assert record == {
+            "timestamp": "ts",
+            "level": "info",
+            "logger": "app",
+            "message": "m",
+            "a": 2,
+            "fields.level": "call",
+        }
+        mine = _encoder.merge("ts", "info", "app", "m", {"level": "x", "fields.level": "y"})
+        assert mine["fields.level"] == "y" and mine["fields.fields.level"] == "x"
+
+
 class TestTruncation:
     def test_huge_message_truncated_and_marked(self, log_path: Path) -> None:
         """A message of many MB is cut to the record cap and marked with its original size."""
