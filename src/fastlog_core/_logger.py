@@ -131,6 +131,7 @@ def _method(levelno: int) -> LogMethod:
             buf += line
             _next(pipe._appended)
         else:
+            del buf  # the slow path may wait for the writer, which waits for this reference
             pipe._append_slow(line, levelno)
 
     method.__name__ = levelname

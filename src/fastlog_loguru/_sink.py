@@ -239,6 +239,7 @@ class FastlogSink:
             buf += line
             _next(pipe._appended)
         else:
+            del buf  # the slow path may wait for the writer, which waits for this reference
             pipe._append_slow(line, levelno)
 
     def _encode_shaped(

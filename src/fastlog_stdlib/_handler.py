@@ -135,6 +135,7 @@ class FastlogHandler(logging.Handler):
             buf += line
             _next(pipe._appended)
         else:
+            del buf  # the slow path may wait for the writer, which waits for this reference
             pipe._append_slow(line, levelno)
         return rv
 

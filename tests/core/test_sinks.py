@@ -68,6 +68,69 @@ class TestFileSink:
         for n in range(4):
             assert [r["i"] for r in records if r["logger"] == f"p{n}"] == list(range(25_000))
 
+    def test_writev_writes_parts_in_order_past_iov_max(self, tmp_path: Path) -> None:
+        """More parts than one writev call takes (Linux: 1024): all of them, in order."""
+        path = tmp_path / "v.log"
+        sink = FileSink(path)
+        parts = [bytearray(b"%d\n" % i) for i in range(3000)]
+        sink.writev(parts)
+        sink.close()
+        assert path.read_bytes() == b"".join(parts)
+
+    def test_writev_short_write_reports_what_was_written(self, tmp_path: Path) -> None:
+        """RLIMIT_FSIZE cuts a writev short: the error says how many bytes went out, and
+        writing the rest once the limit is raised gives the exact bytes."""
+        code = textwrap.dedent(
+            """
+            import os, resource, signal, sys
+            from fastlog_core import FileSink
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            path = sys.argv[1]
+            parts = [bytes([65 + i]) * 999 + b"\\n" for i in range(10)]  # 10 x 1000 bytes
+            soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4500, hard))
+            sink = FileSink(path)
+            try:
+                sink.writev(parts)
+            except OSError as exc:
+                written = exc.fastlog_written
+            else:
+                raise SystemExit("no error past the limit")
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+            sink.write(b"".join(parts)[written:])
+            sink.close()
+            print(written)
+            """
+        )
+        path = tmp_path / "short.log"
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout) == 4500
+        assert path.read_bytes() == b"".join(bytes([65 + i]) * 999 + b"\n" for i in range(10))
+
+    def test_subclass_overriding_write_alone_keeps_getting_write(self, tmp_path: Path) -> None:
+        """The pipeline calls writev only where a class defines it next to write."""
+        seen: list[bytes] = []
+
+        class Noting(FileSink):
+            def write(self, data: bytes, /) -> None:
+                seen.append(bytes(data))
+                super().write(data)
+
+        path = tmp_path / "n.log"
+        fastlog_core.configure(sink=Noting(path))
+        for i in range(10):
+            fastlog_core.get_logger().info("n", i=i)
+        assert fastlog_core.flush(timeout=10)
+        assert b"".join(seen) == path.read_bytes()
+        assert [r["i"] for r in read_lines(path)] == list(range(10))
+
 
 class TestStreamSink:
     def test_stdout_follows_redirection(self) -> None:

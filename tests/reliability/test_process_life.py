@@ -792,7 +792,7 @@ class TestFork:
                 sent=count * len(presets),
                 written=written,
                 dropped=dropped,
-                note="O_APPEND, one write per batch: no torn, merged or missing line; each "
+                note="O_APPEND, one writev per batch: no torn, merged or missing line; each "
                 "process's sequence exact",
             )
         )
