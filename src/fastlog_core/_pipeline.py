@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import orjson
 
@@ -34,6 +34,22 @@ from . import _encoder, _errors, _formats, _sampling
 from ._levels import LEVEL_NAMES, level_name, levelno_of
 from ._presets import Settings
 from ._sinks import Sink
+
+if TYPE_CHECKING:
+    from typing import Protocol, Self
+
+    from ._speedups import Block
+
+    class _Buffer(Protocol):
+        """A block of the buffer: a ``bytearray`` or a ``_speedups.Block``."""
+
+        def __iadd__(self, other: bytes, /) -> Self: ...
+        def __len__(self) -> int: ...
+        def __buffer__(self, flags: int, /) -> memoryview: ...
+        def count(self, byte: bytes, start: int = ..., end: int = ..., /) -> int: ...
+        def find(self, byte: bytes, start: int = ..., end: int = ..., /) -> int: ...
+
+    _Data = bytes | bytearray | _Buffer  # what sinks are given
 
 _NO_LEVEL = 1 << 30  # "no record is at or above this level"
 # Where a default-schema line has its level: {"timestamp":"<27 characters>","level":"info",...
@@ -209,7 +225,7 @@ class _Chunks:
     __slots__ = ("parts", "size")
 
     def __init__(self) -> None:
-        self.parts: list[bytes | bytearray] = []
+        self.parts: list[_Data] = []
         self.size = 0
 
     def __len__(self) -> int:
@@ -218,7 +234,7 @@ class _Chunks:
     def __bool__(self) -> bool:
         return self.size > 0
 
-    def extend(self, parts: Sequence[bytes | bytearray]) -> None:
+    def extend(self, parts: Sequence[_Data]) -> None:
         for part in parts:
             if part:
                 self.parts.append(part)
@@ -243,7 +259,7 @@ class _Chunks:
             if whole_lines:
                 cut = part.find(b"\n", count - 1) + 1 or len(part)
                 lines += part.count(b"\n", 0, cut)
-            parts[0] = part[cut:]
+            parts[0] = bytes(memoryview(part)[cut:])
             self.size -= cut
             if not parts[0]:
                 parts.pop(0)
@@ -369,18 +385,18 @@ class Pipeline:
 
     def _reset_state(self) -> None:
         """Fresh buffer, locks and counters: at creation and in a forked child."""
-        self._buf = bytearray()
+        self._buf = _new_block()
         # Records are counted by the callers (next() on a C iterator is atomic and ~19 ns)
         # rather than by the writer: bytes.count(b"\n") under the GIL cost the writer
         # ~45 ns per record, time every caller waits for (benchmarks/bench_core.py).
         self._appended = itertools.count()
         self._notes = 0  # lines the writer added itself (drop notes)
         # Batches taken from the buffer, not yet delivered to every sink, oldest first.
-        self._in_flight: list[bytearray] = []
+        self._in_flight: list[_Data] = []
         self._in_flight_bytes = 0
         # Full blocks waiting for the writer, oldest first; _buf is the block being filled
         # (see _seal), and a block the writer could not take whole stays here (see _take).
-        self._sealed: list[bytearray] = []
+        self._sealed: list[_Buffer] = []
         self._sealed_bytes = 0
         # Reentrant: a signal handler that logs while this thread is in the slow path (holding
         # the lock) must not deadlock. Only the slow paths and the writer ever take it.
@@ -659,7 +675,7 @@ class Pipeline:
         buf = self._buf
         self._sealed.append(buf)
         self._sealed_bytes += len(buf)
-        self._buf = bytearray()
+        self._buf = _new_block()
         self._update_limit()
 
     def _count_drop(self, levelno: int) -> None:
@@ -807,7 +823,7 @@ class Pipeline:
         if leftover_lines:  # never reached any sink: lost for each of them
             self._taken += sum(map(len, buffers))
             for buf in buffers:
-                del buf[:]
+                _clear(buf)
             self._sealed = []
             self._sealed_bytes = 0
             for slot in self._slots:
@@ -898,7 +914,7 @@ class Pipeline:
         """
         size = len(self._buf) + self._sealed_bytes
         self._high_water = max(self._high_water, size)
-        parts: list[bytearray] = []
+        parts: list[_Data] = []
         if (size and self._room + self._sealed_bytes > 0) or final or self._sealed:
             parts = self._take()
         self._taken += self._in_flight_bytes
@@ -934,7 +950,7 @@ class Pipeline:
         self._cycles += 1
         self._cond.notify_all()
 
-    def _take(self) -> list[bytearray]:
+    def _take(self) -> list[_Data]:
         """Swap in an empty block and return every queued block, oldest first. Lock held.
 
         The common case returns the blocks themselves: no copy, so a full buffer costs its
@@ -957,7 +973,7 @@ class Pipeline:
         self._limit = -1
         stale.append(old)
         self._sealed_bytes += len(old)
-        self._buf = bytearray()
+        self._buf = _new_block()
         del old
         holders = _holders(stale)
         for delay in _SETTLE:
@@ -965,18 +981,16 @@ class Pipeline:
                 break
             time.sleep(delay)
             holders = _holders(stale)
-        parts: list[bytearray] = []
-        kept: list[bytearray] = []
+        parts: list[_Data] = []
+        kept: list[_Buffer] = []
         for index in range(len(stale) - 1, -1, -1):
             buf = stale[index]
             if holders[index] <= _ALONE:  # nobody else can reach it: the batch, as it is
                 if buf:
                     parts.append(buf)
             else:  # a straggler may still append: copy out what is there
-                size = len(buf)
-                if size:
-                    parts.append(buf[:size])
-                    del buf[:size]
+                if buf:
+                    parts.append(_take_content(buf))
                 kept.append(buf)
         parts.reverse()
         kept.reverse()
@@ -986,7 +1000,7 @@ class Pipeline:
         self._update_limit()
         return parts
 
-    def _deliver_parts(self, parts: list[bytearray], *, force: bool) -> None:
+    def _deliver_parts(self, parts: list[_Data], *, force: bool) -> None:
         # An empty list retries a failing sink's backlog.
         self._deliver(parts, force=force)
         parts.clear()  # the blocks are freed here (they are also _in_flight)
@@ -1004,7 +1018,7 @@ class Pipeline:
             {"dropped": count, "dropped_by_level": by_level},
         )
 
-    def _deliver(self, parts: Sequence[bytes | bytearray], *, force: bool) -> None:
+    def _deliver(self, parts: Sequence[_Data], *, force: bool) -> None:
         # Sinks are called inside fastlog's slow path, on whatever thread: a sink that logs
         # (or a signal handler meanwhile) then appends to the buffer and never re-enters a
         # sink's write() (tests/reliability/test_reentrancy.py).
@@ -1015,11 +1029,11 @@ class Pipeline:
         finally:
             _local.depth = depth
 
-    def _deliver_all(self, parts: Sequence[bytes | bytearray], *, force: bool) -> None:
+    def _deliver_all(self, parts: Sequence[_Data], *, force: bool) -> None:
         now = time.monotonic()
         done: dict[tuple[int, int], tuple[list[bytes], int]] = {}  # once per (encoder, level)
         for slot in self._slots:
-            fresh: Sequence[bytes | bytearray] = parts
+            fresh: Sequence[_Data] = parts
             if slot.transformed and parts:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
@@ -1035,9 +1049,7 @@ class Pipeline:
                     self._bound_backlog(slot)
                 if slot.retry_at > now and not force:
                     continue
-                out: Sequence[bytes | bytearray] = (
-                    slot.rendered if slot.transformed else slot.pending
-                ).parts
+                out: Sequence[_Data] = (slot.rendered if slot.transformed else slot.pending).parts
             elif not parts:
                 continue
             else:
@@ -1094,9 +1106,7 @@ class Pipeline:
                 kept.append(line)
         return kept
 
-    def _transform_parts(
-        self, slot: _Slot, parts: Sequence[bytes | bytearray]
-    ) -> tuple[list[bytes], int]:
+    def _transform_parts(self, slot: _Slot, parts: Sequence[_Data]) -> tuple[list[bytes], int]:
         """This sink's bytes for each part of a batch, and the lines filtered in all.
 
         Part by part, so the writer's working memory is one block's lines, not the batch's.
@@ -1230,6 +1240,39 @@ class Pipeline:
 
 _next = next
 _getrefcount = sys.getrefcount
+
+
+def _pick_block() -> Callable[[], _Buffer]:
+    """What a new block of the buffer is: ``_speedups.Block`` (allocated once at ``_BLOCK``
+    bytes: appends never reallocate it), else a ``bytearray`` (grows by realloc as it fills:
+    ~400 more instructions per record, callgrind). Same GIL condition as ``_fields``."""
+    if os.environ.get("FASTLOG_NO_SPEEDUPS") or not _GIL_ENABLED:
+        return bytearray
+    try:
+        from ._speedups import Block
+    except ImportError:
+        return bytearray
+    return lambda: Block(_BLOCK)
+
+
+def _take_content(buf: _Buffer) -> bytes | bytearray:
+    """Everything in *buf*, which is emptied. A caller may append meanwhile; what it appends
+    stays in *buf* (one C call for a Block; for a bytearray the slice ends on a line)."""
+    if isinstance(buf, bytearray):
+        size = len(buf)
+        data = buf[:size]
+        del buf[:size]
+        return data
+    return cast("Block", buf).take()
+
+
+def _clear(buf: _Buffer) -> None:
+    if isinstance(buf, bytearray):
+        del buf[:]
+    else:
+        cast("Block", buf).clear()
+
+
 #: Sinks without ``writev`` get the blocks of a batch joined up to this size per ``write``.
 _JOIN = 1024 * 1024
 
@@ -1250,7 +1293,7 @@ def _has_writev(kind: type) -> bool:
     return known
 
 
-def _write(sink: Sink, parts: Sequence[bytes | bytearray]) -> int:
+def _write(sink: Sink, parts: Sequence[_Data]) -> int:
     """Write *parts* in order; return the bytes written. Raises as the sink's write does,
     with ``fastlog_written`` set to what all the calls before the failure wrote."""
     parts = [part for part in parts if part]
@@ -1261,11 +1304,14 @@ def _write(sink: Sink, parts: Sequence[bytes | bytearray]) -> int:
         sink.writev(parts)  # type: ignore[attr-defined]
         return total
     written = 0
-    group: list[bytes | bytearray] = []
+    group: list[_Data] = []
     size = 0
     for part in [*parts, b""]:  # b"": the end, writes the last group
         if group and (size + len(part) > _JOIN or not part):
-            data = group[0] if len(group) == 1 else b"".join(group)
+            # A user's write() gets bytes or a bytearray, never a Block.
+            first = group[0]
+            single = len(group) == 1 and isinstance(first, (bytes, bytearray))
+            data = first if single else b"".join(group)
             try:
                 sink.write(data)  # type: ignore[arg-type]
             except Exception as exc:
@@ -1283,17 +1329,18 @@ def _write(sink: Sink, parts: Sequence[bytes | bytearray]) -> int:
     return total
 
 
-def _holders(buffers: list[bytearray]) -> list[int]:
+def _holders(buffers: list[_Buffer]) -> list[int]:
     """Each buffer's reference count, as seen from here (compare with ``_ALONE``)."""
     return [_getrefcount(buf) for buf in buffers]
 
 
-#: What _holders() reads for a buffer held by its list alone: measured rather than assumed,
-#: since what a call adds to a reference count differs between Python versions.
-_ALONE = _holders([bytearray()])[0]
 #: The size of the buffer's blocks (see Pipeline._seal): a record may end a block a little
 #: past it.
 _BLOCK = 256 * 1024
+_new_block = _pick_block()
+#: What _holders() reads for a buffer held by its list alone: measured rather than assumed,
+#: since what a call adds to a reference count differs between Python versions.
+_ALONE = _holders([_new_block()])[0]
 #: The writer's waits for stragglers in _take: GIL hand-overs first, then at most ~1.2 ms.
 _SETTLE = (0.0, 0.0, 1e-5, 1e-4, 1e-4, 1e-3)
 

@@ -17,6 +17,20 @@ from fastlog_core import FileSink, Pipeline, Settings
 from tests.helpers import read_lines
 
 
+@pytest.fixture(autouse=True, params=["Block", "bytearray"])
+def block_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both kinds of buffer block: the C ``Block`` and the
+    ``bytearray`` of the pure-Python path (``FASTLOG_NO_SPEEDUPS=1``)."""
+    from fastlog_core import _pipeline
+
+    if request.param == "bytearray":
+        monkeypatch.setattr(_pipeline, "_new_block", bytearray)
+    else:
+        pytest.importorskip("fastlog_core._speedups")
+        assert type(_pipeline._new_block()).__name__ == "Block"
+    return str(request.param)
+
+
 class MemorySink:
     """A real Sink implementation that keeps what it receives (and can be made to fail)."""
 
