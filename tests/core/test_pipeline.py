@@ -294,6 +294,71 @@ class TestBackpressure:
         kept = [r["i"] for r in records]
         assert kept == sorted(kept)
 
+    def test_drops_from_four_threads_are_counted_exactly_per_level(self) -> None:
+        """4 threads into a full buffer: every record written or counted, per level, and the
+        in-stream notes add up to the same counts."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
+        )
+        sink.gate.clear()
+        log.info("first")
+        while sink.attempts == 0:
+            time.sleep(0.005)
+        per_thread = 20_000
+
+        def body(tid: int) -> None:
+            for i in range(per_thread):
+                (log.info if i % 2 else log.warning)("r", tid=tid, i=i)
+
+        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        sink.gate.set()
+        assert pipeline.flush(timeout=10)
+        lines = sink.lines()
+        records = [r for r in lines if r["logger"] == "t" and r["message"] == "r"]
+        stats = pipeline.stats()
+        assert len(records) + stats["dropped"] == 4 * per_thread
+        written = {"info": 0, "warning": 0}
+        for r in records:
+            written["info" if r["i"] % 2 else "warning"] += 1
+        assert stats["dropped_by_level"] == {
+            "info": 2 * per_thread - written["info"],
+            "warning": 2 * per_thread - written["warning"],
+        }
+        noted: dict[str, int] = {}
+        for note in (r for r in lines if r["logger"] == "fastlog"):
+            for level, count in note["dropped_by_level"].items():
+                noted[level] = noted.get(level, 0) + count
+        assert noted == stats["dropped_by_level"]
+
+    def test_a_full_buffer_drops_without_taking_the_lock(self) -> None:
+        """Callers told no by a full buffer do not queue on the pipeline's lock: with the lock
+        held elsewhere, a thread logging into the full buffer still returns at once."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
+        )
+        sink.gate.clear()
+        log.info("first")
+        while sink.attempts == 0:
+            time.sleep(0.005)
+        for i in range(2000):  # fill it
+            log.info("fill", i=i, pad="x" * 100)
+        dropped = pipeline.stats()["dropped"]
+        assert dropped > 0
+        with pipeline._lock:
+            thread = threading.Thread(target=lambda: [log.info("late", i=i) for i in range(100)])
+            thread.start()
+            thread.join(timeout=10)
+            assert not thread.is_alive()
+        assert pipeline.stats()["dropped"] == dropped + 100
+        sink.gate.set()
+        assert pipeline.flush(timeout=10)
+
     def test_block_waits_and_loses_nothing(self) -> None:
         """With block, callers wait for room (counted) and every record arrives."""
         sink = MemorySink()
