@@ -573,6 +573,8 @@ class Pipeline:
             # without it. Callers of a full pipeline queued on that lock to be told no: ~5 us
             # per call with 2 threads, against ~1 us for a record written (docs/performance).
             self._count_drop(levelno)
+            if not self._signaled:  # full before wake_bytes (wake_bytes >= room): wake it now
+                self._wake_writer()
             return
         depth = getattr(_local, "depth", 0)
         if depth:
@@ -588,6 +590,8 @@ class Pipeline:
                 self._write_now(line)
                 return
             if not self._append_locked(line, levelno):
+                if not self._signaled:  # dropped before the writer was woken: wake it now
+                    self._wake_writer()
                 return
             if levelno >= self._slow_level:
                 self._flush(None, fsync=True)

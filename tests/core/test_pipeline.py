@@ -335,6 +335,28 @@ class TestBackpressure:
                 noted[level] = noted.get(level, 0) + count
         assert noted == stats["dropped_by_level"]
 
+    def test_a_drop_wakes_the_writer_when_the_buffer_filled_before_wake_bytes(self) -> None:
+        """wake_bytes at capacity: the record that would cross it is the one dropped. It must
+        wake the writer anyway, or records are dropped until flush_interval (30 s here)."""
+        sink = MemorySink()
+        log, pipeline = pipeline_logger(
+            sink,
+            preset="fastest",
+            capacity=64 * 1024,
+            wake_bytes=64 * 1024,
+            max_record_bytes=4096,
+            flush_interval=30,
+        )
+        i = 0
+        while pipeline.stats()["dropped"] == 0:
+            log.info("r", i=i, pad="x" * 100)
+            i += 1
+        deadline = time.monotonic() + 5
+        while not sink.writes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sink.writes, "the writer slept through a full buffer"
+        assert [r["i"] for r in sink.lines() if r["logger"] == "t"] == list(range(i - 1))
+
     def test_a_full_buffer_drops_without_taking_the_lock(self) -> None:
         """Callers told no by a full buffer do not queue on the pipeline's lock: with the lock
         held elsewhere, a thread logging into the full buffer still returns at once."""
