@@ -130,6 +130,15 @@ class VectorSink(MemorySink):
         self.writes.append(b"".join(self.batches[-1]))
 
 
+def one_large_batch(sink: Any) -> Pipeline:
+    """20,000 records (~3 MiB) logged within one writer cycle, then flushed."""
+    log, pipeline = pipeline_logger(sink, flush_interval=60, wake_bytes="64 MiB")
+    for i in range(20_000):
+        log.info("r", i=i, pad="p" * 100)
+    assert pipeline.flush(timeout=10)
+    return pipeline
+
+
 class TestBufferHandOff:
     """How a batch leaves the buffer: without a copy, in blocks, past callers still in it."""
 
@@ -149,10 +158,7 @@ class TestBufferHandOff:
         from fastlog_core._pipeline import _BLOCK
 
         sink = VectorSink()
-        log, pipeline = pipeline_logger(sink, flush_interval=60, wake_bytes="64 MiB")
-        for i in range(20_000):
-            log.info("r", i=i, pad="p" * 100)
-        assert pipeline.flush(timeout=10)
+        pipeline = one_large_batch(sink)
         assert len(sink.batches) == 1
         parts = sink.batches[0]
         assert len(parts) >= 3 * 2**20 // _BLOCK
@@ -168,10 +174,7 @@ class TestBufferHandOff:
         from fastlog_core._pipeline import _BLOCK, _JOIN
 
         sink = MemorySink()
-        log, pipeline = pipeline_logger(sink, flush_interval=60, wake_bytes="64 MiB")
-        for i in range(20_000):
-            log.info("r", i=i, pad="p" * 100)
-        assert pipeline.flush(timeout=10)
+        one_large_batch(sink)
         assert len(sink.writes) >= 3
         assert all(len(w) <= _JOIN for w in sink.writes[:-1])
         assert all(len(w) > _JOIN - _BLOCK - 200 for w in sink.writes[:-1])
@@ -188,10 +191,7 @@ class TestBufferHandOff:
                 self.writes.append(bytes(data))
 
         sink = FailsSecondWrite()
-        log, pipeline = pipeline_logger(sink, flush_interval=60, wake_bytes="64 MiB")
-        for i in range(20_000):
-            log.info("r", i=i, pad="p" * 100)
-        assert pipeline.flush(timeout=10)  # retried after the backoff
+        pipeline = one_large_batch(sink)  # its flush waits for the retry after the backoff
         assert sink.attempts >= 3
         assert [r["i"] for r in sink.lines()] == list(range(20_000))
         stats = pipeline.stats()
@@ -261,18 +261,25 @@ class TestFlush:
         assert [r["message"] for r in sink.lines()] == ["stuck"]
 
 
+def stuck_pipeline() -> tuple[MemorySink, fastlog_core.Logger, Pipeline]:
+    """policy=drop, 64 KiB, and a writer hanging in its first write: nothing drains until
+    ``sink.gate.set()``."""
+    sink = MemorySink()
+    log, pipeline = pipeline_logger(
+        sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
+    )
+    sink.gate.clear()
+    log.info("first")
+    deadline = time.monotonic() + 5
+    while sink.attempts == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return sink, log, pipeline
+
+
 class TestBackpressure:
     def test_drop_counts_exactly_and_notes_the_gap(self) -> None:
         """With drop, a full buffer drops records, counts each by level, and says so in-stream."""
-        sink = MemorySink()
-        log, pipeline = pipeline_logger(
-            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
-        )
-        sink.gate.clear()  # the writer hangs in its first write: nothing drains
-        log.info("first")
-        deadline = time.monotonic() + 5
-        while sink.attempts == 0 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        sink, log, pipeline = stuck_pipeline()
         sent = 5000
         for i in range(sent):
             (log.info if i % 2 else log.warning)("r", i=i, pad="x" * 100)
@@ -297,14 +304,7 @@ class TestBackpressure:
     def test_drops_from_four_threads_are_counted_exactly_per_level(self) -> None:
         """4 threads into a full buffer: every record written or counted, per level, and the
         in-stream notes add up to the same counts."""
-        sink = MemorySink()
-        log, pipeline = pipeline_logger(
-            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
-        )
-        sink.gate.clear()
-        log.info("first")
-        while sink.attempts == 0:
-            time.sleep(0.005)
+        sink, log, pipeline = stuck_pipeline()
         per_thread = 20_000
 
         def body(tid: int) -> None:
@@ -360,14 +360,7 @@ class TestBackpressure:
     def test_a_full_buffer_drops_without_taking_the_lock(self) -> None:
         """Callers told no by a full buffer do not queue on the pipeline's lock: with the lock
         held elsewhere, a thread logging into the full buffer still returns at once."""
-        sink = MemorySink()
-        log, pipeline = pipeline_logger(
-            sink, preset="fastest", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
-        )
-        sink.gate.clear()
-        log.info("first")
-        while sink.attempts == 0:
-            time.sleep(0.005)
+        sink, log, pipeline = stuck_pipeline()
         for i in range(2000):  # fill it
             log.info("fill", i=i, pad="x" * 100)
         dropped = pipeline.stats()["dropped"]
