@@ -77,7 +77,8 @@ class SinkStats(TypedDict):
 
 
 class PipelineStats(TypedDict):
-    """Counters of one pipeline. ``records_written`` counts lines delivered to sinks."""
+    """Counters of one pipeline. ``records_written`` counts records delivered to sinks (not
+    fastlog's own drop notes), so that records sent = written + dropped + lost."""
 
     records_written: int
     bytes_written: int
@@ -218,6 +219,18 @@ def _same_encoder(a: object, b: object) -> bool:
     return repr(a) == repr(b)
 
 
+class _Note(bytes):
+    """A drop note line (the writer's own record): sinks write it, counters leave it out, so
+    that records sent = written + dropped + lost holds exactly."""
+
+    __slots__ = ()
+
+
+def _records(part: bytes | bytearray | _Buffer) -> int:
+    """The records (lines) in *part*; none for a drop note."""
+    return 0 if type(part) is _Note else part.count(b"\n")
+
+
 class _Chunks:
     """Bytes kept as the list of buffers they came in: extended and trimmed without copying
     the whole (a failing sink's backlog can reach ``capacity``)."""
@@ -240,26 +253,29 @@ class _Chunks:
                 self.parts.append(part)
                 self.size += len(part)
 
-    def lines(self) -> int:
-        return sum(part.count(b"\n") for part in self.parts)
+    def records(self) -> int:
+        """The records in these bytes (drop notes left out)."""
+        return sum(map(_records, self.parts))
 
     def drop(self, count: int, *, whole_lines: bool = False) -> int:
         """Remove the first *count* bytes (with *whole_lines*, up to the end of the line they
-        end in); return the number of line ends removed. Copies at most one part."""
+        end in); return the number of records removed (with *whole_lines*; drop notes are not
+        records). Copies at most one part."""
         parts = self.parts
         lines = 0
         while parts and count >= len(parts[0]):
             part = parts.pop(0)
             count -= len(part)
             self.size -= len(part)
-            lines += part.count(b"\n") if whole_lines else 0
+            lines += _records(part) if whole_lines else 0
         if count > 0 and parts:
             part = parts[0]
             cut = count
             if whole_lines:
                 cut = part.find(b"\n", count - 1) + 1 or len(part)
-                lines += part.count(b"\n", 0, cut)
-            parts[0] = bytes(memoryview(part)[cut:])
+                lines += 0 if type(part) is _Note else part.count(b"\n", 0, cut)
+            rest = bytes(memoryview(part)[cut:])
+            parts[0] = _Note(rest) if type(part) is _Note else rest
             self.size -= cut
             if not parts[0]:
                 parts.pop(0)
@@ -841,7 +857,9 @@ class Pipeline:
         return leftover_lines == 0
 
     def _count_leftovers(self) -> int:
-        """Count what is still buffered or held for a failing sink as lost (lock held)."""
+        """Count what is still buffered or held for a failing sink as lost (lock held).
+
+        Returns non-zero when anything was left unwritten (a drop note too)."""
         buffers = [*self._sealed, self._buf]
         leftover_lines = sum(buf.count(b"\n") for buf in buffers)
         if leftover_lines:  # never reached any sink: lost for each of them
@@ -852,11 +870,13 @@ class Pipeline:
             self._sealed_bytes = 0
             for slot in self._slots:
                 slot.lost += leftover_lines
+        unwritten = leftover_lines
         for slot in self._slots:
-            lines = slot.pending.lines()
-            if lines:
+            if slot.pending:
+                lines = slot.pending.records()  # a drop note left unwritten is no record
                 slot.lost += lines
                 leftover_lines += lines
+                unwritten += lines or 1
                 slot.pending.clear()
                 slot.rendered.clear()
         if leftover_lines:
@@ -864,7 +884,7 @@ class Pipeline:
             _errors.report(
                 "shutdown", f"{leftover_lines} records for {self.name} could not be written"
             )
-        return leftover_lines
+        return unwritten
 
     def reconfigure(self, settings: Settings) -> None:
         """Apply new settings to a live pipeline (``configure()`` called again)."""
@@ -949,7 +969,7 @@ class Pipeline:
         self._cond.notify_all()  # room was freed for blocked callers
         if note:
             self._notes += 1
-            parts.append(bytearray(note))  # after the batch, one more part: no copy of it
+            parts.append(_Note(note))  # after the batch, one more part: no copy of it
         if parts or any(s.pending for s in self._slots):
             self._in_flight = parts
             if hold:
@@ -1149,7 +1169,8 @@ class Pipeline:
         for part in parts:
             out, dropped = self._transform(slot, bytes(part).splitlines())
             outs.append(out)
-            filtered += dropped
+            if type(part) is not _Note:  # a drop note below the sink's level is no record
+                filtered += dropped
         return outs, filtered
 
     def _transform(self, slot: _Slot, lines: list[bytes]) -> tuple[bytes, int]:
@@ -1227,14 +1248,14 @@ class Pipeline:
         here, so this call scans at most ``capacity`` bytes.
         """
         with self._lock:
-            in_flight = sum(part.count(b"\n") for part in list(self._in_flight))
+            in_flight = sum(map(_records, list(self._in_flight)))
             sealed = sum(buf.count(b"\n") for buf in self._sealed)
             queued = self._buf.count(b"\n") + sealed
-            taken = _peek(self._appended) + self._notes - queued - in_flight
+            taken = _peek(self._appended) - queued - in_flight
             sinks: list[SinkStats] = [
                 {
                     "sink": repr(slot.sink),
-                    "records_written": taken - slot.pending.lines() - slot.lost - slot.filtered,
+                    "records_written": taken - slot.pending.records() - slot.lost - slot.filtered,
                     "filtered": slot.filtered,
                     "bytes_written": slot.written,
                     "errors": slot.errors,

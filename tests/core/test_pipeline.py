@@ -292,6 +292,7 @@ class TestBackpressure:
         records = [r for r in lines if r["logger"] == "t" and r["message"] == "r"]
         stats = pipeline.stats()
         assert len(records) + stats["dropped"] == sent
+        assert stats["records_written"] == len(records) + 1  # + "first"; the note is no record
         assert sum(stats["dropped_by_level"].values()) == stats["dropped"]
         assert set(stats["dropped_by_level"]) == {"info", "warning"}
         assert len(notes) == 1

@@ -88,10 +88,10 @@ def test_disk_full(policy: str, results: list[Result]) -> None:
     """ENOSPC on every write: calls return, the queue stays within capacity, all is counted."""
     child = run_child(CHILD_DEV_FULL, policy, timeout=60)
     r = child.report
-    sent, written, dropped, notes = r["sent"], r["records_written"], r["dropped"], r["notes"]
-    # fastlog's `lost` counts lines: the records it had accepted, plus its own drop notes
-    # (they were queued behind the records and could not be written either).
-    lost = r["lost"] - notes
+    sent, written, dropped, lost = r["sent"], r["records_written"], r["dropped"], r["lost"]
+    # Exact: fastlog's own drop notes (queued behind the records, unwritten too) are in
+    # neither `lost` nor `records_written`.
+    assert r["notes"] > 0
     assert written == 0
     assert sent == written + dropped + lost
     assert dropped > 0, "the buffer never filled"
@@ -119,8 +119,8 @@ def test_disk_full(policy: str, results: list[Result]) -> None:
                 f"calls kept returning ({r['calls_seconds']:.2f} s for all); queue peaked at "
                 f"{r['peak_queued'] / MiB:.2f} MiB of 1 MiB; {r['blocked']} calls waited "
                 f"{r['blocked_seconds']:.2f} s in total; {r['errors']} errors counted; the "
-                f"records held for retry are counted as lost at shutdown (fastlog's own `lost` "
-                f"also counts its {notes} drop-note lines)"
+                f"records held for retry are counted as lost at shutdown, exactly (its "
+                f"{r['notes']} drop notes, unwritten too, are not records)"
             ),
         )
     )
@@ -141,8 +141,9 @@ for i in range(sent):
     log.info("r", seq=i, pad="x" * 64)
 queued = pipe.stats()["queued_bytes"]
 rss_after = peak_rss()
+clean = fastlog_core.shutdown(timeout=1)  # what is held for retry is now counted as lost
 report(sent=sent, queued=queued, rss_growth=rss_after - rss_before,
-       capacity=pipe.settings.capacity)
+       capacity=pipe.settings.capacity, clean=clean)
 """
 )
 
@@ -156,6 +157,8 @@ def test_disk_full_memory_at_a_larger_capacity(results: list[Result]) -> None:
     assert r["dropped"] > 0, "the buffer never filled"
     assert r["queued"] > r["capacity"] // 2
     assert r["queued"] <= r["capacity"]
+    assert r["clean"] is False
+    assert r["dropped"] + r["lost"] == r["sent"]  # the held records, lost at shutdown
     results.append(
         Result(
             fault="Disk full: memory with 32 MiB held for retry",
@@ -163,9 +166,11 @@ def test_disk_full_memory_at_a_larger_capacity(results: list[Result]) -> None:
             sent=r["sent"],
             written=0,
             dropped=r["dropped"],
+            lost=r["lost"],
             note=(
-                f"{r['queued'] / MiB:.1f} MiB held for retry; peak RSS grew "
-                f"{r['rss_growth'] / MiB:.1f} MiB (the records held; no copy of them)"
+                f"{r['queued'] / MiB:.1f} MiB held for retry, counted as lost at shutdown; "
+                f"peak RSS grew {r['rss_growth'] / MiB:.1f} MiB (the records held; no copy "
+                "of them)"
             ),
         )
     )
