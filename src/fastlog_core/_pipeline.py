@@ -589,8 +589,6 @@ class Pipeline:
             # without it. Callers of a full pipeline queued on that lock to be told no: ~5 us
             # per call with 2 threads, against ~1 us for a record written (docs/performance).
             self._count_drop(levelno)
-            if not self._signaled:  # full before wake_bytes (wake_bytes >= room): wake it now
-                self._wake_writer()
             return
         depth = getattr(_local, "depth", 0)
         if depth:
@@ -606,8 +604,6 @@ class Pipeline:
                 self._write_now(line)
                 return
             if not self._append_locked(line, levelno):
-                if not self._signaled:  # dropped before the writer was woken: wake it now
-                    self._wake_writer()
                 return
             if levelno >= self._slow_level:
                 self._flush(None, fsync=True)
@@ -722,6 +718,12 @@ class Pipeline:
         if counter is None:
             counter = self._drop_counts.setdefault(levelno, itertools.count())
         _next(counter)
+        if not self._signaled and not self._stalled and not getattr(_local, "depth", 0):
+            # Full before wake_bytes (wake_bytes >= the room left): the record that would have
+            # woken the writer is this one. Not when every sink is failing (the writer's retry
+            # backoff decides then; waking it would only cycle it), nor from inside fastlog's
+            # slow path (a signal handler: see _wake_writer).
+            self._wake_writer()
 
     def _drops(self) -> dict[int, int]:
         """Records dropped so far, per level number."""

@@ -434,6 +434,27 @@ class TestFailingSink:
         assert stats["lost"] == 0
         assert fastlog_core.stats()["errors_by_kind"]["sink"] == 3
 
+    def test_drops_into_a_failing_pipeline_leave_the_writer_to_its_backoff(self) -> None:
+        """Every sink failing: the drops do not wake the writer (a drop wakes it only when a
+        sink could take the batch), so it retries on its backoff, not once per wake-up."""
+        sink = MemorySink(fail_times=10**9)
+        log, pipeline = pipeline_logger(
+            sink, capacity=64 * 1024, max_record_bytes=4096, flush_interval=1
+        )
+        for i in range(2000):  # fills the buffer; the first write fails
+            log.info("fill", i=i, pad="x" * 100)
+        deadline = time.monotonic() + 5
+        while not pipeline._stalled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pipeline._stalled
+        cycles, attempts = pipeline._cycles, sink.attempts
+        for i in range(200_000):
+            log.info("r", i=i)
+        # 48 cycles in such a run when each drop re-woke the writer; its backoff allows ~5.
+        assert pipeline._cycles - cycles <= 15
+        assert sink.attempts - attempts <= 15
+        assert pipeline.stats()["dropped"] >= 200_000
+
     @pytest.mark.parametrize("error", [errno.EACCES, errno.ENOSPC, errno.EBADF])
     def test_logging_keeps_returning_while_sink_fails(self, error: int) -> None:
         """A destination that keeps failing never raises into callers; overflow is counted."""
