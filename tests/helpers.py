@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +44,29 @@ def reset_loguru() -> None:
 
     logger.remove()
     logger.configure(extra={}, patcher=None)
+
+
+def append_from_processes(path: Path, processes: int, records: int, pad: int) -> None:
+    """*processes* real processes each log *records* records to *path* at once; then every
+    line must parse and each process's records be there, whole and in order."""
+    code = textwrap.dedent(
+        """
+        import sys, fastlog_core
+        fastlog_core.configure(sink=sys.argv[1])
+        log = fastlog_core.get_logger(sys.argv[2])
+        for i in range(int(sys.argv[3])):
+            log.info("r", i=i, pad="q" * int(sys.argv[4]))
+        """
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), f"p{n}", str(records), str(pad)],
+            env=os.environ.copy(),
+        )
+        for n in range(processes)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0] * processes
+    seen: dict[str, list[int]] = {f"p{n}": [] for n in range(processes)}
+    for record in read_lines(path):
+        seen[str(record["logger"])].append(int(record["i"]))
+    assert all(values == list(range(records)) for values in seen.values())

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import logging
 import logging.config
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +20,7 @@ import fastlog_core
 import fastlog_structlog
 from fastlog_loguru import FastlogSink
 from fastlog_stdlib import FastlogHandler
-from tests.helpers import read_lines, reset_loguru, reset_structlog
+from tests.helpers import append_from_processes, read_lines, reset_loguru, reset_structlog
 
 
 @pytest.fixture(autouse=True)
@@ -165,22 +161,4 @@ def test_presets_take_the_options(log_path: Path) -> None:
 
 def test_processes_append_whole_lines(tmp_path: Path) -> None:
     """4 processes x 100k records to one file: every line parses, every record is there."""
-    path = tmp_path / "shared.log"
-    code = textwrap.dedent(
-        """
-        import sys, fastlog_core
-        fastlog_core.configure(sink=sys.argv[1])
-        log = fastlog_core.get_logger(sys.argv[2])
-        for i in range(100_000):
-            log.info("r", i=i, pad="q" * 100)
-        """
-    )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(path), f"p{n}"], env=os.environ.copy())
-        for n in range(4)
-    ]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
-    seen: dict[str, list[int]] = {f"p{n}": [] for n in range(4)}
-    for record in read_lines(path):
-        seen[str(record["logger"])].append(int(record["i"]))  # type: ignore[call-overload]
-    assert all(values == list(range(100_000)) for values in seen.values())
+    append_from_processes(tmp_path / "shared.log", processes=4, records=100_000, pad=100)
