@@ -1399,8 +1399,9 @@ def _holders(buffers: list[_Buffer]) -> list[int]:
 _BLOCK = 256 * 1024
 _new_block = _pick_block()
 #: What _holders() reads for a buffer held by its list alone: measured rather than assumed,
-#: since what a call adds to a reference count differs between Python versions.
-_ALONE = _holders([_new_block()])[0]
+#: since what a call adds to a reference count differs between Python versions. (Any object
+#: reads the same; a bytearray spares a 256 KiB Block at import.)
+_ALONE = _holders([bytearray()])[0]
 #: The writer's waits for stragglers in _take: GIL hand-overs first, then at most ~1.2 ms.
 _SETTLE = (0.0, 0.0, 1e-5, 1e-4, 1e-4, 1e-3)
 
