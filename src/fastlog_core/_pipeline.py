@@ -588,7 +588,10 @@ class Pipeline:
             # Full, and the record would be dropped under the lock anyway: dropped here,
             # without it. Callers of a full pipeline queued on that lock to be told no: ~5 us
             # per call with 2 threads, against ~1 us for a record written (docs/performance).
-            self._count_drop(levelno)
+            try:
+                self._count_drop(levelno)
+            except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
+                _errors.report("append", f"{type(exc).__name__}: {exc}")
             return
         depth = getattr(_local, "depth", 0)
         if depth:
