@@ -440,7 +440,7 @@ def tail(tmp_path: Path) -> Tail:
 LEVELS = ["debug", "info", "warning", "error", "critical"]
 
 
-def raise_and_log(log: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+def raise_and_log(log: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     """Call *log* while an exception is being handled."""
     try:
         raise ValueError("boom")
