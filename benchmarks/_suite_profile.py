@@ -60,7 +60,8 @@ def native(path: str) -> None:
     """The native hot path rebuilt step by step (cumulative), each step timed as a method call
     with the benchmark's arguments; the difference between two steps is what the step adds."""
     import fastlog_core
-    from fastlog_core import _context, _encoder
+    from fastlog_core import _context
+    from fastlog_core._encoders import json as _encoder
 
     fastlog_core.configure(sink=path)
     log = fastlog_core.get_logger("bench")

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 import fastlog_core
-from fastlog_core import _context, _errors, _registry
+from fastlog_core import _context, _diagnostics, _registry
 
 
 @pytest.fixture(autouse=True)
 def _fresh_fastlog() -> Iterator[None]:
     _registry._reset()
     _context.clear_context()
-    _errors.reset_after_fork()
+    _diagnostics.reset_after_fork()
     yield
     _registry._reset()
     _context.clear_context()

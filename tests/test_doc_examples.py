@@ -34,7 +34,7 @@ import pytest
 
 import fastlog_core
 import fastlog_stdlib
-from fastlog_core import _registry
+from fastlog_core import _signals
 from tests.helpers import reset_loguru, reset_structlog
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -103,7 +103,7 @@ def _isolated_hosts() -> Iterator[None]:
         if isinstance(lg, logging.Logger)
     }
     signals = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    sigterm_state = (_registry._signals_wanted, _registry._installed_sigterm)
+    sigterm_state = (_signals._signals_wanted, _signals._installed_sigterm)
     reset_structlog()
     reset_loguru()
     yield
@@ -127,7 +127,7 @@ def _isolated_hosts() -> Iterator[None]:
         lg.propagate, lg.disabled = propagate, disabled
     for sig, handler in signals.items():
         signal.signal(sig, handler)
-    _registry._signals_wanted, _registry._installed_sigterm = sigterm_state
+    _signals._signals_wanted, _signals._installed_sigterm = sigterm_state
 
 
 def json_lines(data: bytes, where: str) -> list[dict[str, Any]]:

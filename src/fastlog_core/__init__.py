@@ -10,25 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 from ._context import bind_context, clear_context, context, get_context, unbind_context
-from ._formats import ConsoleEncoder, Encoder, LogfmtEncoder, MsgpackEncoder
+from ._encoders import ConsoleEncoder, Encoder, LogfmtEncoder, MsgpackEncoder
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
 from ._pipeline import Pipeline, PipelineStats
-from ._presets import PRESETS, ConfigError, Settings
+from ._presets import PRESETS, Settings
 from ._registry import (
     Route,
     Stats,
     configure,
     flush,
     get_pipeline,
-    handle_sighup,
-    handle_signals,
     reopen,
     route,
     shutdown,
     stats,
 )
+from ._signals import handle_sighup, handle_signals
 from ._sinks import FileSink, Sink, StreamSink
+from .exceptions import ConfigError
 
 
 def __getattr__(name: str) -> Any:

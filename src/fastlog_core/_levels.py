@@ -11,6 +11,8 @@ INFO = 20
 WARNING = 30
 ERROR = 40
 CRITICAL = 50
+#: Above every level: "no record is at or above this level".
+NO_LEVEL = 1 << 30
 
 #: Name written in the ``level`` field for each standard number (TRACE and SUCCESS are
 #: loguru's, named here so its records and drop counts read the same through every adapter).

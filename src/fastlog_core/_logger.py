@@ -1,9 +1,10 @@
 """The native logger: ``get_logger(name).info("msg", key=value)``.
 
 Each level method is built by ``_method`` as a closure with its level baked in, so a call is
-one Python frame: level check, dict literal, one ``orjson.dumps``, one buffer append. That body
-is written out once here and shared by all levels rather than calling a common ``_log`` helper:
-the extra frame cost ~8% per record in ``benchmarks/bench_core.py``.
+one Python frame: level check, dict literal, then the pipeline's appender, which encodes the
+dict (orjson, in C) and appends the line in one call. That body is written out once here and
+shared by all levels rather than calling a common ``_log`` helper: the extra frame cost ~8% per
+record in ``benchmarks/bench_core.py``.
 """
 
 from __future__ import annotations
@@ -11,77 +12,68 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import _context, _encoder, _errors
+from . import _context, _diagnostics
+from ._encoders import json as _json
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, level_name, parse_level
 from ._pipeline import Pipeline
 from ._registry import Route, default_route
 
-_utcnow = _encoder.utcnow
-_dumps = _encoder.dumps
-_default = _encoder.default
-_OPTIONS = _encoder.OPTIONS
+_utcnow = _json.utcnow
+_timestamp = _json.timestamp
 _ctx_get = _context.get
-_merge = _encoder.merge
+_merge = _json.merge
 _EMPTY: dict[str, Any] = {}
-_next = next
 
 
-def _interpolate(msg: Any, args: Any) -> Any:
-    """``msg % args``, or a readable stand-in (counted) when that fails. Never raises."""
-    try:
-        return msg % args
-    except Exception as exc:
-        text = _encoder._safe_str(msg)
-        _errors.report("format", f"message {text[:200]!r} % args: {type(exc).__name__}")
-        return f"{text} {_encoder._safe_repr(args)}"
-
-
-def _fallback_line(
-    record: Mapping[str, Any] | None,
-    name: str,
-    levelname: str,
-    msg: Any,
-    error: Exception,
-    *,
-    fields: Mapping[str, Any] | None = None,
-) -> bytes:
-    """The line for a call whose fast path raised: repaired, marked, counted."""
-    if record is None:  # merge(): a field named like a schema key must not overwrite it
-        record = _merge(_encoder.timestamp(), levelname, name, msg, fields)
-    return _encoder.encode_repaired(record, error)
-
-
-def _encode_full(  # noqa: PLR0917 - positional: one call per record, no keyword matching
+def _emit_full(  # noqa: PLR0917 - positional: one call per record, no keyword matching
     logger: Logger,
     pipe: Pipeline,
     levelno: int,
     msg: Any,
     args: tuple[Any, ...],
     fields: dict[str, Any],
-) -> bytes | None:
+) -> None:
     """The general path: %-args, exc_info, bound and context fields, sampling and schemas.
 
-    ``None`` when sampling dropped the record (counted by the pipeline). Never raises.
+    Sampling decides before the record is built (a record sampled away is counted by the
+    pipeline). Never raises.
     """
     levelname = level_name(levelno)
-    if pipe._special and not pipe.keep(levelno, logger._name, msg):
-        return None
+    out = pipe.appender
+    if out.special and not pipe.keep(levelno, logger._name, msg):
+        return
     record: dict[str, Any] | None = None
     try:
         exc_info = fields.pop("exc_info", None)
         if args:
-            msg = _interpolate(msg, args)
-        ts = _encoder.timestamp()
-        record = _merge(ts, levelname, logger._name, msg, _ctx_get(), logger._bound, fields)
+            msg = _json.interpolate(msg, args)
+        record = _merge(
+            _timestamp(), levelname, logger._name, msg, _ctx_get(), logger._bound, fields
+        )
         if exc_info is not None:
-            info = _encoder.exception_info(exc_info)
+            info = _json.exception_info(exc_info)
             if info is not None:
-                _encoder.add_exception(record, info)
-        if pipe._special:
+                _json.add_exception(record, info)
+        if out.special:
             record = pipe.shape(record, levelno)
-        return _dumps(record, default=_default, option=_OPTIONS)
     except Exception as error:
-        return _fallback_line(record, logger._name, levelname, msg, error, fields=fields)
+        out.append(_fallback_line(record, logger._name, levelname, msg, error, fields), levelno)
+        return
+    out.emit(record, levelno)
+
+
+def _fallback_line(  # noqa: PLR0917
+    record: Mapping[str, Any] | None,
+    name: str,
+    levelname: str,
+    msg: Any,
+    error: Exception,
+    fields: Mapping[str, Any] | None,
+) -> bytes:
+    """The line for a call whose record could not be built: repaired, marked, counted."""
+    if record is None:  # merge(): a field named like a schema key must not overwrite it
+        record = _merge(_timestamp(), levelname, name, msg, fields)
+    return _json.encode_repaired(record, error)
 
 
 LogMethod = Callable[..., None]
@@ -92,47 +84,34 @@ def _method(levelno: int) -> LogMethod:
 
     # exc_info travels in **fields rather than as a keyword-only parameter: matching call
     # keywords against a named parameter cost ~30 ns per call (bench_core.py). Everything
-    # uncommon (args, exc_info, bound or context fields) goes to _encode_full, so the common
-    # call runs as few bytecodes as possible.
+    # uncommon (args, exc_info, bound or context fields, sampling, a schema) goes to
+    # _emit_full, so the common call runs as few bytecodes as possible.
     def method(self: Logger, msg: Any, /, *args: Any, **fields: Any) -> None:
         route = self._route
         if levelno < route.level:
             return
         pipe = route.pipeline
+        out = pipe.appender
         try:
-            if args or self._bound or pipe._special or _ctx_get() or "exc_info" in fields:
-                line = _encode_full(self, pipe, levelno, msg, args, fields)
-                if line is None:
-                    return
-            else:
-                ts = _utcnow()
-                if not ts.microsecond:
-                    ts = _encoder.timestamp()  # type: ignore[assignment]
-                record = {
-                    "timestamp": ts,
-                    "level": levelname,
-                    "logger": self._name,
-                    "message": msg,
-                    **fields,
-                }
-                if len(record) != 4 + len(fields):  # a field named like a schema key
-                    record = _merge(ts, levelname, self._name, msg, fields)
-                line = _dumps(record, default=_default, option=_OPTIONS)
+            if args or self._bound or out.special or _ctx_get() or "exc_info" in fields:
+                _emit_full(self, pipe, levelno, msg, args, fields)
+                return
+            ts = _utcnow()
+            if not ts.microsecond:
+                ts = _timestamp()  # type: ignore[assignment]
+            record = {
+                "timestamp": ts,
+                "level": levelname,
+                "logger": self._name,
+                "message": msg,
+                **fields,
+            }
+            if len(record) != 4 + len(fields):  # a field named like a schema key
+                record = _merge(ts, levelname, self._name, msg, fields)
         except Exception as error:
-            line = _fallback_line(None, self._name, levelname, msg, error, fields=fields)
-        # Pipeline.append, inlined: one frame less is ~70 ns of ~1.1 us (bench_core.py).
-        buf = pipe._buf
-        size = len(line)
-        if (
-            len(buf) + size <= pipe._limit
-            and size <= pipe._max_record
-            and levelno < pipe._slow_level
-        ):
-            buf += line
-            _next(pipe._appended)
-        else:
-            del buf  # the slow path may wait for the writer, which waits for this reference
-            pipe._append_slow(line, levelno)
+            out.append(_fallback_line(None, self._name, levelname, msg, error, fields), levelno)
+            return
+        out.emit(record, levelno)
 
     method.__name__ = levelname
     method.__qualname__ = f"Logger.{levelname}"
@@ -203,7 +182,7 @@ class Logger:
         try:
             levelno = parse_level(level)
         except ValueError:
-            _errors.report("level", f"unknown level {level!r}; logged at ERROR")
+            _diagnostics.report("level", f"unknown level {level!r}; logged at ERROR")
             levelno = ERROR
         method = _BY_LEVEL.get(levelno)
         if method is None:

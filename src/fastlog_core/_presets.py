@@ -15,13 +15,10 @@ from typing import Any, Literal
 
 from . import _sampling
 from ._levels import ERROR, parse_level
+from .exceptions import ConfigError
 
 Policy = Literal["block", "drop"]
 Format = Literal["json", "console"]
-
-
-class ConfigError(ValueError):
-    """A fastlog option has a bad name or value. The message names the option."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

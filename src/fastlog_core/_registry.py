@@ -1,27 +1,24 @@
-"""Which pipeline serves which destination, plus process-level lifecycle.
+"""Which pipeline serves which destination, and the default route ``configure()`` changes.
 
 One destination has one pipeline, whichever adapter asks for it: the path ``app.log`` asked for
 by the stdlib handler, the structlog factory and the loguru sink is one buffer, one writer, one
-order of lines. This module also owns what is process-wide: the default route that
-``configure()`` changes, the exit hook, and the fork hooks.
+order of lines. Process-wide hooks (exit, fork, signals) are ``_process`` and ``_signals``.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import signal
-import sys
 import threading
 import weakref
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
-from . import _errors, _formats, _pipeline
+from . import _diagnostics, _encoders
 from ._levels import INFO, parse_level
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
-from ._presets import SINK_OPTION_NAMES, ConfigError, Settings, resolve
+from ._presets import SINK_OPTION_NAMES, Settings, resolve
 from ._sinks import FileSink, Sink, StreamSink
+from .exceptions import ConfigError
 
 SinkSpec = str | os.PathLike[str] | Sink | Sequence["str | os.PathLike[str] | Sink"]
 
@@ -98,7 +95,7 @@ class _Spec:
         level = given.get("level", 0)
         self.options = SinkOptions(
             _level(level, "level") if level is not None else 0,
-            _formats.resolve(given.get("encoder")),
+            _encoders.resolve(given.get("encoder")),
         )
         self.file_options = {k: given[k] for k in _FILE_OPTIONS if given.get(k) is not None}
         if self.file_options and self.key[0] != "file":
@@ -202,8 +199,10 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
         _pipelines[key] = pipeline
         _signatures[key] = signature
         _live.add(pipeline)
-        if _signals_wanted and not settings.sync:
-            _install_sigterm()
+        # Process-wide hooks (exit, fork, SIGTERM) come with the first pipeline, not at import.
+        from . import _process
+
+        _process.on_new_pipeline(settings)
         return pipeline
 
 
@@ -345,7 +344,7 @@ def stats() -> Stats:
             dropped_by_level[level] = dropped_by_level.get(level, 0) + count
         for level, count in s["sampled_by_level"].items():
             sampled_by_level[level] = sampled_by_level.get(level, 0) + count
-    by_kind = _errors.counts()
+    by_kind = _diagnostics.counts()
     return {
         "records_written": sum(s["records_written"] for s in per.values()),
         "bytes_written": sum(s["bytes_written"] for s in per.values()),
@@ -366,65 +365,12 @@ def stats() -> Stats:
     }
 
 
-# -- process life ---------------------------------------------------------------------------
-
-
-def _at_exit() -> None:
-    try:
-        shutdown(timeout=5.0)
-    except Exception as exc:  # pragma: no cover - never fail interpreter exit
-        _errors.report("exit", f"{type(exc).__name__}: {exc}")
-
-
-def _hook_multiprocessing() -> None:
-    # multiprocessing's fork and forkserver children end in os._exit(), which skips atexit.
-    # Its finalizers do run, but Process._bootstrap clears them before the target starts;
-    # its after-fork registry is run right after that, so a hook there registers the
-    # finalizer that flushes. Registered at import and before each fork.
-    util = sys.modules.get("multiprocessing.util")
-    if util is not None and _MP_HOOK not in util._afterfork_registry.values():
-        util.register_after_fork(_MP_HOOK, _mp_child_started)
-
-
-def _before_fork() -> None:
-    _hook_multiprocessing()
-
-
-def _after_fork_child() -> None:
-    global _lock, _installed_sigterm
+def after_fork_child() -> None:
+    """In a forked child (``_process``): a fresh lock, and each pipeline starts over."""
+    global _lock
     _lock = threading.RLock()
-    # The handler is inherited; whether it is ours is checked again before any removal.
-    _installed_sigterm = signal.getsignal(signal.SIGTERM) is _on_sigterm
-    _errors.reset_after_fork()
     for pipeline in list(_live):
         pipeline.after_fork_child()
-
-
-_signals_wanted = True
-_installed_sigterm = False
-
-
-def handle_signals(enabled: bool = True) -> None:
-    """Flush on SIGTERM (the default), or stop doing so with ``enabled=False``.
-
-    SIGTERM's default action kills the process without running ``atexit``, which would lose
-    whatever is still buffered (servers such as uvicorn re-raise SIGTERM after their graceful
-    shutdown, so their last lines would be lost). fastlog therefore replaces the *default*
-    disposition only — never a handler someone else installed — with one that flushes every
-    pipeline (within 2 s) and then re-raises SIGTERM with the default action, so the process
-    still ends exactly as it would have. It is installed when the first asynchronous pipeline
-    is created, from the main thread.
-
-    .. versionadded:: 0.1
-    """
-    global _signals_wanted, _installed_sigterm
-    _signals_wanted = enabled
-    if enabled:
-        _install_sigterm()
-        return
-    if _installed_sigterm and signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _installed_sigterm = False
 
 
 def reopen() -> None:
@@ -443,89 +389,7 @@ def reopen() -> None:
                 try:
                     hook()
                 except Exception as exc:
-                    _errors.report("sink", f"reopening {sink!r}: {type(exc).__name__}: {exc}")
-
-
-_previous_sighup: Any = None
-
-
-def handle_sighup(enabled: bool = True) -> None:
-    """Opt in: SIGHUP reopens the log files (``reopen()``), the daemon convention logrotate's
-    ``postrotate kill -HUP`` relies on. ``enabled=False`` restores the previous handler.
-
-    Call it from the main thread. A SIGHUP handler someone else installed is kept and still
-    called after the reopen.
-
-    .. versionadded:: 0.2
-    """
-    global _previous_sighup
-    if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
-        raise ConfigError("handle_sighup(): this platform has no SIGHUP")
-    if enabled:
-        current = signal.getsignal(signal.SIGHUP)
-        if current is _on_sighup:
-            return
-        _previous_sighup = current
-        signal.signal(signal.SIGHUP, _on_sighup)
-    elif signal.getsignal(signal.SIGHUP) is _on_sighup:
-        previous = _previous_sighup
-        signal.signal(signal.SIGHUP, previous if previous is not None else signal.SIG_DFL)
-        _previous_sighup = None
-
-
-def _on_sighup(signum: int, frame: Any) -> None:
-    reopen()
-    previous = _previous_sighup
-    if callable(previous):
-        previous(signum, frame)
-
-
-def _install_sigterm() -> None:
-    global _installed_sigterm
-    if _installed_sigterm or threading.current_thread() is not threading.main_thread():
-        return
-    try:
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-            _installed_sigterm = True
-    except (ValueError, OSError, AttributeError):  # no signals here (e.g. embedded)
-        pass
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    # Interrupted inside fastlog (waking the writer, waiting for room, a sync write): the
-    # shutdown runs at that call's next safe point, moments later, instead of re-entering it.
-    if not _pipeline.defer_if_inside(lambda: _terminate(signum)):
-        _terminate(signum)
-
-
-def _terminate(signum: int) -> None:
-    try:
-        shutdown(timeout=2.0)
-    finally:
-        signal.signal(signum, signal.SIG_DFL)
-        signal.raise_signal(signum)
-        # Still alive: PID 1 of a container, for which the kernel ignores a signal's default
-        # action. The process was asked to end and everything is flushed: end it.
-        os._exit(128 + signum)
-
-
-class _MPHook:
-    """A weak-referenceable object for multiprocessing's after-fork registry."""
-
-
-_MP_HOOK = _MPHook()
-
-
-def _mp_child_started(_: object) -> None:
-    util = sys.modules["multiprocessing.util"]
-    util.Finalize(None, _at_exit, exitpriority=0)
-
-
-atexit.register(_at_exit)
-_hook_multiprocessing()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_child)
+                    _diagnostics.report("sink", f"reopening {sink!r}: {type(exc).__name__}: {exc}")
 
 
 def _reset() -> None:

@@ -24,8 +24,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from . import _errors
-from ._presets import ConfigError, parse_size
+from . import _diagnostics
+from ._presets import parse_size
+from .exceptions import ConfigError
 
 __all__ = [
     "Compressor",
@@ -423,7 +424,7 @@ def _compress_pending(path: str) -> None:
             except FileNotFoundError:
                 pass  # removed meanwhile (retention by someone else, an operator)
             except OSError as exc:
-                _errors.report("rotation", f"compressing {entry.base!r} failed: {exc}")
+                _diagnostics.report("rotation", f"compressing {entry.base!r} failed: {exc}")
         else:
             for member in entry.members:
                 if member.endswith(_PARTIAL):
@@ -529,11 +530,11 @@ class Compressor:
             if self._retention is not None:
                 apply_retention(self._path, self._retention)
         except Exception as exc:
-            _errors.report("rotation", f"retention for {self._path!r} failed: {exc}")
+            _diagnostics.report("rotation", f"retention for {self._path!r} failed: {exc}")
         try:
             _compress_pending(self._path)
         except Exception as exc:
-            _errors.report("rotation", f"compression for {self._path!r} failed: {exc}")
+            _diagnostics.report("rotation", f"compression for {self._path!r} failed: {exc}")
 
     def wait(self, timeout: float) -> bool:
         """Wait until every round asked for is done; False if *timeout* passed first."""

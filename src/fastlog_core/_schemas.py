@@ -58,10 +58,10 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from . import _errors
-from ._encoder import ERROR_KEY, RENAME_PREFIX
+from . import _diagnostics
+from ._encoders.json import ERROR_KEY, RENAME_PREFIX
 from ._levels import LEVEL_NAMES
-from ._presets import ConfigError
+from .exceptions import ConfigError
 
 __all__ = [
     "ECS_VERSION",
@@ -401,14 +401,14 @@ class Schema:
             return ids
         except Exception as exc:
             reason = f"{self.name}: could not read the current span ({type(exc).__name__})"
-            _errors.report("schema", reason)
+            _diagnostics.report("schema", reason)
             return None
 
     def _failed(self, fields: Mapping[str, Any], exc: BaseException) -> dict[str, Any]:
         """The record as the core built it, marked: what a schema that cannot apply returns."""
         try:
             reason = f"schema {self.name!r} could not be applied ({type(exc).__name__})"
-            _errors.report("schema", reason)
+            _diagnostics.report("schema", reason)
             out = dict(fields)
             out[ERROR_KEY] = reason
             return out

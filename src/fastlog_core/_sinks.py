@@ -16,9 +16,9 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any, Protocol, runtime_checkable
 
-from . import _errors, _rotation
-from ._presets import ConfigError
+from . import _diagnostics, _rotation
 from ._rotation import SizeRotation, TimeRotation
+from .exceptions import ConfigError
 
 __all__ = ["FileSink", "Sink", "StreamSink"]
 
@@ -201,7 +201,9 @@ class FileSink:
                 self._size += os.write(fd, b"\n")
             except OSError:
                 pass
-            _errors.report("sink", f"{self.path!r} ended with a partial line; it was terminated")
+            _diagnostics.report(
+                "sink", f"{self.path!r} ended with a partial line; it was terminated"
+            )
         return fd
 
     def _ends_with_newline(self, size: int) -> bool:
@@ -260,7 +262,7 @@ class FileSink:
             try:
                 _rotation.apply_retention(self.path, self._retention, now)
             except Exception as exc:
-                _errors.report("rotation", f"retention for {self.path!r} failed: {exc}")
+                _diagnostics.report("rotation", f"retention for {self.path!r} failed: {exc}")
         return fd
 
     def write(self, data: bytes, /) -> None:
@@ -352,7 +354,7 @@ class FileSink:
         with self._lock:
             self._close_fd()
         if self._compressor is not None and not self._compressor.wait(_COMPRESS_PATIENCE):
-            _errors.report(
+            _diagnostics.report(
                 "rotation",
                 f"compressing rotated files of {self.path!r} still running after "
                 f"{_COMPRESS_PATIENCE:.0f} s; left to finish in the background",

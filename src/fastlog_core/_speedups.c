@@ -11,6 +11,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
+#include <structmember.h>
 
 static PyObject *k_timestamp, *k_level, *k_logger, *k_message, *k_utcoffset;
 
@@ -397,6 +398,253 @@ static PyType_Spec Block_spec = {
     Block_slots,
 };
 
+
+/* Appender: the one append path, shared by every adapter and the native logger.
+ *
+ * emit(record, levelno[, default[, option]]) serializes the record dict with orjson (the core's options,
+ * or the host's value policy as `default` and `option`), then appends the line; append(line, levelno) appends a
+ * line already encoded. The common case is one C call: a length check against `limit` (which
+ * the pipeline keeps at the room left in the block being filled), the copy, a counter. Anything
+ * else (the block is full, a record too large, a level that must be fsynced, no room) goes to
+ * `slow(line, levelno)`, the pipeline's slow path, in Python.
+ *
+ * Because the check and the copy run under the GIL without calling back into Python, an append
+ * can never land in a block the writer has already swapped out: unlike the Python twin
+ * (_pipeline/appender.py), a C append holds no reference to the block after it returns, so the
+ * writer's reference-count wait (buffer.take) only ever sees the Python paths. The twin defines
+ * the behaviour; tests run the pipeline on both (tests/core/test_appender.py).
+ */
+typedef struct {
+    PyObject_HEAD
+    PyObject *buf;     /* the block being filled: a Block or a bytearray */
+    PyObject *slow;    /* slow(line, levelno) -> None */
+    PyObject *dumps;   /* orjson.dumps */
+    PyObject *default_; /* the value policy: orjson's default= */
+    PyObject *option;  /* orjson's option= */
+    PyObject *repair;  /* repair(record, exc) -> bytes: the line for a record orjson rejected */
+    Py_ssize_t limit;
+    Py_ssize_t max_record;
+    Py_ssize_t slow_level;
+    Py_ssize_t appended;
+    char special;
+} Appender;
+
+static PyTypeObject *BlockType;
+
+static PyObject *
+Appender_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *slow, *dumps, *default_, *option, *repair;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "Appender() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OOOOO:Appender", &slow, &dumps, &default_, &option, &repair)) {
+        return NULL;
+    }
+    Appender *self = (Appender *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->buf = PyByteArray_FromStringAndSize(NULL, 0);
+    if (self->buf == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->slow = Py_NewRef(slow);
+    self->dumps = Py_NewRef(dumps);
+    self->default_ = Py_NewRef(default_);
+    self->option = Py_NewRef(option);
+    self->repair = Py_NewRef(repair);
+    self->limit = -1;
+    self->max_record = 0;
+    self->slow_level = 0;
+    return (PyObject *)self;
+}
+
+static int
+Appender_traverse(Appender *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->buf);
+    Py_VISIT(self->slow);
+    Py_VISIT(self->dumps);
+    Py_VISIT(self->default_);
+    Py_VISIT(self->option);
+    Py_VISIT(self->repair);
+    return 0;
+}
+
+static int
+Appender_clear(Appender *self)
+{
+    Py_CLEAR(self->buf);
+    Py_CLEAR(self->slow);
+    Py_CLEAR(self->dumps);
+    Py_CLEAR(self->default_);
+    Py_CLEAR(self->option);
+    Py_CLEAR(self->repair);
+    return 0;
+}
+
+static void
+Appender_dealloc(Appender *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Appender_clear(self);
+    type->tp_free((PyObject *)self);
+    Py_DECREF(type);
+}
+
+/* Append *line* (a bytes object) at *levelno*; the slow path when the hot one does not apply. */
+static PyObject *
+append_line(Appender *self, PyObject *line, PyObject *levelno)
+{
+    Py_ssize_t level = PyLong_AsSsize_t(levelno);
+    if (level == -1 && PyErr_Occurred()) {
+        PyErr_Clear(); /* not an int: the slow path decides (and reports) */
+    }
+    else if (PyBytes_CheckExact(line)) {
+        Py_ssize_t size = PyBytes_GET_SIZE(line);
+        PyObject *buf = self->buf;
+        if (size <= self->max_record && level < self->slow_level) {
+            if (Py_IS_TYPE(buf, BlockType)) {
+                Block *block = (Block *)buf;
+                if (block->size + size <= self->limit && Block_reserve(block, size) == 0) {
+                    memcpy(block->data + block->size, PyBytes_AS_STRING(line), (size_t)size);
+                    block->size += size;
+                    self->appended++;
+                    Py_RETURN_NONE;
+                }
+                PyErr_Clear(); /* a Block that cannot grow: the slow path copes */
+            }
+            else if (PyByteArray_CheckExact(buf) && PyByteArray_GET_SIZE(buf) + size <= self->limit) {
+                PyObject *out = PySequence_InPlaceConcat(buf, line);
+                if (out != NULL) {
+                    Py_DECREF(out);
+                    self->appended++;
+                    Py_RETURN_NONE;
+                }
+                PyErr_Clear();
+            }
+        }
+    }
+    PyObject *call[2] = {line, levelno};
+    return PyObject_Vectorcall(self->slow, call, 2, NULL);
+}
+
+static PyObject *
+Appender_append(Appender *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "append() takes exactly 2 arguments (line, levelno)");
+        return NULL;
+    }
+    return append_line(self, args[0], args[1]);
+}
+
+/* The exception being raised, taken out of the error indicator (a new reference). */
+static PyObject *
+raised_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value != NULL && tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+#endif
+}
+
+static PyObject *
+Appender_emit(Appender *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 2 || nargs > 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "emit() takes 2 to 4 arguments (record, levelno[, default[, option]])");
+        return NULL;
+    }
+    PyObject *call[3] = {args[0], nargs > 2 ? args[2] : self->default_,
+                         nargs > 3 ? args[3] : self->option};
+    PyObject *line = PyObject_Vectorcall(self->dumps, call, 3, NULL);
+    if (line == NULL) {
+        PyObject *exc = raised_exception();
+        if (exc == NULL) {
+            return NULL;
+        }
+        PyObject *again[2] = {args[0], exc};
+        line = PyObject_Vectorcall(self->repair, again, 2, NULL);
+        Py_DECREF(exc);
+        if (line == NULL) {
+            return NULL; /* repair() never raises; if it did, the caller's guard reports it */
+        }
+    }
+    PyObject *done = append_line(self, line, args[1]);
+    Py_DECREF(line);
+    return done;
+}
+
+static PyObject *
+Appender_count(Appender *self, PyObject *Py_UNUSED(ignored))
+{
+    self->appended++;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Appender_methods[] = {
+    {"append", (PyCFunction)(void (*)(void))Appender_append, METH_FASTCALL,
+     "append(line, levelno): queue one encoded line (with its newline). Never blocks beyond "
+     "the pipeline's policy."},
+    {"emit", (PyCFunction)(void (*)(void))Appender_emit, METH_FASTCALL,
+     "emit(record, levelno[, default[, option]]): encode the record dict (orjson, the core's "
+     "options and value policy unless given) and queue it."},
+    {"count", (PyCFunction)Appender_count, METH_NOARGS,
+     "Count one record that a slow path appended itself."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Appender_members[] = {
+    {"buf", T_OBJECT_EX, offsetof(Appender, buf), 0, "The block being filled."},
+    {"limit", T_PYSSIZET, offsetof(Appender, limit), 0,
+     "Appends keep the block at or below this size; -1 sends every append to the slow path."},
+    {"max_record", T_PYSSIZET, offsetof(Appender, max_record), 0,
+     "Longer lines take the slow path (truncation)."},
+    {"slow_level", T_PYSSIZET, offsetof(Appender, slow_level), 0,
+     "Records at or above this level take the slow path (fsync_level)."},
+    {"special", T_BOOL, offsetof(Appender, special), 0,
+     "The pipeline samples or applies a schema: adapters take their general path."},
+    {"appended", T_PYSSIZET, offsetof(Appender, appended), 0,
+     "Records appended so far."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot Appender_slots[] = {
+    {Py_tp_new, Appender_new},
+    {Py_tp_dealloc, Appender_dealloc},
+    {Py_tp_traverse, Appender_traverse},
+    {Py_tp_clear, Appender_clear},
+    {Py_tp_methods, Appender_methods},
+    {Py_tp_members, Appender_members},
+    {Py_tp_doc, "Appender(slow, dumps, default, option, repair): the callers' side of a "
+                "pipeline's buffer."},
+    {0, NULL},
+};
+
+static PyType_Spec Appender_spec = {
+    "fastlog_core._speedups.Appender",
+    sizeof(Appender),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_HAVE_GC,
+    Appender_slots,
+};
+
 static PyMethodDef methods[] = {
     {"record_fields", (PyCFunction)(void (*)(void))record_fields, METH_FASTCALL,
      "The record dict for a LogRecord's __dict__, or None when the general path is needed."},
@@ -424,8 +672,18 @@ exec_module(PyObject *module)
     if (block == NULL) {
         return -1;
     }
+    BlockType = (PyTypeObject *)block; /* the module keeps it alive */
     int added = PyModule_AddObjectRef(module, "Block", block);
     Py_DECREF(block);
+    if (added < 0) {
+        return -1;
+    }
+    PyObject *appender = PyType_FromModuleAndSpec(module, &Appender_spec, NULL);
+    if (appender == NULL) {
+        return -1;
+    }
+    added = PyModule_AddObjectRef(module, "Appender", appender);
+    Py_DECREF(appender);
     return added;
 }
 

@@ -1,5 +1,5 @@
 import datetime
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from typing import Any, Self
 
 from typing_extensions import Buffer
@@ -28,3 +28,28 @@ class Block:
     def find(self, byte: bytes, start: int = ..., end: int = ..., /) -> int: ...
     def take(self) -> bytes: ...
     def clear(self) -> None: ...
+
+class Appender:
+    """The callers' side of a pipeline's buffer (see ``_pipeline/appender.py``)."""
+
+    buf: Any
+    limit: int
+    max_record: int
+    slow_level: int
+    special: bool
+    appended: int
+
+    def __init__(
+        self,
+        slow: Callable[[bytes, int], None],
+        dumps: Callable[..., bytes],
+        default: Callable[[Any], Any],
+        option: int,
+        repair: Callable[[Any, BaseException], bytes],
+        /,
+    ) -> None: ...
+    def append(self, line: bytes, levelno: int, /) -> None: ...
+    def emit(
+        self, record: dict[str, Any], levelno: int, default: Any = ..., option: int = ..., /
+    ) -> None: ...
+    def count(self) -> None: ...

@@ -13,16 +13,13 @@ from typing import Any
 
 import orjson
 
-from fastlog_core import _context, _encoder, _fields
+from fastlog_core import adapter
 
-_dumps = _encoder.dumps
-_default = _encoder.default
-_OPTIONS = _encoder.OPTIONS
-_ctx_get = _context.get
-_merge = _encoder.merge
-_utc_naive = _fields.utc_naive
+_ctx_get = adapter.context_fields
+_merge = adapter.merge
+_utc_naive = adapter.utc_naive
 _datetime = datetime.datetime
-_naive_copy = _fields.naive_copy
+_naive_copy = adapter.naive_copy
 
 #: loguru level name → the ``level`` written (lower case, custom levels too).
 LEVELS: dict[str, str] = {}
@@ -42,7 +39,7 @@ def utc(moment: Any) -> _datetime | str:
     """The schema's ``timestamp`` for loguru's ``record["time"]``: naive UTC, as the core writes.
 
     loguru's time is an aware ``datetime`` subclass in local time, which orjson refuses (it
-    serializes exact ``datetime`` only). The common case is ``fastlog_core._fields.utc_naive``
+    serializes exact ``datetime`` only). The common case is ``fastlog_core.adapter.utc_naive``
     (C when built: 45 ns, against ~220 ns for the best Python). The rest is here: a whole second
     (written as a string, so the fraction stays), another ``tzinfo`` class, a naive time (a
     patcher may set one: local time, as ``datetime.timestamp()`` reads it), a number (a POSIX
@@ -62,9 +59,9 @@ def utc(moment: Any) -> _datetime | str:
                 if ts.microsecond:
                     return ts
                 return ts.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-        return _encoder.timestamp_from(moment.timestamp())
+        return adapter.timestamp_from(moment.timestamp())
     if isinstance(moment, (int, float)) and not isinstance(moment, bool):
-        return _encoder.timestamp_from(float(moment))
+        return adapter.timestamp_from(float(moment))
     # A patcher's doing. The caller's fallback writes the current time and marks the line.
     raise TypeError(f"record['time'] is {type(moment).__name__}, expected a datetime")
 
@@ -78,7 +75,7 @@ def exception_of(exception: Any) -> dict[str, Any] | None:
     try:
         value = exception[1]
         if isinstance(value, BaseException):
-            return _encoder.describe_exception(value)
+            return adapter.describe_exception(value)
         kind = exception[0]
         if kind is None:
             return None
@@ -91,28 +88,25 @@ def exception_of(exception: Any) -> dict[str, Any] | None:
         return {"type": "unknown", "message": "", "traceback": ""}
 
 
-def fallback_line(record: Any, fields: dict[str, Any] | None, error: Exception) -> bytes:
-    """The line for a record the fast path could not encode: repaired, marked, counted.
-
-    *fields* is what the fast path had built when orjson rejected it; when the failure came
-    earlier (a patcher left a value of the wrong type in the record), the schema is rebuilt
-    here from whatever can be read.
+def fallback_line(record: Any, error: Exception) -> bytes:
+    """The line for a record that could not be translated (a patcher left a value of the wrong
+    type in it): the schema rebuilt from whatever can be read, repaired, marked, counted.
+    (A record orjson rejects is repaired by the core's encoder, ``Appender.emit``.)
     """
-    if fields is None:
-        fields = _merge(
-            _safe(lambda: utc(record["time"]), None) or _encoder.timestamp(),
-            _safe(lambda: level_name(record["level"].name), "error"),
-            _safe(lambda: record["name"], None),
-            _safe(lambda: record["message"], None),
-            _ctx_get(),
-            _safe(lambda: dict(record["extra"]), None),
-        )
-        exception = _safe(lambda: record["exception"], None)
-        if exception is not None:
-            info = exception_of(exception)
-            if info is not None:
-                _encoder.add_exception(fields, info)
-    return _encoder.encode_repaired(fields, error)
+    fields = _merge(
+        _safe(lambda: utc(record["time"]), None) or adapter.timestamp(),
+        _safe(lambda: level_name(record["level"].name), "error"),
+        _safe(lambda: record["name"], None),
+        _safe(lambda: record["message"], None),
+        _ctx_get(),
+        _safe(lambda: dict(record["extra"]), None),
+    )
+    exception = _safe(lambda: record["exception"], None)
+    if exception is not None:
+        info = exception_of(exception)
+        if info is not None:
+            adapter.add_exception(fields, info)
+    return adapter.encode_repaired(fields, error)
 
 
 def _safe(read: Callable[[], Any], default: Any) -> Any:
@@ -138,59 +132,55 @@ class DefaultEncoder:
         self._process = process
         self._thread = thread
 
-    def encode(
+    def fields(
         self,
         message: Any,
         record: Mapping[str, Any],
         shape: Callable[[dict[str, Any], int], dict[str, Any]] | None = None,
         levelno: int = 0,
-    ) -> bytes:
-        """One JSON line (with newline) for *record*. Never raises.
+    ) -> dict[str, Any]:
+        """The record dict for *record* (may raise: the sink then writes ``fallback_line``).
 
         *shape* (``Pipeline.shape``) turns the dict into the pipeline's schema.
         """
-        fields: dict[str, Any] | None = None
-        try:
-            ts = utc(record["time"])
-            more: dict[str, Any] = {}
-            if self._location:
-                more["file"] = record["file"].path
-                more["line"] = record["line"]
-                more["function"] = record["function"]
-            if self._process:
-                process = record["process"]
-                more["process"] = process.id
-                more["process_name"] = process.name
-            if self._thread:
-                thread = record["thread"]
-                more["thread"] = thread.id
-                more["thread_name"] = thread.name
-            fields = _merge(
-                ts,
-                level_name(record["level"].name),
-                record["name"],
-                record["message"],
-                more,
-                _ctx_get(),
-                record["extra"],
-            )
-            exception = record["exception"]
-            if exception is not None:
-                info = exception_of(exception)
-                if info is not None:
-                    _encoder.add_exception(fields, info)
-            if shape is not None:
-                fields = shape(fields, levelno)
-            return _dumps(fields, default=_default, option=_OPTIONS)
-        except Exception as exc:
-            return fallback_line(record, fields, exc)
+        ts = utc(record["time"])
+        more: dict[str, Any] = {}
+        if self._location:
+            more["file"] = record["file"].path
+            more["line"] = record["line"]
+            more["function"] = record["function"]
+        if self._process:
+            process = record["process"]
+            more["process"] = process.id
+            more["process_name"] = process.name
+        if self._thread:
+            thread = record["thread"]
+            more["thread"] = thread.id
+            more["thread_name"] = thread.name
+        fields = _merge(
+            ts,
+            level_name(record["level"].name),
+            record["name"],
+            record["message"],
+            more,
+            _ctx_get(),
+            record["extra"],
+        )
+        exception = record["exception"]
+        if exception is not None:
+            info = exception_of(exception)
+            if info is not None:
+                adapter.add_exception(fields, info)
+        return fields if shape is None else shape(fields, levelno)
 
 
 # loguru serializes with ``json.dumps(..., default=str)``: datetimes, dataclasses and unknown
 # objects in ``extra`` become their ``str``, and int/float/bool/None keys become strings. These
 # options make orjson do the same, so a downstream parser sees the values it already handles.
-_LOGURU_OPTIONS = (
-    _OPTIONS
+LOGURU_OPTIONS = (
+    orjson.OPT_UTC_Z
+    | orjson.OPT_NAIVE_UTC
+    | orjson.OPT_APPEND_NEWLINE
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_NON_STR_KEYS
@@ -209,19 +199,17 @@ class LoguruEncoder:
 
     __slots__ = ()
 
-    def encode(self, message: Any, record: Mapping[str, Any]) -> bytes:
-        """One JSON line (with newline) in loguru's layout. Never raises."""
-        document: dict[str, Any] | None = None
-        try:
-            document = loguru_document(message, record)
-            return _dumps(document, default=str, option=_LOGURU_OPTIONS)
-        except Exception as exc:
-            if document is None:  # a record field of the wrong type, e.g. from a patcher
-                document = {
-                    "text": _safe(lambda: str(message), None),
-                    "record": _safe(lambda: dict(record), None),
-                }
-            return _encoder.encode_repaired(document, exc)
+    #: The value policy of loguru's ``json.dumps(..., default=str)``, for ``Appender.emit``.
+    default = str
+    option = LOGURU_OPTIONS
+
+    def repaired(self, message: Any, record: Mapping[str, Any], error: Exception) -> bytes:
+        """The line for a record whose document could not be built (a patcher's doing)."""
+        document = {
+            "text": _safe(lambda: str(message), None),
+            "record": _safe(lambda: dict(record), None),
+        }
+        return adapter.encode_repaired(document, error)
 
 
 def loguru_document(message: Any, record: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import fastlog_core
-from fastlog_core import ConfigError, _context, _encoder, _fields
-from fastlog_core._presets import OPTION_NAMES
+from fastlog_core import ConfigError, adapter
+from fastlog_core.adapter import OPTION_NAMES
 
 from . import _record
+from ._host import CoroutineFunctionLike
 from ._record import LEVELS, DefaultEncoder, LoguruEncoder, fallback_line, level_name
 
 if TYPE_CHECKING:  # loguru's stubs declare Message; at run time the adapter never imports it
@@ -26,18 +27,11 @@ if TYPE_CHECKING:  # loguru's stubs declare Message; at run time the adapter nev
 
 _SCHEMAS = ("default", "loguru")
 _SINK_OPTIONS = frozenset({"include_location", "include_process", "include_thread"})
-_dumps = _encoder.dumps
-_default = _encoder.default
-_OPTIONS = _encoder.OPTIONS
-_ctx_get = _context.get
-_merge = _encoder.merge
+_ctx_get = adapter.context_fields
+_merge = adapter.merge
+_add_exception = adapter.add_exception
 _utc = _record.utc
-_utc_naive = _fields.utc_naive
-_next = next
-
-
-async def _coroutine_template() -> None:
-    """Never called: lends its code object (flagged as a coroutine) to ``_Complete``."""
+_utc_naive = adapter.utc_naive
 
 
 class _Done:
@@ -53,28 +47,21 @@ class _Done:
 _DONE = _Done()
 
 
-class _Complete:
+class _Complete(CoroutineFunctionLike):
     """``FastlogSink.complete``: waits until this sink's records are written, when *called*.
 
     loguru (0.7.3, ``StreamSink``) calls a sink's ``complete()`` from ``logger.complete()`` only
     if ``inspect.iscoroutinefunction`` is true for it, and only *awaits* the result when the
     caller awaits ``logger.complete()``. A real ``async def`` would therefore never run from
     plain ``logger.complete()`` (and warn "never awaited"). This object looks like a coroutine
-    function to ``inspect`` (the function-like attributes below, with a coroutine's code
-    object), flushes as soon as it is called, and returns an already-finished awaitable, so both
-    ``logger.complete()`` and ``await logger.complete()`` wait for the data.
+    function to ``inspect`` (see ``_host``), flushes as soon as it is called, and returns an
+    already-finished awaitable, so both ``logger.complete()`` and ``await logger.complete()``
+    wait for the data.
     """
 
-    # What inspect._signature_is_functionlike() reads. Not __qualname__: in a class body that
-    # would rename the class itself.
     __slots__ = ("_route",)
-    __code__ = _coroutine_template.__code__
-    __name__ = "complete"
-    __defaults__ = None
-    __kwdefaults__ = None
-    __annotations__ = _coroutine_template.__annotations__
 
-    def __init__(self, route: fastlog_core.Route) -> None:
+    def __init__(self, route: adapter.Route) -> None:
         self._route = route
 
     def __call__(self) -> _Done:
@@ -119,7 +106,7 @@ class FastlogSink:
     .. versionadded:: 0.1
     """
 
-    __slots__ = ("_default", "_encode", "_layout", "_route", "complete")
+    __slots__ = ("_default", "_fields", "_layout", "_route", "complete")
 
     def __init__(
         self,
@@ -158,19 +145,17 @@ class FastlogSink:
         if isinstance(sink, os.PathLike):
             sink = os.fspath(sink)
         try:
-            self._route = fastlog_core.route(sink, preset, **options)
+            self._route = adapter.route(sink, preset, **options)
         except ConfigError as exc:
             raise ConfigError(f"FastlogSink: {exc}") from None
-        # None: the default schema without options, the case write() inlines.
-        self._encode: Callable[[Any, Any], bytes] | None = None
         self._layout = LoguruEncoder() if schema == "loguru" else None
         self._default = DefaultEncoder(
             location=include_location, process=include_process, thread=include_thread
         )
-        if self._layout is not None:
-            self._encode = self._layout.encode
-        elif any(flags.values()):
-            self._encode = self._default.encode
+        # None: the default schema without options, the case write() inlines.
+        self._fields: Callable[..., dict[str, Any]] | None = (
+            self._default.fields if any(flags.values()) else None
+        )
         self.complete = _Complete(self._route)
 
     @property
@@ -179,26 +164,37 @@ class FastlogSink:
         return self._route.pipeline
 
     def write(self, message: Message) -> None:
-        """Encode the record loguru attached to *message* and queue it. Never raises.
+        """Translate the record loguru attached to *message* and queue it. Never raises.
 
         *message* is loguru's formatted text (a ``str``) with the record dict as ``.record``.
         """
         record: Any = message.record  # Any: a patcher may have put anything in it
-        fields: dict[str, Any] | None = None
         pipe = self._route.pipeline
+        out = pipe.appender
         try:
             level = record["level"]
             levelno = level.no
             if type(levelno) is not int:  # a patcher's doing: the pipeline compares numbers
                 levelno = _levelno(record)
-            if pipe._special:  # sampling or a schema: the pipeline decides, then shapes
+            layout = self._layout
+            if layout is not None:  # loguru's own layout, with loguru's value policy
+                if out.special and not pipe.keep(levelno, record["name"], record["message"]):
+                    return
+                try:
+                    document = _record.loguru_document(message, record)
+                except Exception as exc:
+                    out.append(layout.repaired(message, record, exc), levelno)
+                    return
+                out.emit(document, levelno, layout.default, layout.option)
+                return
+            if out.special:  # sampling or a schema: the pipeline decides, then shapes
                 if not pipe.keep(levelno, record["name"], record["message"]):
                     return
-                line = self._encode_shaped(message, record, pipe, levelno)
-            elif self._encode is not None:
-                line = self._encode(message, record)
+                fields = self._default.fields(message, record, pipe.shape, levelno)
+            elif self._fields is not None:
+                fields = self._fields(message, record)
             else:
-                # DefaultEncoder.encode without options, inlined into this frame: one call
+                # DefaultEncoder.fields without options, inlined into this frame: one call
                 # less and no option checks (bench_loguru.py).
                 lname = LEVELS.get(level.name) or level_name(level.name)
                 moment = record["time"]
@@ -223,31 +219,11 @@ class FastlogSink:
                 if exception is not None:
                     info = _record.exception_of(exception)
                     if info is not None:
-                        _encoder.add_exception(fields, info)
-                line = _dumps(fields, _default, _OPTIONS)
+                        _add_exception(fields, info)
         except Exception as exc:
-            line = fallback_line(record, fields, exc)
-            levelno = _levelno(record)
-        # Pipeline.append, inlined as in FastlogHandler.handle: one frame less per record.
-        buf = pipe._buf
-        size = len(line)
-        if (
-            len(buf) + size <= pipe._limit
-            and size <= pipe._max_record
-            and levelno < pipe._slow_level
-        ):
-            buf += line
-            _next(pipe._appended)
-        else:
-            del buf  # the slow path may wait for the writer, which waits for this reference
-            pipe._append_slow(line, levelno)
-
-    def _encode_shaped(
-        self, message: Message, record: Any, pipe: fastlog_core.Pipeline, levelno: int
-    ) -> bytes:
-        if self._layout is not None:  # loguru's own layout is a shape of its own
-            return self._layout.encode(message, record)
-        return self._default.encode(message, record, pipe.shape, levelno)
+            out.append(fallback_line(record, exc), _levelno(record))
+            return
+        out.emit(fields, levelno)
 
     def stop(self) -> None:
         """Called by loguru when the handler is removed: write out what is buffered.

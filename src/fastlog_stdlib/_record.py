@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any
 
-from fastlog_core import _context, _encoder, _errors
-from fastlog_core._fields import record_fields as _record_fields
+from fastlog_core import adapter
+from fastlog_core.adapter import Appender
+
+from ._host import running_loop
 
 #: ``Pipeline.shape``: the default schema's dict in the pipeline's schema.
 Shape = Callable[[dict[str, Any], int], dict[str, Any]]
@@ -40,13 +42,12 @@ RESERVED_ATTRS: frozenset[str] = frozenset(
     )
 )
 
-_dumps = _encoder.dumps
-_default = _encoder.default
-_OPTIONS = _encoder.OPTIONS
-_ts = _encoder.timestamp_from
-from_posix = _encoder.from_posix
+_ts = adapter.timestamp_from
+from_posix = adapter.from_posix
+_record_fields = adapter.record_fields
+_merge = adapter.merge
 _modules = sys.modules
-_ctx_get = _context.get
+_ctx_get = adapter.context_fields
 _LEVELS: dict[str, str] = {}
 _HAS_TASK_NAME = "taskName" in STANDARD_ATTRS  # Python >= 3.12 records it itself
 
@@ -86,17 +87,23 @@ def message_of(record: logging.LogRecord) -> Any:
     try:
         return record.getMessage()
     except Exception as exc:
-        _errors.report("format", f"{type(exc).__name__} formatting {record.msg!r} % args")
+        adapter.report_error("format", f"{type(exc).__name__} formatting {record.msg!r} % args")
         return f"{record.msg!r} {record.args!r}"
+
+
+_running_loop: Callable[[], Any] | None = None
 
 
 def task_name() -> str | None:
     """The current asyncio task's name on Python 3.11 (3.12+ records it as ``taskName``)."""
+    global _running_loop
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:
         return None
     try:
-        loop = asyncio.events._get_running_loop()
+        if _running_loop is None:
+            _running_loop = running_loop()
+        loop = _running_loop()
         if loop is None:
             return None
         task = asyncio.current_task(loop)
@@ -164,65 +171,67 @@ class RecordEncoder:
             and timestamp_key == "timestamp"
         )
 
-    def encode(self, record: logging.LogRecord, shape: Shape | None = None) -> bytes:
-        """One JSON line (with newline) for *record*. Never raises.
+    def emit(self, record: logging.LogRecord, out: Appender, shape: Shape | None = None) -> None:
+        """Hand *record* to the pipeline's appender. Never raises.
 
         *shape* is the pipeline's schema (``Pipeline.shape``), applied to the finished dict.
         """
-        fields: dict[str, Any] | None = None
         try:
-            if not self._plain:
-                fields = self._shaped(record)
-                if shape is not None:
-                    fields = shape(fields, record.levelno)
-                return _dumps(fields, default=_default, option=_OPTIONS)
-            message = record.msg
-            if record.args or type(message) is not str:  # getMessage() only when it has work
-                if type(message) is dict and not record.args:
-                    return _encode_event_dict(record, message, self._reserved, shape)
-                try:
-                    message = record.getMessage()
-                except Exception:
-                    message = message_of(record)
-            attrs = record.__dict__
-            moment = from_posix(record.created)
-            ts: datetime.datetime | str = moment if moment.microsecond else _ts(record.created)
-            level = _LEVELS.get(record.levelname) or level_of(record)
-            ctx = _ctx_get()
-            # The extras are the entries of __dict__ after the standard ones (makeRecord adds
-            # them after __init__); record_fields reads that tail in C when it can.
-            fields = _record_fields(
-                attrs, _N_STANDARD, self._tail_reserved, ts, level, record.name, message, ctx
-            )
-            if fields is None:
-                # A schema key or context key among the extras, or attributes that are not
-                # extras in the tail (a formatter's "message"/"asctime", uvicorn's
-                # "color_message", a record factory's or a deleted and re-set standard
-                # attribute's shift): look at every attribute.
-                extra = extra_fields(record, self._reserved, scan_all=True)
-                fields = _encoder.merge(ts, level, record.name, message, ctx, extra)
-            if record.exc_info or record.exc_text or record.stack_info:
-                _add_problems(record, fields)
-            if _HAS_TASK_NAME:
-                task = attrs.get("taskName")
-                if task is not None:
-                    fields["taskName"] = task
-            elif "asyncio" in _modules:
-                task = task_name()
-                if task is not None:
-                    fields["taskName"] = task
-            if shape is not None:
-                fields = shape(fields, record.levelno)
-            return _dumps(fields, default=_default, option=_OPTIONS)
+            fields = self.fields(record, shape)
         except Exception as exc:
-            if fields is None:
-                fields = {
-                    "timestamp": _encoder.timestamp(),
-                    "level": str(getattr(record, "levelname", "error")).lower(),
-                    "logger": str(getattr(record, "name", "")),
-                    "message": getattr(record, "msg", ""),
-                }
-            return _encoder.encode_repaired(fields, exc)
+            out.append(_repaired(record, exc), record.levelno)
+            return
+        out.emit(fields, record.levelno)
+
+    def encode(self, record: logging.LogRecord, shape: Shape | None = None) -> bytes:
+        """One JSON line (with newline) for *record*, by the core's encoder. Never raises."""
+        try:
+            fields = self.fields(record, shape)
+        except Exception as exc:
+            return _repaired(record, exc)
+        return adapter.encode_record(fields)
+
+    def fields(self, record: logging.LogRecord, shape: Shape | None = None) -> dict[str, Any]:
+        """The record dict for *record*: the translation this adapter owns."""
+        if not self._plain:
+            shaped = self._shaped(record)
+            return shaped if shape is None else shape(shaped, record.levelno)
+        message = record.msg
+        if record.args or type(message) is not str:  # getMessage() only when it has work
+            if type(message) is dict and not record.args:
+                return _event_dict_fields(record, message, self._reserved, shape)
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = message_of(record)
+        attrs = record.__dict__
+        moment = from_posix(record.created)
+        ts: datetime.datetime | str = moment if moment.microsecond else _ts(record.created)
+        level = _LEVELS.get(record.levelname) or level_of(record)
+        ctx = _ctx_get()
+        # The extras are the entries of __dict__ after the standard ones (makeRecord adds
+        # them after __init__); record_fields reads that tail in C when it can.
+        fields: dict[str, Any] | None = _record_fields(
+            attrs, _N_STANDARD, self._tail_reserved, ts, level, record.name, message, ctx
+        )
+        if fields is None:
+            # A schema key or context key among the extras, or attributes that are not
+            # extras in the tail (a formatter's "message"/"asctime", uvicorn's
+            # "color_message", a record factory's or a deleted and re-set standard
+            # attribute's shift): look at every attribute.
+            extra = extra_fields(record, self._reserved, scan_all=True)
+            fields = _merge(ts, level, record.name, message, ctx, extra)
+        if record.exc_info or record.exc_text or record.stack_info:
+            _add_problems(record, fields)
+        if _HAS_TASK_NAME:
+            task = attrs.get("taskName")
+            if task is not None:
+                fields["taskName"] = task
+        elif "asyncio" in _modules:
+            task = task_name()
+            if task is not None:
+                fields["taskName"] = task
+        return fields if shape is None else shape(fields, record.levelno)
 
     def _shaped(self, record: logging.LogRecord) -> dict[str, Any]:
         """The record with the formatter's or handler's optional fields (slower, general)."""
@@ -243,7 +252,7 @@ class RecordEncoder:
             more["thread"] = record.thread
             more["thread_name"] = record.threadName
         parts += [more, _ctx_get(), extra_fields(record, self._reserved, scan_all=self._scan_all)]
-        fields = _encoder.merge(_ts(record.created), level_of(record), record.name, message, *parts)
+        fields = _merge(_ts(record.created), level_of(record), record.name, message, *parts)
         if record.exc_info or record.exc_text or record.stack_info:
             _add_problems(record, fields)
         task = record.__dict__.get("taskName") if _HAS_TASK_NAME else task_name()
@@ -258,12 +267,12 @@ class RecordEncoder:
         return fields
 
 
-def _encode_event_dict(
+def _event_dict_fields(
     record: logging.LogRecord,
     event_dict: dict[str, Any],
     reserved: frozenset[str],
     shape: Shape | None = None,
-) -> bytes:
+) -> dict[str, Any]:
     """A record whose message is a dict: a structured event (``{"event": ..., **fields}``).
 
     That is what structlog's ``ProcessorFormatter.wrap_for_formatter`` hands to stdlib, so
@@ -278,29 +287,35 @@ def _encode_event_dict(
     exc_info = event.pop("exc_info", None)
     fields = {**_ctx_get(), **extra_fields(record, reserved), **event}
     ts = _ts(record.created)
-    record_fields = _encoder.merge(ts, level_of(record), record.name, message, fields)
-    exception = _encoder.exception_info(exc_info) if exc_info else None
+    record_fields = _merge(ts, level_of(record), record.name, message, fields)
+    exception = adapter.exception_info(exc_info) if exc_info else None
     if exception is not None:
-        _encoder.add_exception(record_fields, exception)
+        adapter.add_exception(record_fields, exception)
     _add_problems(record, record_fields)
-    try:
-        if shape is not None:
-            record_fields = shape(record_fields, record.levelno)
-        return _dumps(record_fields, default=_default, option=_OPTIONS)
-    except Exception as exc:
-        return _encoder.encode_repaired(record_fields, exc)
+    return record_fields if shape is None else shape(record_fields, record.levelno)
+
+
+def _repaired(record: logging.LogRecord, error: Exception) -> bytes:
+    """The line for a record that could not be translated: what is readable, marked."""
+    fields = {
+        "timestamp": adapter.timestamp(),
+        "level": str(getattr(record, "levelname", "error")).lower(),
+        "logger": str(getattr(record, "name", "")),
+        "message": getattr(record, "msg", ""),
+    }
+    return adapter.encode_repaired(fields, error)
 
 
 def _add_problems(record: logging.LogRecord, fields: dict[str, Any]) -> None:
     """The structured ``exception`` and the ``stack_info`` text, when the record has them."""
     exception: dict[str, Any] | None = None
     if record.exc_info and record.exc_info[1] is not None:
-        exception = _encoder.describe_exception(record.exc_info[1])
+        exception = adapter.describe_exception(record.exc_info[1])
     elif record.exc_text:
         exception = {"type": "", "message": "", "traceback": record.exc_text}
     if exception is not None:
-        _encoder.add_exception(fields, exception)
+        adapter.add_exception(fields, exception)
     if record.stack_info:
         if "stack_info" in fields:
-            fields[_encoder.RENAME_PREFIX + "stack_info"] = fields.pop("stack_info")
+            fields[adapter.RENAME_PREFIX + "stack_info"] = fields.pop("stack_info")
         fields["stack_info"] = record.stack_info

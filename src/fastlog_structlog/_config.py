@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 
 from fastlog_core import ConfigError
-from fastlog_core._levels import parse_level
+from fastlog_core.adapter import parse_level
 
 from ._native import make_wrapper, native_chain
 from ._renderer import FastlogLoggerFactory, FastlogRenderer

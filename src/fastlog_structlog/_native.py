@@ -13,35 +13,25 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import structlog
 from structlog import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
 
-from fastlog_core import _context, _encoder, _logger
-from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, adapter
 
+from ._host import CONTEXT_VARS
 from ._renderer import FastlogLogger, FastlogRenderer
 
 _RENDERER = FastlogRenderer()
 
-# Private structlog name, pinned by tests/structlog/test_native.py: the registry of context
-# variables bind_contextvars() created. Empty means no structlog contextvars exist, so the
-# (costly: a context copy per call) merge can be skipped.
-_STRUCTLOG_CONTEXT_VARS: dict[str, Any] = structlog.contextvars._CONTEXT_VARS
-
-_utcnow = _encoder.utcnow
-_dumps = _encoder.dumps
-_default = _encoder.default
-_OPTIONS = _encoder.OPTIONS
-_ctx_get = _context.get
-_next = next
+_utcnow = adapter.utcnow
+_ctx_get = adapter.context_fields
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
     """``event % args`` as structlog does it (one dict argument is a mapping); never raises."""
     if len(args) == 1 and isinstance(args[0], dict) and args[0]:
-        return _logger._interpolate(event, args[0])
-    return _logger._interpolate(event, args)
+        return adapter.interpolate(event, args[0])
+    return adapter.interpolate(event, args)
 
 
 def _nop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
@@ -58,7 +48,7 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
         if not (
             self._processors is native_chain[0]
             and type(logger) is FastlogLogger
-            and not logger._route.pipeline._special  # sampling or a schema: the renderer's job
+            and not logger._route.pipeline.appender.special  # sampling or a schema: the renderer's
         ):
             if args:
                 event = _interpolate(event, args)
@@ -68,7 +58,7 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
             if args:
                 event = _interpolate(event, args)
             fields = {**self._context, **kw} if self._context else kw
-            if _STRUCTLOG_CONTEXT_VARS:
+            if CONTEXT_VARS:
                 merge_contextvars(logger, name, fields)
             ctx = _ctx_get()
             if ctx:
@@ -76,7 +66,7 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
             exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
             ts = _utcnow()
             if not ts.microsecond:
-                ts = _encoder.timestamp()  # type: ignore[assignment]
+                ts = adapter.timestamp()  # type: ignore[assignment]
             record = {
                 "timestamp": ts,
                 "level": name,
@@ -90,19 +80,19 @@ def _method(levelno: int, name: str) -> Callable[..., Any]:
                 if exc_info:
                     fields["exc_info"] = exc_info
                 line = _RENDERER(logger, name, {"event": event, **fields}) + b"\n"
-                logger._route.pipeline.append(line, levelno)
+                logger._route.pipeline.appender.append(line, levelno)
                 return None
             if exc_info:
-                info = _encoder.exception_info(exc_info)
+                info = adapter.exception_info(exc_info)
                 if info is not None:
-                    _encoder.add_exception(record, info)
-            line = _dumps(record, default=_default, option=_OPTIONS)
+                    adapter.add_exception(record, info)
         except Exception as error:
             if record is None:  # merge(): a key named like a schema key must not overwrite it
                 logger_name = str(getattr(logger, "name", None) or "root")
-                record = _encoder.merge(_encoder.timestamp(), name, logger_name, event, kw)
-            line = _encoder.encode_repaired(record, error)
-        logger._route.pipeline.append(line, levelno)
+                record = adapter.merge(adapter.timestamp(), name, logger_name, event, kw)
+            logger._route.pipeline.appender.append(adapter.encode_repaired(record, error), levelno)
+            return None
+        logger._route.pipeline.appender.emit(record, levelno)
         return None
 
     async def amethod(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:

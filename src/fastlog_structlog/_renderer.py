@@ -6,9 +6,7 @@ import datetime
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-import fastlog_core
-from fastlog_core import _context, _encoder
-from fastlog_core._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, Pipeline, adapter
 
 #: structlog method names (and ``add_log_level`` values) → (level name, number).
 LEVELS: dict[str, tuple[str, int]] = {
@@ -29,7 +27,7 @@ LEVELS: dict[str, tuple[str, int]] = {
 def _timestamp(value: Any) -> Any:
     """The chain's ``timestamp`` in the schema's form, when it can be converted."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _encoder.timestamp_from(float(value))  # TimeStamper() without fmt: epoch
+        return adapter.timestamp_from(float(value))  # TimeStamper() without fmt: epoch
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
@@ -97,7 +95,7 @@ class FastlogRenderer:
         # The pipeline's sampling and schema, when the logger is ours (FastlogLoggerFactory).
         route = getattr(logger, "_route", None) if type(logger) is FastlogLogger else None
         pipe = route.pipeline if route is not None else None
-        if pipe is not None and pipe._special:
+        if pipe is not None and pipe.appender.special:
             levelno = LEVELS.get(method_name, ("", INFO))[1]
             name = event_dict.get("logger") or getattr(logger, "name", None) or "root"
             if not pipe.keep(levelno, name, event_dict.get("event")):
@@ -127,32 +125,32 @@ class FastlogRenderer:
                 name = getattr(logger, "name", None) or "root"
             ts = event_dict.pop("timestamp", None)
             if ts is None:
-                ts = _encoder.timestamp()
+                ts = adapter.timestamp()
             elif _is_time(ts):
                 ts = _timestamp(ts)
             else:
-                moved["timestamp"], ts = ts, _encoder.timestamp()
+                moved["timestamp"], ts = ts, adapter.timestamp()
             exception = None
             exc_info = event_dict.pop("exc_info", None)
             if exc_info:
-                exception = _encoder.exception_info(exc_info)
+                exception = adapter.exception_info(exc_info)
             elif "exception" in event_dict:
                 exception = _exception_from_chain(event_dict["exception"])
                 if exception is not None:
                     del event_dict["exception"]
-            ctx = _context.get()
+            ctx = adapter.context_fields()
             fields = {**ctx, **event_dict} if ctx else event_dict
             if moved:
-                fields = {**fields, **{_encoder.RENAME_PREFIX + k: v for k, v in moved.items()}}
+                fields = {**fields, **{adapter.RENAME_PREFIX + k: v for k, v in moved.items()}}
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
             # FastlogLogger adds it back.
             if pipe is not None:
                 levelno = LEVELS.get(level, ("", INFO))[1] if isinstance(level, str) else INFO
-                return _encoder.encode(
+                return adapter.encode(
                     ts, level, name, message, fields, exception=exception,
                     shape=pipe.shape, levelno=levelno,
                 )[:-1]  # fmt: skip
-            return _encoder.encode(ts, level, name, message, fields, exception=exception)[:-1]
+            return adapter.encode(ts, level, name, message, fields, exception=exception)[:-1]
         except Exception as exc:  # a processor left something this mapping cannot read
             return _render_repaired(logger, method_name, event_dict, message, exc)
 
@@ -166,14 +164,14 @@ def _render_repaired(
     except Exception:
         fields = {}
     name = getattr(logger, "name", None)
-    record = _encoder.merge(
-        _encoder.timestamp(),
+    record = adapter.merge(
+        adapter.timestamp(),
         LEVELS.get(method_name, ("error", 0))[0],
         name if isinstance(name, str) else "root",
         message,
         fields,
     )
-    return _encoder.encode_repaired(record, error)[:-1]
+    return adapter.encode_repaired(record, error)[:-1]
 
 
 def _is_time(value: Any) -> bool:
@@ -206,9 +204,14 @@ class FastlogLogger:
     propagate = False
     handlers: tuple[()] = ()
 
-    def __init__(self, route: fastlog_core.Route, name: str | None = None) -> None:
+    def __init__(self, route: adapter.Route, name: str | None = None) -> None:
         self._route = route
         self.name = name
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline this logger's lines go to."""
+        return self._route.pipeline
 
     def isEnabledFor(self, level: int) -> bool:
         return True
@@ -222,7 +225,7 @@ class FastlogLogger:
     def _write(self, line: Any, levelno: int) -> None:
         if not isinstance(line, bytes):
             line = str(line).encode("utf-8", "backslashreplace")
-        self._route.pipeline.append(line + b"\n", levelno)
+        self._route.pipeline.appender.append(line + b"\n", levelno)
 
     def debug(self, line: Any) -> None:
         self._write(line, DEBUG)
@@ -265,7 +268,12 @@ class FastlogLoggerFactory:
     __slots__ = ("_route",)
 
     def __init__(self, sink: Any = None, *, preset: str | None = None, **options: Any) -> None:
-        self._route = fastlog_core.route(sink, preset, **options)
+        self._route = adapter.route(sink, preset, **options)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline records go to (follows ``fastlog_core.configure()`` for ``sink=None``)."""
+        return self._route.pipeline
 
     def __call__(self, *args: Any) -> FastlogLogger:
         name = args[0] if args and isinstance(args[0], str) else None

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastlog_core
-from fastlog_core import _encoder
+from fastlog_core._encoders import json as _encoder
 from tests.helpers import read_lines
 
 

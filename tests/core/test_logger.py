@@ -44,7 +44,7 @@ class TestSchema:
 
     def test_whole_second_timestamp_keeps_fraction(self) -> None:
         """A time whose microseconds are zero is still written with .000000."""
-        from fastlog_core import _encoder
+        from fastlog_core._encoders import json as _encoder
 
         assert _encoder.timestamp_from(1_700_000_000.0) == "2023-11-14T22:13:20.000000Z"
         line = _encoder.encode(_encoder.timestamp_from(1_700_000_000.0), "info", "x", "m")

@@ -17,17 +17,22 @@ from fastlog_core import FileSink, Pipeline, Settings
 from tests.helpers import read_lines
 
 
-@pytest.fixture(autouse=True, params=["Block", "bytearray"])
-def block_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs on both kinds of buffer block: the C ``Block`` and the
-    ``bytearray`` of the pure-Python path (``FASTLOG_NO_SPEEDUPS=1``)."""
-    from fastlog_core import _pipeline
+@pytest.fixture(autouse=True, params=["C", "Python+Block", "Python+bytearray"])
+def append_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on each append path: the C ``Appender`` with ``Block``s (the
+    speedups), the Python twin with ``bytearray`` blocks (``FASTLOG_NO_SPEEDUPS=1``), and the
+    Python twin with ``Block``s (its stragglers on the blocks the C path allocates)."""
+    from fastlog_core._pipeline import appender, buffer, pipeline
 
-    if request.param == "bytearray":
-        monkeypatch.setattr(_pipeline, "_new_block", bytearray)
+    if request.param == "Python+bytearray":
+        monkeypatch.setattr(buffer, "new_block", bytearray)
     else:
         pytest.importorskip("fastlog_core._speedups")
-        assert type(_pipeline._new_block()).__name__ == "Block"
+        assert type(buffer.new_block()).__name__ == "Block"
+    if request.param == "C":
+        assert type(pipeline.new_appender(*[None] * 5)).__module__ == "fastlog_core._speedups"
+    else:
+        monkeypatch.setattr(pipeline, "new_appender", appender.Appender)
     return str(request.param)
 
 
@@ -148,14 +153,14 @@ class TestBufferHandOff:
         log, pipeline = pipeline_logger(sink, flush_interval=60)
         for i in range(100):
             log.info("r", i=i)
-        queued = id(pipeline._buf)  # alive until delivered: the id cannot be reused before
+        queued = id(pipeline.appender.buf)  # alive until delivered: the id cannot be reused before
         assert pipeline.flush(timeout=10)
         assert sink.part_ids == [queued]
         assert [r["i"] for r in sink.lines()] == list(range(100))
 
     def test_a_large_batch_arrives_in_whole_line_blocks(self) -> None:
         """~3 MiB in one cycle: one writev of blocks of about 256 KiB, lines whole, in order."""
-        from fastlog_core._pipeline import _BLOCK
+        from fastlog_core._pipeline.buffer import BLOCK as _BLOCK
 
         sink = VectorSink()
         pipeline = one_large_batch(sink)
@@ -171,7 +176,8 @@ class TestBufferHandOff:
         assert pipeline._sealed == []
 
     def test_a_sink_without_writev_gets_joined_writes_of_at_most_1_mib(self) -> None:
-        from fastlog_core._pipeline import _BLOCK, _JOIN
+        from fastlog_core._pipeline.buffer import BLOCK as _BLOCK
+        from fastlog_core._pipeline.delivery import JOIN as _JOIN
 
         sink = MemorySink()
         one_large_batch(sink)
@@ -209,14 +215,14 @@ class TestBufferHandOff:
         sink = VectorSink()
         log, pipeline = pipeline_logger(sink, flush_interval=60)
         log.info("a")
-        held = pipeline._buf
+        held = pipeline.appender.buf
         start = time.monotonic()
         assert pipeline.flush(timeout=10)
         assert time.monotonic() - start < 1  # waited ~1 ms for the holder, not for ever
         assert [r["message"] for r in sink.lines()] == ["a"]
         assert pipeline._sealed == [held]  # kept: the holder may still append
         held += b'{"message":"b"}\n'  # the straggler's append, as the hot path does it
-        next(pipeline._appended)
+        pipeline.appender.count()
         del held
         log.info("c")
         assert pipeline.flush(timeout=10)
@@ -552,15 +558,15 @@ class TestLockedAppends:
 
     @pytest.fixture(autouse=True)
     def _no_gil(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from fastlog_core import _pipeline
+        from fastlog_core._pipeline import buffer
 
-        monkeypatch.setattr(_pipeline, "_GIL_ENABLED", False)
+        monkeypatch.setattr(buffer, "GIL_ENABLED", False)
 
     def test_threads_exact_count_and_order(self, log_path: Path) -> None:
         """4 threads x 25k records through the locked path: all there, in per-thread order."""
         fastlog_core.configure(sink=str(log_path))
         pipeline = fastlog_core.get_pipeline(str(log_path))
-        assert pipeline._limit == -1
+        assert pipeline.appender.limit == -1
         log = fastlog_core.get_logger()
 
         def body(tid: int) -> None:

@@ -171,8 +171,8 @@ class TestConfiguration:
     def test_no_rules_no_sampler(self, log_path: Path) -> None:
         """Without rules the adapters' fast path stays on (no sampler, no schema)."""
         pipe = fastlog_core.get_pipeline(str(log_path))
-        assert pipe._special is False
-        assert fastlog_core.get_pipeline(str(log_path) + "2", sample={"debug": 2})._special
+        assert pipe.special is False
+        assert fastlog_core.get_pipeline(str(log_path) + "2", sample={"debug": 2}).special
 
 
 def test_sampler_keep_counts_by_level() -> None:

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastlog_core import _encoder, _errors, _levels, _schemas
+from fastlog_core import _diagnostics, _levels, _schemas
+from fastlog_core._encoders import json as _encoder
 from fastlog_core._presets import ConfigError
 from fastlog_core._schemas import resolve_schema
 
@@ -783,7 +784,7 @@ class TestTraceContext:
         out = schema.apply(plain_record(), 20)
         assert out["log.level"] == "info"
         assert "trace" not in out
-        assert _errors.counts().get("schema") == 1
+        assert _diagnostics.counts().get("schema") == 1
 
 
 class TestOptionalOpentelemetry:
@@ -797,7 +798,7 @@ class TestOptionalOpentelemetry:
         assert schema._current_span is None
         out = schema.apply(plain_record(), 20)
         assert "TraceId" not in out
-        assert _errors.counts() == {}
+        assert _diagnostics.counts() == {}
 
     def test_imported_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
@@ -868,7 +869,7 @@ class TestRobustness:
         # Not JSON-able (orjson wants str keys; the caller's fallback repairs that), but no raise.
         out = schema.apply({1: "int key", None: "none key", "level": "info"}, 20)
         assert "int key" in all_values(out)
-        assert _errors.counts() == {}
+        assert _diagnostics.counts() == {}
 
     def test_a_failure_returns_the_core_record_marked(self) -> None:
         class Exploding(dict[str, Any]):
@@ -882,7 +883,7 @@ class TestRobustness:
             out = schema.apply(record, 20)
             assert out["message"] == "hello"
             assert name in out[_encoder.ERROR_KEY]
-        assert _errors.counts().get("schema") == len(NAMES)
+        assert _diagnostics.counts().get("schema") == len(NAMES)
 
 
 JSON_LEAVES = (

@@ -21,7 +21,7 @@ import pytest
 from loguru import logger
 
 import fastlog_core
-from fastlog_core import ConfigError
+from fastlog_core import ConfigError, adapter
 from fastlog_loguru import FastlogSink
 from fastlog_loguru._record import DefaultEncoder
 from fastlog_stdlib import FastlogHandler
@@ -288,7 +288,7 @@ class TestRecordMapping:
             logger.exception("e")
         encoder = DefaultEncoder()
         expected = [
-            __import__("orjson").loads(encoder.encode(m, m.record))
+            __import__("orjson").loads(adapter.encode_record(encoder.fields(m, m.record)))
             for m in recorder
             if m.record["message"] != "w"
         ]

@@ -78,7 +78,7 @@ peak = max(peak, pipe.stats()["queued_bytes"])
 flushed = fastlog_core.flush(timeout=1)
 clean = fastlog_core.shutdown(timeout=1)
 report(sent=sent, calls_seconds=calls, peak_queued=peak, capacity=pipe.settings.capacity,
-       flushed=flushed, clean=clean, notes=pipe._notes)
+       flushed=flushed, clean=clean, notes=pipe._accounts.notes)
 """
 
 
@@ -522,7 +522,7 @@ for t in threads:
 calls = time.monotonic() - start
 flushed = fastlog_core.flush(timeout=60)
 rss_after = peak_rss()
-report(sent=2 * per_thread, calls_seconds=calls, flushed=flushed, notes=pipe._notes,
+report(sent=2 * per_thread, calls_seconds=calls, flushed=flushed, notes=pipe._accounts.notes,
        rss_growth=rss_after - rss_before, capacity=pipe.settings.capacity)
 """
 )

@@ -60,7 +60,7 @@ total = time.perf_counter() - start
 rss_after = peak_rss()
 report(sent=2 * per_thread, calls_seconds=calls, total_seconds=total, flushed=flushed,
        rss_growth=rss_after - rss_before, capacity=pipe.settings.capacity,
-       policy=pipe.settings.policy, notes=pipe._notes)
+       policy=pipe.settings.policy, notes=pipe._accounts.notes)
 """
 )
 

@@ -449,7 +449,7 @@ log = fastlog_core.get_logger("sig")
 for i in range(n):
     log.info("r", i=i)
 
-class SignalInsideSet(fastlog_core._pipeline._Wake):
+class SignalInsideSet(fastlog_core._pipeline.wake.Wake):
     __slots__ = ()
     armed = True
 

@@ -214,14 +214,6 @@ class TestNativePath:
         scenario()
         assert without_time(lines(native)) == without_time(lines(chain))
 
-    def test_pinned_private_name(self) -> None:
-        """The structlog private registry the native path reads still behaves as relied on."""
-        from structlog.contextvars import _CONTEXT_VARS
-
-        assert _native._STRUCTLOG_CONTEXT_VARS is _CONTEXT_VARS
-        structlog.contextvars.bind_contextvars(pinned=1)
-        assert "structlog_pinned" in _CONTEXT_VARS
-
     def test_drop_event_and_filtering_processors(self, log_path: Path) -> None:
         """DropEvent from a user processor drops the event, as in structlog."""
 

@@ -1,4 +1,4 @@
-"""Human-readable lines for the ``dev`` preset.
+"""The ``console`` encoder: human-readable lines for the ``dev`` preset.
 
 Records are encoded as JSON like everywhere else and rendered from that JSON here, so the
 ``console`` format shows exactly what a JSON sink would have received, and the hot path stays
@@ -48,3 +48,21 @@ def render_line(record: dict[str, Any], colors: bool) -> str:
     if isinstance(exc, dict) and exc.get("traceback"):
         text += "\n" + str(exc["traceback"]).rstrip("\n")
     return text + "\n"
+
+
+class ConsoleEncoder:
+    """``12:00:00.123456 INFO     app  message  key=value``; coloured with ``colors=True``.
+
+    ``colors=None`` colours when the sink is a terminal (decided by the pipeline per sink).
+    """
+
+    __slots__ = ("colors",)
+
+    def __init__(self, *, colors: bool | None = None) -> None:
+        self.colors = colors
+
+    def encode(self, record: dict[str, Any], /) -> bytes:
+        return render_line(record, bool(self.colors)).encode("utf-8", "backslashreplace")
+
+    def __repr__(self) -> str:
+        return f"ConsoleEncoder(colors={self.colors!r})"

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from . import _errors
+from .. import _diagnostics
 
 UTC = datetime.UTC
 dumps = orjson.dumps
@@ -79,6 +79,16 @@ def timestamp_from(seconds: float) -> datetime.datetime | str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
+def interpolate(msg: Any, args: Any) -> Any:
+    """``msg % args``, or a readable stand-in (counted) when that fails. Never raises."""
+    try:
+        return msg % args
+    except Exception as exc:
+        text = _safe_str(msg)
+        _diagnostics.report("format", f"message {text[:200]!r} % args: {type(exc).__name__}")
+        return f"{text} {_safe_repr(args)}"
+
+
 def default(obj: Any) -> Any:
     """orjson's fallback for types it does not know: a faithful, readable stand-in.
 
@@ -92,6 +102,22 @@ def default(obj: Any) -> Any:
     if isinstance(obj, BaseException):
         return f"{type(obj).__name__}: {obj}"
     return repr(obj)
+
+
+_core_default = default
+
+
+def encode_record(
+    record: dict[str, Any], default: Callable[[Any], Any] | None = None, option: int = OPTIONS
+) -> bytes:
+    """One JSON line (with newline) for a finished record dict: orjson with the core's options
+    and value policy (or a host's *default* and *option*), repaired when orjson rejects it.
+    Never raises. What ``Appender.emit`` does before appending, for hosts that need the bytes
+    themselves (a renderer or formatter returning the line)."""
+    try:
+        return dumps(record, _core_default if default is None else default, option)
+    except Exception as exc:
+        return encode_repaired(record, exc)
 
 
 def _safe_repr(obj: Any) -> str:
@@ -272,14 +298,14 @@ def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
         cause = error.__cause__
         if cause is not None:  # orjson chains what default() raised, e.g. a bad __repr__
             reason += f" ({type(cause).__name__}: {_safe_str(cause)})"
-        _errors.report("encoding", f"a record could not be serialized as given ({reason})")
+        _diagnostics.report("encoding", f"a record could not be serialized as given ({reason})")
         clean = sanitize(record)
         if not isinstance(clean, dict):  # pragma: no cover - record is always a dict
             clean = {"message": clean}
         clean[ERROR_KEY] = _clean_str(reason)
         return dumps(clean, default=_safe_repr, option=OPTIONS)
     except Exception as exc:  # last resort: a line that only says what happened
-        _errors.report("encoding", f"a record could not be repaired ({type(exc).__name__})")
+        _diagnostics.report("encoding", f"a record could not be repaired ({type(exc).__name__})")
         return dumps(
             {
                 "timestamp": timestamp(),
@@ -321,7 +347,7 @@ def truncate(line: bytes, limit: int) -> bytes:
             out = dumps(small, option=OPTIONS)
         return out
     except Exception as exc:
-        _errors.report("truncate", f"{type(exc).__name__}: {exc}")
+        _diagnostics.report("truncate", f"{type(exc).__name__}: {exc}")
         return dumps(
             {
                 "timestamp": timestamp(),
@@ -353,7 +379,7 @@ def exception_info(exc_info: Any) -> dict[str, Any] | None:
             return None
         return describe_exception(exc)
     except Exception as err:
-        _errors.report("exception", f"could not format an exception ({type(err).__name__})")
+        _diagnostics.report("exception", f"could not format an exception ({type(err).__name__})")
         return {"type": "unknown", "message": "", "traceback": ""}
 
 

@@ -39,14 +39,14 @@ class TestErrorReports:
         self, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
     ) -> None:
         """After the interval, the next report carries the count of unreported ones."""
-        from fastlog_core import _errors
+        from fastlog_core import _diagnostics
 
         clock = [1000.0]  # the interval is 10 s: move the clock instead of sleeping
-        monkeypatch.setattr(_errors.time, "monotonic", lambda: clock[0])
+        monkeypatch.setattr(_diagnostics.time, "monotonic", lambda: clock[0])
         for _ in range(5):
-            _errors.report("sink", "disk full")
-        clock[0] += _errors.REPORT_INTERVAL + 1
-        _errors.report("sink", "disk full")
+            _diagnostics.report("sink", "disk full")
+        clock[0] += _diagnostics.REPORT_INTERVAL + 1
+        _diagnostics.report("sink", "disk full")
         reports = capfd.readouterr().err.splitlines()
         assert reports == [
             "fastlog: sink: disk full",

@@ -1,0 +1,185 @@
+"""Per-sink options: a sink's own level and encoder, applied by the writer, never the callers.
+
+Callers always encode JSON, once. A sink with its own level or encoder (console, logfmt,
+MessagePack, a custom one) gets the writer's transformation of each batch: only the kept lines
+are parsed, each distinct (encoder, level) pair renders a batch once, and plain JSON sinks get
+the batch untouched. That keeps one serialization on the hot path whatever the sinks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .. import _diagnostics, _encoders
+from .._levels import LEVEL_NAMES, levelno_of
+from .accounting import Note
+
+if TYPE_CHECKING:
+    from .._sinks import Sink
+    from .buffer import Data
+    from .delivery import Chunks
+
+# Where a default-schema line has its level: {"timestamp":"<27 characters>","level":"info",...
+_LEVEL_AT = b'","level":"'
+_LEVEL_AT_OFFSET = len('{"timestamp":"') + len("2026-01-01T00:00:00.000000Z")
+_LEVEL_START = _LEVEL_AT_OFFSET + len(_LEVEL_AT)
+_LEVELS_BYTES: dict[bytes, int] = {name.encode(): number for number, name in LEVEL_NAMES.items()}
+_orjson_loads = orjson.loads
+
+
+class SinkOptions:
+    """What one sink of a pipeline takes beyond the pipeline's settings.
+
+    Args:
+        level: Lines below this level are not written to this sink (the writer reads each
+            line's level; the callers' path is unchanged).
+        encoder: ``None`` for the JSON lines as they are, else an encoder object
+            (console, logfmt, MessagePack or a custom one).
+    """
+
+    __slots__ = ("encoder", "level")
+
+    def __init__(self, level: int = 0, encoder: _encoders.Encoder | None = None) -> None:
+        self.level = level
+        self.encoder = encoder
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, SinkOptions)
+            and self.level == other.level
+            and _same_encoder(self.encoder, other.encoder)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.level, type(self.encoder)))
+
+    def __repr__(self) -> str:
+        return f"SinkOptions(level={self.level}, encoder={self.encoder!r})"
+
+
+def _same_encoder(a: object, b: object) -> bool:
+    # Built-in encoders compare by kind and options; custom ones by identity.
+    if a is b:
+        return True
+    if type(a) is not type(b) or not type(a).__module__.startswith(_encoders.__name__ + "."):
+        return False
+    return repr(a) == repr(b)
+
+
+class Slot:
+    """A sink, its options, and what the writer still owes it after a failure."""
+
+    __slots__ = (
+        "encoder",
+        "errors",
+        "failures",
+        "filtered",
+        "level",
+        "lost",
+        "options",
+        "pending",
+        "rendered",
+        "retry_at",
+        "sink",
+        "transformed",
+        "written",
+    )
+
+    def __init__(self, sink: Sink, options: SinkOptions | None = None) -> None:
+        self.sink = sink
+        self.options = options or SinkOptions()
+        self.level = self.options.level
+        self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
+        self.transformed = False  # lines are filtered or re-encoded for this sink
+        self.reset()
+
+    def reset(self) -> None:
+        from .delivery import Chunks
+
+        self.pending: Chunks = Chunks()  # JSON lines not yet written to this sink
+        self.rendered: Chunks = Chunks()  # ``pending`` as this sink's bytes, when transformed
+        self.filtered = 0  # lines below this sink's level
+        self.failures = 0
+        self.retry_at = 0.0
+        self.lost = 0  # records given up at shutdown
+        self.written = 0
+        self.errors = 0
+
+    def configure(self, format: str, colors: bool | None) -> None:
+        """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
+        encoder = self.options.encoder
+        if encoder is None and format == "console":
+            encoder = _encoders.ConsoleEncoder(colors=colors)
+        if isinstance(encoder, _encoders.ConsoleEncoder) and encoder.colors is None:
+            # Decided per sink: colour where that sink is a terminal.
+            encoder = _encoders.ConsoleEncoder(
+                colors=colors if colors is not None else _isatty(self.sink)
+            )
+        self.encoder = encoder
+        self.transformed = encoder is not None or self.level > 0
+
+
+def kept(threshold: int, level_key: str | None, lines: list[bytes]) -> list[bytes]:
+    """The lines at or above *threshold*; a line whose level cannot be read is kept."""
+    if not threshold or level_key is None:
+        return lines
+    fast = level_key == "level"  # the default schema: "level" is the second key, fixed place
+    out = []
+    for line in lines:
+        levelno = None
+        if fast and line.startswith(_LEVEL_AT, _LEVEL_AT_OFFSET):
+            levelno = _LEVELS_BYTES.get(line[_LEVEL_START : line.find(b'"', _LEVEL_START)])
+        if levelno is None:
+            try:
+                record = _orjson_loads(line)
+            except ValueError:
+                record = None
+            levelno = levelno_of(record.get(level_key)) if isinstance(record, dict) else None
+        if levelno is None or levelno >= threshold:
+            out.append(line)
+    return out
+
+
+def transform(slot: Slot, level_key: str | None, lines: list[bytes]) -> tuple[bytes, int]:
+    """This sink's bytes for a batch (its level, then its encoder), and the lines filtered.
+
+    Only the kept lines are parsed, and only for an encoder: a JSON sink at WARNING costs
+    the writer a slice per line (``benchmarks/bench_pipeline.py``).
+    """
+    lines_kept = kept(slot.level, level_key, lines)
+    filtered = len(lines) - len(lines_kept)
+    encoder = slot.encoder
+    if encoder is None:
+        return b"".join([line + b"\n" for line in lines_kept]), filtered
+    out, failed = _encoders.encode_batch(encoder, _encoders.parse_lines(lines_kept))
+    if failed:
+        _diagnostics.report("encoder", f"{encoder!r} failed on {failed} records; written as JSON")
+    return out, filtered
+
+
+def transform_parts(
+    slot: Slot, level_key: str | None, parts: Sequence[Data]
+) -> tuple[list[bytes], int]:
+    """This sink's bytes for each part of a batch, and the lines filtered in all.
+
+    Part by part, so the writer's working memory is one block's lines, not the batch's.
+    """
+    outs = []
+    filtered = 0
+    for part in parts:
+        out, dropped = transform(slot, level_key, bytes(part).splitlines())
+        outs.append(out)
+        if type(part) is not Note:  # a drop note below the sink's level is no record
+            filtered += dropped
+    return outs, filtered
+
+
+def _isatty(sink: Any) -> bool:
+    probe = getattr(sink, "isatty", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except Exception:
+        return False
