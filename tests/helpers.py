@@ -78,6 +78,13 @@ def finishes(call: Callable[[], T], timeout: float = 60.0, message: str = "") ->
     return value  # type: ignore[no-any-return]
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def wait_for_port(port: int, process: subprocess.Popen[Any], timeout: float = 30.0) -> None:
     """Wait until a server *process* accepts connections on *port*; fail if it exits first."""
 
