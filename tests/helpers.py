@@ -101,6 +101,16 @@ def wait_for_port(port: int, process: subprocess.Popen[Any], timeout: float = 30
     wait_until(accepting, timeout, f"a server accepting connections on port {port}")
 
 
+def run_threads(target: Callable[[int], object], count: int) -> None:
+    """``target(0)`` ... ``target(count - 1)``, each in its own thread, all at once; returns
+    when every one has ended."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @contextlib.contextmanager
 def signal_every(seconds: float, handler: Callable[[int, Any], None]) -> Iterator[None]:
     """*handler* runs on SIGPROF every *seconds* of CPU time while the block runs.

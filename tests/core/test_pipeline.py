@@ -14,7 +14,7 @@ import pytest
 
 import fastlog_core
 from fastlog_core import FileSink, Pipeline, Settings
-from tests.helpers import MemorySink, VectorSink, finishes, read_lines, wait_until
+from tests.helpers import MemorySink, VectorSink, finishes, read_lines, run_threads, wait_until
 
 
 @pytest.fixture(autouse=True, params=["Block", "bytearray"])
@@ -48,11 +48,7 @@ class TestThreads:
             for seq in range(per_thread):
                 info("r", tid=tid, seq=seq)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         assert fastlog_core.flush(timeout=60)
         next_seq = [0, 0, 0, 0]
         count = 0
@@ -267,11 +263,7 @@ class TestBackpressure:
             for i in range(per_thread):
                 (log.info if i % 2 else log.warning)("r", tid=tid, i=i)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         sink.gate.set()
         assert pipeline.flush(timeout=10)
         lines = sink.lines()
@@ -580,11 +572,7 @@ class TestLockedAppends:
             for seq in range(25_000):
                 log.info("r", tid=tid, seq=seq)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         assert fastlog_core.flush(timeout=30)
         records = read_lines(log_path)
         assert len(records) == 100_000

@@ -32,7 +32,7 @@ from fastlog_core._rotation import (
     parse_rotation,
     rotated_files,
 )
-from tests.helpers import RecordingFileSink, read_lines, wait_until
+from tests.helpers import RecordingFileSink, read_lines, run_threads, wait_until
 
 STAMP = "2020-01-01_00-00-00_000000"
 
@@ -286,11 +286,7 @@ class TestSizeRotation:
                     # to fit in one writer cycle would go whole into the empty file.
                     fastlog_core.flush()
 
-        threads = [threading.Thread(target=run, args=(t,)) for t in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(run, 4)
         assert fastlog_core.flush(timeout=60)
         files = rotated(log_path)
         assert len(files) >= (5 if pause_every else 1)
@@ -596,11 +592,7 @@ class TestReopen:
 
         helper = threading.Thread(target=reopener)
         helper.start()
-        threads = [threading.Thread(target=run, args=(t,)) for t in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(run, 2)
         assert fastlog_core.flush(timeout=60)
         done.set()
         helper.join()

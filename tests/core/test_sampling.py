@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import fastlog_core
 from fastlog_core import ConfigError
 from fastlog_core._sampling import Sampler, parse_rate
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def written(path: Path) -> list[dict[str, object]]:
@@ -63,15 +62,11 @@ class TestSampleByLevel:
         fastlog_core.configure(sink=str(log_path), sample={"info": 7})
         log = fastlog_core.get_logger("t")
 
-        def body() -> None:
+        def body(_: int) -> None:
             for i in range(10_000):
                 log.info("x", i=i)
 
-        threads = [threading.Thread(target=body) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         kept = len(written(log_path))
         assert kept == -(-40_000 // 7)
         assert fastlog_core.stats()["sampled"] == 40_000 - kept
