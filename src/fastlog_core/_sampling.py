@@ -21,7 +21,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._levels import ERROR, level_name, parse_level
@@ -98,11 +98,15 @@ class Sampler:
     1-in-N counters are ``itertools.count`` objects: ``next()`` is atomic under the GIL, so the
     kept/sampled split is exact with any number of threads. The rate limiter takes a lock (only
     pipelines with ``rate_limit`` pay for it).
+
+    *clock* is what the rate limiter reads the time from (seconds, monotonic): a test hands in a
+    fake one to move between windows without waiting.
     """
 
     __slots__ = (
         "_by_level",
         "_by_logger",
+        "_clock",
         "_errors",
         "_lock",
         "_loggers",
@@ -119,6 +123,8 @@ class Sampler:
         loggers: tuple[tuple[str, int], ...],
         rate: tuple[int, float] | None,
         sample_errors: bool,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._by_level = {levelno: (n, itertools.count()) for levelno, n in levels}
         # One counter per rule, shared by the loggers under it.
@@ -130,6 +136,7 @@ class Sampler:
         self._rate, self._period = rate if rate is not None else (0, 1.0)
         self._windows: dict[Any, list[float]] = {}  # template -> [window start, count]
         self._lock = threading.Lock()
+        self._clock = clock
         self.sampled: dict[str, int] = {}  # sampled or rate limited away, by level name
         self.rate_limited = 0
 
@@ -163,7 +170,7 @@ class Sampler:
         return found
 
     def _admit(self, template: Any) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             window = self._windows.get(template)
             if window is None or now - window[0] >= self._period:

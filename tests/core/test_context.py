@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import fastlog_core
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def messages_with(path: Path, key: str) -> dict[str, object]:
@@ -73,11 +73,7 @@ class TestContext:
                 for i in range(100):
                     log.info(f"w{n}-{i}")
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(worker, 4)
         found = messages_with(configured, "worker")
         assert len(found) == 400
         for message, worker in found.items():

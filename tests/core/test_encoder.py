@@ -231,6 +231,20 @@ _values = st.recursive(
 )
 
 
+class TestRepairKeepsSchema:
+    def test_bad_value_and_colliding_key_in_one_call(self, log_path: Path) -> None:
+        """The repair path still renames a field called level: the record's level is kept."""
+        fastlog_core.configure(sink=str(log_path))
+        fastlog_core.get_logger("app").error("both", big=2**80, level="spoofed")
+        assert fastlog_core.flush(timeout=10)
+        (record,) = read_lines(log_path)
+        assert record["level"] == "error"
+        assert record["logger"] == "app"
+        assert record["fields.level"] == "spoofed"
+        assert record["big"] == str(2**80)
+        assert "fastlog_error" in record
+
+
 class TestAnyInput:
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(message=st.text() | _scalars, fields=st.dictionaries(st.text(min_size=1), _values))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 import fastlog_core
 from fastlog_core import ConfigError, ConsoleEncoder, LogfmtEncoder, MsgpackEncoder, StreamSink
-from tests.helpers import read_lines
+from tests.helpers import MemorySink, read_lines
 
 
 class Upper:
@@ -171,34 +172,11 @@ class TestPerSinkOptions:
         assert log_path.read_text().endswith("INFO     c  hello  k=1\n")
 
 
-class Flaky:
-    """Fails its first writes with EIO (taking half of the first batch), then works."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.data = bytearray()
-
-    def write(self, data: bytes) -> None:
-        if self.failures:
-            self.failures -= 1
-            half = len(data) // 2
-            self.data += data[:half]
-            exc = OSError(5, "I/O error")
-            exc.fastlog_written = half  # type: ignore[attr-defined]
-            raise exc
-        self.data += data
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 class TestFailures:
     def test_transformed_sink_resumes_where_it_stopped(self, log_path: Path) -> None:
         """A logfmt sink failing mid-write: its bytes resume exactly, JSON sink unaffected."""
-        flaky = Flaky(failures=2)
+        # Fails its first two writes with EIO, each taking half of its batch, then works.
+        flaky = MemorySink(fail_times=2, error=errno.EIO, partial=True)
         fastlog_core.configure(
             sink=[str(log_path), {"sink": flaky, "encoder": "logfmt", "level": "info"}],
             level="debug",
@@ -210,7 +188,7 @@ class TestFailures:
         # flush() reports a failed attempt as False; the retries (backoff) then succeed.
         assert any(fastlog_core.flush(timeout=10) for _ in range(5))
         assert len(read_lines(log_path)) == 400
-        lines = bytes(flaky.data).splitlines()
+        lines = flaky.data.splitlines()
         assert [int(line.rsplit(b"i=", 1)[1]) for line in lines] == list(range(200))
         assert all(b" level=info " in line for line in lines)
         sinks = next(iter(fastlog_core.stats()["pipelines"].values()))["sinks"]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 import fastlog_core
-from tests.helpers import read_lines
+from tests.helpers import MemorySink, read_lines, signal_every, wait_until
 
 
 def run_python(code: str, *args: str, expect_rc: int = 0) -> subprocess.CompletedProcess[str]:
@@ -91,6 +95,60 @@ class TestExit:
         log.info("after")
         assert fastlog_core.flush(timeout=5)
         assert [r["message"] for r in read_lines(log_path)] == ["before", "after"]
+
+
+@contextlib.contextmanager
+def logging_in_background() -> Iterator[list[int]]:
+    """A thread logging records numbered 0, 1, 2, ... until the block ends; yields the count.
+
+    The block starts once the thread has logged its first 1000 records.
+    """
+    log = fastlog_core.get_logger()
+    count = [0]
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            log.info("r", i=count[0])
+            count[0] += 1
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        wait_until(lambda: count[0] >= 1000, message="the background thread logging")
+        yield count
+    finally:
+        stop.set()
+        thread.join()
+
+
+def numbers(sink: MemorySink) -> list[int]:
+    return [orjson.loads(line)["i"] for line in sink.data.splitlines()]
+
+
+class TestShutdownRaces:
+    def test_shutdown_while_a_thread_logs_loses_nothing(self) -> None:
+        """Records logged during shutdown() are written (or written after), never stranded."""
+        sink = MemorySink(delay=0.05)
+        fastlog_core.configure(sink=sink)
+        pipeline = fastlog_core.get_pipeline(sink)
+        with logging_in_background() as count:
+            assert fastlog_core.shutdown()
+        assert pipeline.flush(timeout=10)
+        assert numbers(sink) == list(range(count[0]))
+        assert pipeline.stats()["lost"] == 0
+
+    def test_switch_to_dev_while_a_thread_logs(self) -> None:
+        """configure(preset='dev') on a live destination strands no record."""
+        sink = MemorySink(delay=0.02)
+        fastlog_core.configure(sink=sink)
+        with logging_in_background() as count:
+            fastlog_core.configure(sink=sink, preset="dev", format="json")
+            switched = count[0]
+            # dev writes in the caller's thread: 0.02 s a record to this sink.
+            wait_until(lambda: count[0] >= switched + 5, message="records after the switch")
+        assert fastlog_core.flush(timeout=10)
+        assert numbers(sink) == list(range(count[0]))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
@@ -206,8 +264,6 @@ class TestReentrancy:
         Its records are written, or counted as dropped when they arrive while the interrupted
         call holds the pipeline (no threading primitive is reentrant).
         """
-        import signal
-
         fastlog_core.configure(sink=str(log_path), capacity=64 * 1024, max_record_bytes=4096)
         log = fastlog_core.get_logger()
         fired = [0]
@@ -216,15 +272,9 @@ class TestReentrancy:
             fired[0] += 1
             log.warning("from signal", n=fired[0])
 
-        # SIGPROF, not SIGALRM: pytest-timeout owns SIGALRM.
-        previous = signal.signal(signal.SIGPROF, handler)
-        signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
-        try:
+        with signal_every(0.001, handler):
             for i in range(50_000):
                 log.info("main", i=i, pad="s" * 80)
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0, 0)
-            signal.signal(signal.SIGPROF, previous)
         assert fastlog_core.flush(timeout=30)
         records = read_lines(log_path)
         assert [r["i"] for r in records if r["message"] == "main"] == list(range(50_000))
@@ -232,24 +282,36 @@ class TestReentrancy:
         assert from_signal + fastlog_core.stats()["dropped"] == fired[0]
         assert fired[0] > 0
 
+    def test_handler_that_flushes_cannot_deadlock(self, log_path: Path) -> None:
+        """A signal handler calling flush() while this thread is inside fastlog returns."""
+        fastlog_core.configure(sink=str(log_path))
+        log = fastlog_core.get_logger()
+        fired = [0]
+
+        def handler(signum: int, frame: object) -> None:
+            fired[0] += 1
+            fastlog_core.flush(timeout=1)
+            log.error("from handler")
+
+        with signal_every(0.0005, handler):
+            for i in range(3000):
+                log.info("r", i=i)
+                fastlog_core.flush(timeout=5)
+        assert fastlog_core.flush(timeout=10)
+        records = read_lines(log_path)
+        assert [r["i"] for r in records if r["message"] == "r"] == list(range(3000))
+        handled = len([r for r in records if r["message"] == "from handler"])
+        assert handled + fastlog_core.stats()["dropped"] == fired[0]
+
     def test_sink_that_logs(self, log_path: Path) -> None:
         """A sink whose write itself logs to the same pipeline does not deadlock."""
         log = fastlog_core.get_logger()
 
-        class Chatty:
-            def __init__(self) -> None:
-                self.data = bytearray()
-
+        class Chatty(MemorySink):
             def write(self, data: bytes) -> None:
                 if b"from sink" not in data:
                     log.info("from sink")
-                self.data += data
-
-            def flush(self) -> None:
-                pass
-
-            def close(self) -> None:
-                pass
+                super().write(data)
 
         sink = Chatty()
         fastlog_core.configure(sink=sink)

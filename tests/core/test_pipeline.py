@@ -14,7 +14,7 @@ import pytest
 
 import fastlog_core
 from fastlog_core import FileSink, Pipeline, Settings
-from tests.helpers import read_lines
+from tests.helpers import MemorySink, VectorSink, finishes, read_lines, run_threads, wait_until
 
 
 @pytest.fixture(autouse=True, params=["C", "Python+Block", "Python+bytearray"])
@@ -36,37 +36,6 @@ def append_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     return str(request.param)
 
 
-class MemorySink:
-    """A real Sink implementation that keeps what it receives (and can be made to fail)."""
-
-    def __init__(self, fail_times: int = 0, error: int = errno.ENOSPC) -> None:
-        self.writes: list[bytes] = []
-        self.fail_times = fail_times
-        self.error = error
-        self.attempts = 0
-        self.gate = threading.Event()
-        self.gate.set()
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.attempts += 1
-        self.gate.wait()
-        if self.fail_times > 0:
-            self.fail_times -= 1
-            raise OSError(self.error, os.strerror(self.error))
-        self.writes.append(bytes(data))
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def lines(self) -> list[dict[str, Any]]:
-        data = b"".join(self.writes)
-        return [orjson.loads(line) for line in data.splitlines()]
-
-
 def pipeline_logger(sink: Any, **options: Any) -> tuple[fastlog_core.Logger, Pipeline]:
     route = fastlog_core.route(sink, **({"preset": "balanced"} | options))
     return fastlog_core.Logger("t", route), route.pipeline
@@ -84,11 +53,7 @@ class TestThreads:
             for seq in range(per_thread):
                 info("r", tid=tid, seq=seq)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         assert fastlog_core.flush(timeout=60)
         next_seq = [0, 0, 0, 0]
         count = 0
@@ -116,23 +81,6 @@ class TestThreads:
         assert len(sink.lines()) == 20_000
         assert len(sink.writes) < 20_000 / 100, len(sink.writes)
         assert all(w.endswith(b"\n") for w in sink.writes), "a write ended mid-line"
-
-
-class VectorSink(MemorySink):
-    """A sink that takes ``writev``, as ``FileSink`` does: notes each batch's parts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.batches: list[list[bytes]] = []
-        self.part_ids: list[int] = []
-
-    def write(self, data: bytes) -> None:
-        self.writev([data])  # type: ignore[list-item]
-
-    def writev(self, parts: list[bytearray]) -> None:
-        self.part_ids += [id(part) for part in parts]
-        self.batches.append([bytes(part) for part in parts])
-        self.writes.append(b"".join(self.batches[-1]))
 
 
 def one_large_batch(sink: Any) -> Pipeline:
@@ -188,15 +136,7 @@ class TestBufferHandOff:
 
     def test_a_write_failing_between_joined_writes_resumes_after_what_was_written(self) -> None:
         """The first 1 MiB went out, the second write failed: the retry starts right after."""
-
-        class FailsSecondWrite(MemorySink):
-            def write(self, data: bytes) -> None:
-                self.attempts += 1
-                if self.attempts == 2:
-                    raise OSError(errno.EIO, "second write")
-                self.writes.append(bytes(data))
-
-        sink = FailsSecondWrite()
+        sink = MemorySink(fail_after=1, fail_times=1, error=errno.EIO)
         pipeline = one_large_batch(sink)  # its flush waits for the retry after the backoff
         assert sink.attempts >= 3
         assert [r["i"] for r in sink.lines()] == list(range(20_000))
@@ -216,9 +156,7 @@ class TestBufferHandOff:
         log, pipeline = pipeline_logger(sink, flush_interval=60)
         log.info("a")
         held = pipeline.appender.buf
-        start = time.monotonic()
-        assert pipeline.flush(timeout=10)
-        assert time.monotonic() - start < 1  # waited ~1 ms for the holder, not for ever
+        assert pipeline.flush(timeout=10)  # waited (~1 ms) for the holder, not for ever
         assert [r["message"] for r in sink.lines()] == ["a"]
         assert pipeline._sealed == [held]  # kept: the holder may still append
         held += b'{"message":"b"}\n'  # the straggler's append, as the hot path does it
@@ -248,9 +186,7 @@ class TestFlush:
         """A record is written within the flush interval even if nobody flushes."""
         fastlog_core.configure(sink=str(log_path), flush_interval=0.05)
         fastlog_core.get_logger().info("soon")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not log_path.stat().st_size:
-            time.sleep(0.01)
+        wait_until(lambda: log_path.stat().st_size, message="the record written without flush()")
         assert [r["message"] for r in read_lines(log_path)] == ["soon"]
 
     def test_flush_timeout_on_stalled_sink(self) -> None:
@@ -259,12 +195,29 @@ class TestFlush:
         log, pipeline = pipeline_logger(sink)
         sink.gate.clear()
         log.info("stuck")
-        start = time.monotonic()
-        assert pipeline.flush(timeout=0.2) is False
-        assert time.monotonic() - start < 2
+        flushed = finishes(lambda: pipeline.flush(timeout=0.2), message="flush(timeout=0.2)")
+        assert flushed is False
         sink.gate.set()
         assert pipeline.flush(timeout=10) is True
         assert [r["message"] for r in sink.lines()] == ["stuck"]
+
+    def test_failed_fsync_is_not_success(self, log_path: Path) -> None:
+        """durable: when fsync fails, flush(fsync=True) says so, and it is retried."""
+
+        class NoSync(MemorySink):
+            attempts = 0
+
+            def fsync(self) -> None:
+                NoSync.attempts += 1
+                raise OSError(errno.EIO, "fsync failed")
+
+        sink = NoSync()
+        fastlog_core.configure(sink=sink, preset="durable")
+        pipeline = fastlog_core.get_pipeline(sink)
+        fastlog_core.get_logger().error("must be durable")
+        assert pipeline.flush(timeout=5, fsync=True) is False
+        assert NoSync.attempts >= 2
+        assert b"must be durable" in sink.data
 
 
 def stuck_pipeline() -> tuple[MemorySink, fastlog_core.Logger, Pipeline]:
@@ -276,9 +229,7 @@ def stuck_pipeline() -> tuple[MemorySink, fastlog_core.Logger, Pipeline]:
     )
     sink.gate.clear()
     log.info("first")
-    deadline = time.monotonic() + 5
-    while sink.attempts == 0 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    assert sink.started.wait(timeout=30), "the writer never started its first write"
     return sink, log, pipeline
 
 
@@ -318,11 +269,7 @@ class TestBackpressure:
             for i in range(per_thread):
                 (log.info if i % 2 else log.warning)("r", tid=tid, i=i)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         sink.gate.set()
         assert pipeline.flush(timeout=10)
         lines = sink.lines()
@@ -358,10 +305,10 @@ class TestBackpressure:
         while pipeline.stats()["dropped"] == 0:
             log.info("r", i=i, pad="x" * 100)
             i += 1
-        deadline = time.monotonic() + 5
-        while not sink.writes and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert sink.writes, "the writer slept through a full buffer"
+        # Well under flush_interval: a writer that slept through the drop would write at 30 s.
+        wait_until(
+            lambda: sink.writes, timeout=10, message="the writer slept through a full buffer"
+        )
         assert [r["i"] for r in sink.lines() if r["logger"] == "t"] == list(range(i - 1))
 
     def test_a_full_buffer_drops_without_taking_the_lock(self) -> None:
@@ -388,11 +335,19 @@ class TestBackpressure:
             sink, capacity=16 * 1024, max_record_bytes=2048, wake_bytes=8 * 1024
         )
         sink.gate.clear()
-        release = threading.Timer(0.3, sink.gate.set)
-        release.start()
+
+        def release() -> None:
+            try:
+                wait_until(lambda: pipeline.stats()["blocked"], message="a caller waiting for room")
+                time.sleep(0.2)  # the stall under test: the destination hangs while callers wait
+            finally:
+                sink.gate.set()
+
+        releaser = threading.Thread(target=release)
+        releaser.start()
         for i in range(2000):
             log.info("r", i=i, pad="y" * 50)
-        release.join()
+        releaser.join()
         assert pipeline.flush(timeout=10)
         assert [r["i"] for r in sink.lines()] == list(range(2000))
         stats = pipeline.stats()
@@ -409,12 +364,13 @@ class TestBackpressure:
         )
         sink.gate.clear()
         log.info("first")
-        while sink.attempts == 0:
-            time.sleep(0.005)
-        start = time.monotonic()
-        for i in range(100):
-            log.info("r", i=i, pad="z" * 100)
-        assert time.monotonic() - start < 30
+        assert sink.started.wait(timeout=30), "the writer never started its first write"
+
+        def log_100() -> None:
+            for i in range(100):
+                log.info("r", i=i, pad="z" * 100)
+
+        finishes(log_100, message="callers past block_timeout")  # each waits 0.05 s at most
         assert pipeline.stats()["dropped"] > 0
         sink.gate.set()
         assert pipeline.flush(timeout=10)
@@ -429,9 +385,7 @@ class TestFailingSink:
         log, pipeline = pipeline_logger(sink, flush_interval=0.01)
         for i in range(500):
             log.info("r", i=i)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(sink.lines()) < 500:
-            time.sleep(0.02)
+        wait_until(lambda: len(sink.lines()) >= 500, message="the 500 records after the failures")
         assert pipeline.flush(timeout=10)
         assert [r["i"] for r in sink.lines()] == list(range(500))
         assert sink.attempts >= 4
@@ -449,10 +403,7 @@ class TestFailingSink:
         )
         for i in range(2000):  # fills the buffer; the first write fails
             log.info("fill", i=i, pad="x" * 100)
-        deadline = time.monotonic() + 5
-        while not pipeline._stalled and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert pipeline._stalled
+        wait_until(lambda: pipeline._stalled, message="the pipeline stalled on its failing sink")
         cycles, attempts = pipeline._cycles, sink.attempts
         for i in range(200_000):
             log.info("r", i=i)
@@ -466,15 +417,36 @@ class TestFailingSink:
         """A destination that keeps failing never raises into callers; overflow is counted."""
         sink = MemorySink(fail_times=10**9, error=error)
         log, pipeline = pipeline_logger(sink, capacity=32 * 1024, max_record_bytes=2048)
-        start = time.monotonic()
-        for i in range(5000):
-            log.info("r", i=i, pad="p" * 50)
-        assert time.monotonic() - start < 30
+
+        def log_5000() -> None:
+            for i in range(5000):
+                log.info("r", i=i, pad="p" * 50)
+
+        finishes(log_5000, message="logging into a failing sink")
         assert pipeline.flush(timeout=2) is False
         stats = pipeline.stats()
         assert stats["queued_bytes"] <= 32 * 1024 + 4096
         assert stats["dropped"] > 0
         assert stats["errors"] >= 1
+
+    def test_dev_preset_on_failing_destination_stays_bounded(self) -> None:
+        """dev (sync) on /dev/full: the backlog stays within capacity and calls stay quick."""
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full on this platform")
+        fastlog_core.configure(
+            sink="/dev/full", preset="dev", capacity=64 * 1024, max_record_bytes=4096
+        )
+        pipeline = fastlog_core.get_pipeline("/dev/full")
+        log = fastlog_core.get_logger()
+
+        def log_5000() -> None:
+            for i in range(5000):
+                log.info("r", i=i, pad="d" * 100)
+
+        finishes(log_5000, message="logging in the caller's thread to /dev/full")
+        stats = pipeline.stats()
+        assert stats["queued_bytes"] <= 64 * 1024
+        assert stats["lost"] > 0
 
     def test_closed_descriptor_heals(self, log_path: Path) -> None:
         """EBADF from a descriptor closed under the writer: reopened, nothing lost."""
@@ -485,9 +457,8 @@ class TestFailingSink:
         assert sink._fd is not None
         os.close(sink._fd)
         log.info("after")
-        deadline = time.monotonic() + 10
-        while not pipeline.flush(timeout=1):  # first attempt fails with EBADF, retry heals
-            assert time.monotonic() < deadline, "never recovered from EBADF"
+        # The first attempt fails with EBADF, a retry heals.
+        wait_until(lambda: pipeline.flush(timeout=1), message="recovery from EBADF")
         assert [r["message"] for r in read_lines(log_path)] == ["before", "after"]
         assert pipeline.stats()["errors"] == 1
 
@@ -544,6 +515,40 @@ class TestSharing:
         pipeline.flush(timeout=1)
         assert [r["i"] for r in read_lines(good)] == list(range(50))
 
+    def test_failing_sink_does_not_starve_healthy_one(self, tmp_path: Path) -> None:
+        """A dead destination in a list: the healthy one gets every record, far past capacity."""
+        good = tmp_path / "good.log"
+        bad = MemorySink(fail_times=10**9, error=errno.EIO)
+        fastlog_core.configure(sink=[str(good), bad], capacity=64 * 1024, max_record_bytes=4096)
+        log = fastlog_core.get_logger()
+        for i in range(6000):
+            log.info("r", i=i, pad="h" * 100)
+        fastlog_core.flush(timeout=2)
+        pipeline = fastlog_core.get_pipeline([str(good), bad])
+
+        def all_in_good() -> bool:
+            pipeline.flush(timeout=1)
+            return len(read_lines(good)) >= 6000
+
+        wait_until(all_in_good, message="every record in the healthy sink")
+        assert [r["i"] for r in read_lines(good)] == list(range(6000))
+        stats = pipeline.stats()
+        assert stats["dropped"] == 0
+        assert stats["sinks"][1]["pending_bytes"] <= 64 * 1024
+        assert stats["sinks"][1]["failing"]
+
+    def test_list_destination_opens_files_once(self, tmp_path: Path) -> None:
+        """Asking again for an existing list of files opens no new descriptors."""
+        if not os.path.isdir("/proc/self/fd"):
+            pytest.skip("needs /proc")
+        spec = [str(tmp_path / "a.log"), str(tmp_path / "b.log")]
+        fastlog_core.get_pipeline(spec)
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(50):
+            fastlog_core.get_pipeline(spec)
+            fastlog_core.configure(sink=spec)
+        assert len(os.listdir("/proc/self/fd")) == before
+
 
 class TestSettingsObject:
     def test_resolved_settings_visible(self, log_path: Path) -> None:
@@ -573,11 +578,7 @@ class TestLockedAppends:
             for seq in range(25_000):
                 log.info("r", tid=tid, seq=seq)
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         assert fastlog_core.flush(timeout=30)
         records = read_lines(log_path)
         assert len(records) == 100_000
@@ -593,8 +594,7 @@ class TestLockedAppends:
         )
         sink.gate.clear()
         log.info("first")
-        while sink.attempts == 0:
-            time.sleep(0.005)
+        assert sink.started.wait(timeout=30), "the writer never started its first write"
         for i in range(500):
             log.info("r", i=i)
         sink.gate.set()

@@ -47,6 +47,12 @@ class TestConfigErrors:
         with pytest.raises(ConfigError, match="cannot open for appending"):
             fastlog_core.configure(sink=str(blocker / "sub" / "app.log"))
 
+    @pytest.mark.parametrize("value", [float("inf"), 1e10, -1])
+    def test_flush_interval_out_of_range(self, value: float) -> None:
+        """An interval the platform cannot wait for fails at configure time."""
+        with pytest.raises(ConfigError, match="flush_interval="):
+            fastlog_core.configure(flush_interval=value)
+
     def test_sizes_accept_units(self, log_path: Path) -> None:
         """Sizes accept '64 KiB' and '16MB' as well as integers."""
         fastlog_core.configure(sink=str(log_path), capacity="16MB", max_record_bytes="64 KiB")

@@ -15,7 +15,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from fastlog_core._rotation import (
     parse_rotation,
     rotated_files,
 )
-from tests.helpers import read_lines
+from tests.helpers import RecordingFileSink, read_lines, run_threads, wait_until
 
 STAMP = "2020-01-01_00-00-00_000000"
 
@@ -50,28 +49,8 @@ def parse_gz(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in data.splitlines()]
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll *condition*; fail after *timeout* (a hang guard, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
-
-
 def ts(*args: int) -> float:
     return dt.datetime(*args).timestamp()  # type: ignore[arg-type]
-
-
-class RecordingFileSink(FileSink):
-    """A FileSink that notes each batch's size, to tell a file holding one oversize batch."""
-
-    def __init__(self, path: Path, **options: Any) -> None:
-        super().__init__(path, **options)
-        self.batches: list[int] = []
-
-    def write(self, data: bytes, /) -> None:
-        self.batches.append(len(data))
-        super().write(data)
 
 
 class TestParseRotation:
@@ -301,17 +280,13 @@ class TestSizeRotation:
             for i in range(20_000):
                 log.info("m", t=t, i=i)
                 if pause_every and i % pause_every == 0:
-                    time.sleep(0.001)
+                    time.sleep(0.001)  # paced on purpose: the writer's batches stay small
                 if t == 0 and i == 10_000:
                     # At least two batches, whatever the machine's speed: a run short enough
                     # to fit in one writer cycle would go whole into the empty file.
                     fastlog_core.flush()
 
-        threads = [threading.Thread(target=run, args=(t,)) for t in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(run, 4)
         assert fastlog_core.flush(timeout=60)
         files = rotated(log_path)
         assert len(files) >= (5 if pause_every else 1)
@@ -320,7 +295,7 @@ class TestSizeRotation:
             seen += [(r["t"], r["i"]) for r in read_lines(f)]
         assert len(seen) == 80_000
         assert set(seen) == {(t, i) for t in range(4) for i in range(20_000)}
-        batch_sizes = set(sink.batches)
+        batch_sizes = {len(batch) for batch in sink.writes}  # a file may hold one oversize batch
         for f in files:
             size = f.stat().st_size
             assert size <= 64_000 or size in batch_sizes, (f.name, size)
@@ -336,12 +311,15 @@ class TestTimeRotation:
         )
         log = fastlog_core.get_logger()
         n = 0
-        deadline = time.monotonic() + 30
-        while len(rotated(log_path)) < 3 and time.monotonic() < deadline:
+
+        def log_some_then_count() -> bool:
+            nonlocal n
             for _ in range(20):
                 log.info("m", i=n)
                 n += 1
-            time.sleep(0.01)
+            return len(rotated(log_path)) >= 3
+
+        wait_until(log_some_then_count, message="three rotations while logging")
         assert fastlog_core.flush(timeout=30)
         files = rotated(log_path)
         assert len(files) >= 3
@@ -364,7 +342,7 @@ class TestTimeRotation:
     def test_empty_file_not_rotated(self, log_path: Path) -> None:
         """A boundary passed while nothing was written leaves no empty rotated file."""
         sink = FileSink(log_path, rotation=dt.timedelta(milliseconds=1))
-        time.sleep(0.01)
+        time.sleep(0.01)  # the scenario: 1 ms boundaries pass while nothing is written
         sink.write(b"a\n")
         time.sleep(0.01)
         sink.write(b"b\n")
@@ -527,15 +505,19 @@ class TestExternalRotation:
                 log.info("m", i=count)
                 count += 1
                 if count % 50 == 0:
-                    time.sleep(0.001)
+                    time.sleep(0.001)  # paced: a steady trickle, not a flood, while the test waits
 
         thread = threading.Thread(target=run)
         thread.start()
         try:
-            wait_until(lambda: log_path.exists() and log_path.stat().st_size > 10_000, "records")
+            wait_until(
+                lambda: log_path.exists() and log_path.stat().st_size > 10_000, message="records"
+            )
             moved = log_path.with_name("app.log.1")
             os.rename(log_path, moved)
-            wait_until(lambda: log_path.exists() and log_path.stat().st_size > 10_000, "new file")
+            wait_until(
+                lambda: log_path.exists() and log_path.stat().st_size > 10_000, message="new file"
+            )
         finally:
             stop.set()
             thread.join()
@@ -602,7 +584,7 @@ class TestReopen:
         def reopener() -> None:
             while not done.is_set():
                 sink.reopen()
-                time.sleep(0.0005)
+                time.sleep(0.0005)  # reopen again and again, leaving the loggers room to run
 
         def run(t: int) -> None:
             for i in range(10_000):
@@ -610,11 +592,7 @@ class TestReopen:
 
         helper = threading.Thread(target=reopener)
         helper.start()
-        threads = [threading.Thread(target=run, args=(t,)) for t in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(run, 2)
         assert fastlog_core.flush(timeout=60)
         done.set()
         helper.join()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +11,32 @@ import pytest
 import fastlog_core
 from fastlog_core import ConfigError
 from fastlog_core._sampling import Sampler, parse_rate
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def written(path: Path) -> list[dict[str, object]]:
     assert fastlog_core.flush(timeout=10)
     return read_lines(path)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the test says: windows pass without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """Every Sampler built in the test (the pipeline's too) reads this clock by default."""
+    fake = FakeClock()
+    defaults = Sampler.__init__.__kwdefaults__
+    assert defaults is not None and "clock" in defaults
+    monkeypatch.setitem(defaults, "clock", fake)
+    yield fake
 
 
 class TestSampleByLevel:
@@ -42,15 +62,11 @@ class TestSampleByLevel:
         fastlog_core.configure(sink=str(log_path), sample={"info": 7})
         log = fastlog_core.get_logger("t")
 
-        def body() -> None:
+        def body(_: int) -> None:
             for i in range(10_000):
                 log.info("x", i=i)
 
-        threads = [threading.Thread(target=body) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(body, 4)
         kept = len(written(log_path))
         assert kept == -(-40_000 // 7)
         assert fastlog_core.stats()["sampled"] == 40_000 - kept
@@ -98,24 +114,36 @@ class TestSampleByLogger:
 
 
 class TestRateLimit:
-    def test_per_template_per_window(self, log_path: Path) -> None:
+    def test_per_template_per_window(self, log_path: Path, clock: FakeClock) -> None:
         """rate_limit=5: each template gets 5 per second; a new window admits 5 more."""
         fastlog_core.configure(sink=str(log_path), rate_limit="5/s")
         log = fastlog_core.get_logger()
-        start = time.monotonic()
         for i in range(20):
             log.info("a %s", i)
             log.info("b %s", i)
-        elapsed = time.monotonic() - start
         records = written(log_path)
-        if elapsed < 1.0:  # the loop took less than one window (always, but say it)
-            assert [r["message"] for r in records] == [
-                m for i in range(5) for m in (f"a {i}", f"b {i}")
-            ]
-            assert fastlog_core.stats()["rate_limited"] == 30
-        time.sleep(1.05)
+        assert [r["message"] for r in records] == [
+            m for i in range(5) for m in (f"a {i}", f"b {i}")
+        ]
+        assert fastlog_core.stats()["rate_limited"] == 30
+        clock.now += 1.0
         log.info("a %s", 99)
         assert written(log_path)[-1]["message"] == "a 99"
+
+    def test_window_boundary(self, clock: FakeClock) -> None:
+        """A window lasts exactly its period from its first record; the next one starts afresh."""
+        sampler = Sampler((), (), (2, 60.0), False, clock=clock)
+        assert [sampler.keep(20, "x", "t") for _ in range(3)] == [True, True, False]
+        clock.now += 59.999
+        assert sampler.keep(20, "x", "t") is False
+        assert sampler.keep(20, "x", "other") is True  # each template has its own window
+        clock.now += 0.001
+        assert [sampler.keep(20, "x", "t") for _ in range(3)] == [True, True, False]
+        assert sampler.counts() == (3, {"info": 3}, 3)
+
+    def test_default_clock_is_monotonic(self) -> None:
+        """Without a clock the Sampler reads time.monotonic."""
+        assert Sampler((), (), (1, 1.0), False)._clock is time.monotonic
 
     def test_errors_spared(self, log_path: Path) -> None:
         """ERROR and above are not rate limited unless sample_errors=True."""

@@ -9,23 +9,17 @@ import sys
 import textwrap
 from pathlib import Path
 
+import orjson
+
 import fastlog_core
 from fastlog_core import FileSink, Sink, StreamSink
-from tests.helpers import append_from_processes, read_lines
-
-
-class ListSink:
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.data += data
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from tests.helpers import (
+    MemorySink,
+    RecordingFileSink,
+    append_from_processes,
+    child_env,
+    read_lines,
+)
 
 
 class TestFileSink:
@@ -101,19 +95,13 @@ class TestFileSink:
 
     def test_subclass_overriding_write_alone_keeps_getting_write(self, tmp_path: Path) -> None:
         """The pipeline calls writev only where a class defines it next to write."""
-        seen: list[bytes] = []
-
-        class Noting(FileSink):
-            def write(self, data: bytes, /) -> None:
-                seen.append(bytes(data))
-                super().write(data)
-
         path = tmp_path / "n.log"
-        fastlog_core.configure(sink=Noting(path))
+        sink = RecordingFileSink(path)  # overrides write alone
+        fastlog_core.configure(sink=sink)
         for i in range(10):
             fastlog_core.get_logger().info("n", i=i)
         assert fastlog_core.flush(timeout=10)
-        assert b"".join(seen) == path.read_bytes()
+        assert b"".join(sink.writes) == path.read_bytes()
         assert [r["i"] for r in read_lines(path)] == list(range(10))
 
 
@@ -136,11 +124,53 @@ class TestStreamSink:
         assert fastlog_core.flush(timeout=10)
         assert stream.getvalue().count(b"\n") == 1
 
+    def test_no_duplicates_or_torn_lines(self) -> None:
+        """stdout as a non-blocking pipe with a late reader: each record exactly once."""
+        code = textwrap.dedent(
+            """
+            import io, os, sys, threading, time
+            r, w = os.pipe()
+            os.set_blocking(w, False)
+            sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(w, "w", closefd=False)))
+            import fastlog_core
+            from tests.helpers import wait_until
+            fastlog_core.configure(sink="stdout")
+            log = fastlog_core.get_logger("t")
+            for i in range(3000):
+                log.info("r", i=i, pad="x" * 100)
+            chunks = []
+            def reader():
+                time.sleep(0.5)  # the late reader under test: the pipe fills up meanwhile
+                while True:
+                    chunk = os.read(r, 1 << 16)
+                    chunks.append(chunk)
+                    if not chunk:
+                        break
+            thread = threading.Thread(target=reader, daemon=True)
+            thread.start()
+            wait_until(lambda: fastlog_core.flush(timeout=1), message="every record in the pipe")
+            sys.stdout = sys.__stdout__  # nothing is written to the pipe from here on
+            os.close(w)  # the reader sees the end of the pipe once it has drained it
+            thread.join(timeout=30)
+            assert not thread.is_alive(), "the reader never reached the end of the pipe"
+            sys.__stdout__.buffer.write(b"".join(chunks))
+            """
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            timeout=120,
+            check=True,
+            env=child_env(),
+        )
+        seen = [orjson.loads(line)["i"] for line in proc.stdout.splitlines()]
+        assert seen == list(range(3000))
+
 
 class TestSinkProtocol:
     def test_custom_sink(self) -> None:
         """Any object with write/flush/close is a Sink and receives whole lines."""
-        sink = ListSink()
+        sink = MemorySink()
         assert isinstance(sink, Sink)
         fastlog_core.configure(sink=sink)
         log = fastlog_core.get_logger()
@@ -149,3 +179,8 @@ class TestSinkProtocol:
         assert fastlog_core.flush(timeout=10)
         assert sink.data.count(b"\n") == 10
         assert sink.data.endswith(b"\n")
+
+    def test_custom_sink_pipeline_name(self) -> None:
+        """A custom sink's pipeline is named after its class."""
+        pipeline = fastlog_core.get_pipeline(MemorySink())
+        assert pipeline.name.startswith("MemorySink@")

@@ -12,10 +12,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,18 +25,12 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import read_lines
+from tests.helpers import free_port, read_lines, wait_for_port, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 # A proxy configured in the environment must not see requests to the servers started here.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def example_env(log: Path, **extra: str) -> dict[str, str]:
@@ -68,17 +60,7 @@ def serve(args: list[str], *, port: int, env: dict[str, str], cwd: Path) -> Iter
     )
     server = Server(port=port, pid=process.pid)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    _, err = process.communicate()
-                    raise AssertionError(f"server exited with {process.returncode}:\n{err}")
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.05)
+        wait_for_port(port, process)
         yield server
         process.send_signal(signal.SIGTERM)
         server.stdout, server.stderr = process.communicate(timeout=30)
@@ -103,10 +85,11 @@ def get(port: int, path: str, request_id: str | None = None) -> tuple[int, str]:
 
 def wait_for(log: Path, needle: bytes, count: int, timeout: float = 10) -> None:
     """Wait until *needle* occurs *count* times in *log* (written by the server's pipeline)."""
-    deadline = time.monotonic() + timeout
-    while not (log.exists() and log.read_bytes().count(needle) >= count):
-        assert time.monotonic() < deadline, f"{needle!r} not {count} times in {log}"
-        time.sleep(0.02)
+    wait_until(
+        lambda: log.exists() and log.read_bytes().count(needle) >= count,
+        timeout,
+        f"{needle!r} {count} times in {log}",
+    )
 
 
 def run_script(script: Path, log: Path, cwd: Path) -> None:

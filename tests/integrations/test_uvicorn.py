@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import read_lines
+from tests.helpers import free_port, read_lines, wait_for_port
 
 pytest.importorskip("uvicorn", reason="uvicorn is part of the test dependencies")
 
@@ -27,12 +25,6 @@ async def app(scope, receive, send):
 """
 
 REQUESTS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def log_config(kind: str, path: Path, log: Path) -> Path:
@@ -88,15 +80,7 @@ def test_uvicorn_access_log_complete_after_sigterm(tmp_path: Path, kind: str) ->
         stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.05)
+        wait_for_port(port, server)
         for i in range(REQUESTS):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/item/{i}", timeout=5) as resp:
                 assert resp.status == 200

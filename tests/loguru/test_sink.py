@@ -25,7 +25,7 @@ from fastlog_core import ConfigError, adapter
 from fastlog_loguru import FastlogSink
 from fastlog_loguru._record import DefaultEncoder
 from fastlog_stdlib import FastlogHandler
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -505,11 +505,7 @@ class TestLifecycle:
             for i in range(2000):
                 log.info("w", i=i)
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(work, 4)
         records = lines(log_path)
         assert len(records) == 8000
         for n in range(4):

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import child_env
+
 SOAK = bool(os.environ.get("FASTLOG_SOAK"))
 
 #: Prepended to every child's code: ``report(**extra)`` prints fastlog's counters as JSON.
@@ -94,13 +96,16 @@ def run_child(
     env: dict[str, str] | None = None,
     check: bool = True,
 ) -> Child:
-    """Run *code* (after ``CHILD_PRELUDE``) in a fresh interpreter; parse its report line."""
+    """Run *code* (after ``CHILD_PRELUDE``) in a fresh interpreter; parse its report line.
+
+    The child can import ``tests.helpers`` (``wait_until``): the repository is on its path.
+    """
     proc = subprocess.run(
         [sys.executable, "-c", CHILD_PRELUDE + textwrap.dedent(code), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env=child_env(**(env or {})),
         check=False,
     )
     child = Child(proc.returncode, proc.stdout, proc.stderr)

@@ -10,6 +10,7 @@ counts what reached the destination.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -23,7 +24,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.helpers import read_lines
+from tests.helpers import read_lines, wait_until
 from tests.reliability.conftest import (
     PEAK_RSS,
     Child,
@@ -180,8 +181,9 @@ def test_disk_full_memory_at_a_larger_capacity(results: list[Result]) -> None:
 # -- a full disk that recovers ---------------------------------------------------------------------
 
 CHILD_FSIZE = """
-import os, resource, signal, sys, time
+import os, resource, signal, sys
 import fastlog_core
+from tests.helpers import wait_until
 
 path, limit = sys.argv[1], int(sys.argv[2])
 # Past RLIMIT_FSIZE the kernel sends SIGXFSZ (default: kill); ignored, the write fails EFBIG.
@@ -193,18 +195,13 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
 sent = 5_000
 for i in range(sent):
     log.info("r", seq=i, pad="f" * 80)
-deadline = time.monotonic() + 30
-while fastlog_core.stats()["errors_by_kind"].get("sink", 0) < 3:  # failed, retried, failed
-    assert time.monotonic() < deadline, "the writer never reached the limit"
-    time.sleep(0.01)
+wait_until(lambda: fastlog_core.stats()["errors_by_kind"].get("sink", 0) >= 3,
+           message="the writer reaching the limit (failed, retried, failed)")
 size_limited = os.path.getsize(path)
 flushed_limited = fastlog_core.flush(timeout=0.5)
 queued_limited = fastlog_core.stats()["queued_bytes"]
 resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # space again
-deadline = time.monotonic() + 30
-recovered = False
-while not recovered and time.monotonic() < deadline:
-    recovered = fastlog_core.flush(timeout=1)
+recovered = wait_until(lambda: fastlog_core.flush(timeout=1), message="recovery with space again")
 report(sent=sent, size_limited=size_limited, flushed_limited=flushed_limited,
        queued_limited=queued_limited, recovered=recovered,
        sink_errors=fastlog_core.stats()["errors_by_kind"].get("sink", 0))
@@ -249,8 +246,9 @@ def test_file_size_limit_then_recovery(tmp_path: Path, results: list[Result]) ->
 NOBODY = 65534
 
 CHILD_PERMISSION = """
-import os, sys, time
+import os, sys
 import fastlog_core
+from tests.helpers import wait_until  # before the switch of user, who may not read the tests
 
 directory = sys.argv[1]
 if os.geteuid() == 0:
@@ -287,17 +285,12 @@ os.rename(path, path + ".1")  # logrotate moves the file away...
 os.chmod(directory, 0o555)  # ...and the directory is read-only: reopening fails with EACCES
 for i in range(before, before + after):
     log.info("r", seq=i)
-deadline = time.monotonic() + 30
-while fastlog_core.stats()["errors_by_kind"].get("sink", 0) < 3:
-    assert time.monotonic() < deadline, "the writer never tried to reopen"
-    time.sleep(0.01)
+wait_until(lambda: fastlog_core.stats()["errors_by_kind"].get("sink", 0) >= 3,
+           message="the writer trying to reopen")
 flushed_denied = fastlog_core.flush(timeout=0.2)
 created_denied = os.path.exists(path)
 os.chmod(directory, 0o755)  # permission restored
-deadline = time.monotonic() + 30
-recovered = False
-while not recovered and time.monotonic() < deadline:
-    recovered = fastlog_core.flush(timeout=1)
+recovered = wait_until(lambda: fastlog_core.flush(timeout=1), message="recovery with permission")
 report(sent=before + after, before=before, uid=os.getuid(), flushed_denied=flushed_denied,
        created_denied=created_denied, recovered=recovered,
        sink_errors=fastlog_core.stats()["errors_by_kind"].get("sink", 0))
@@ -359,22 +352,23 @@ def test_permission_lost_then_restored(shared_dir: Path, results: list[Result]) 
 # -- file deleted while logging --------------------------------------------------------------------
 
 CHILD_DELETED = """
-import os, sys, threading, time
+import os, sys, threading
 import fastlog_core
+from tests.helpers import wait_until
 
 path, old_copy = sys.argv[1], sys.argv[2]
 fastlog_core.configure(sink=path, flush_interval=0.01)
 log = fastlog_core.get_logger("deleted")
 sent = 60_000
-third = threading.Event()
+third, deleted = threading.Event(), threading.Event()
 
 def produce():
     for i in range(sent):
         log.info("r", seq=i, pad="d" * 40)
         if i == sent // 3:
             third.set()
-        if i % 200 == 0:
-            time.sleep(0.001)
+        if i == sent // 2:  # the deletion comes while this thread is still logging
+            assert deleted.wait(timeout=60), "the file was never deleted"
 
 producer = threading.Thread(target=produce)
 producer.start()
@@ -383,10 +377,9 @@ assert fastlog_core.flush(timeout=10)  # the first third is in the file
 keep = os.open(path, os.O_RDONLY)  # the deleted file stays readable through this descriptor
 os.unlink(path)
 still_logging = producer.is_alive()
+deleted.set()
 producer.join()
-deadline = time.monotonic() + 30
-while not fastlog_core.flush(timeout=1):
-    assert time.monotonic() < deadline, "never wrote the records after the deletion"
+wait_until(lambda: fastlog_core.flush(timeout=1), message="the records after the deletion")
 with open(old_copy, "wb") as out:
     while chunk := os.read(keep, 1 << 20):
         out.write(chunk)
@@ -426,8 +419,9 @@ def test_file_deleted_while_logging(tmp_path: Path, results: list[Result]) -> No
 # -- descriptor closed under the writer ------------------------------------------------------------
 
 CHILD_CLOSED_FD = """
-import os, sys, threading, time
+import os, sys, threading
 import fastlog_core
+from tests.helpers import wait_until
 
 path = sys.argv[1]
 fastlog_core.configure(sink=path, flush_interval=0.01)
@@ -438,20 +432,24 @@ sent, closes = 40_000, 5
 def sink_errors():
     return fastlog_core.stats()["errors_by_kind"].get("sink", 0)
 
+closed = [0]
+step = (sent - 1) // (closes + 1)
+
 def produce():
     for i in range(sent - 1):
         log.info("r", seq=i, pad="c" * 40)
-        if i % 200 == 0:
-            time.sleep(0.001)
+        if i % step == step - 1 and i // step < closes:
+            # The closes are spread over the run: the next part is logged after the next close.
+            wait_until(lambda: closed[0] > i // step, message="the next close")
 
 def close_under_writer():
     for k in range(closes):
         # Wait until the previous close was noticed (EBADF) and the file reopened; nothing
         # else in this process opens files, so the descriptor number is the sink's.
-        while sink_errors() < k or sink._fd is None:
-            time.sleep(0.001)
-        time.sleep(0.02)
+        wait_until(lambda: sink_errors() >= k and sink._fd is not None,
+                   message=f"close {k} noticed and the file reopened")
         os.close(sink._fd)
+        closed[0] += 1
 
 threads = [threading.Thread(target=produce), threading.Thread(target=close_under_writer)]
 for t in threads:
@@ -459,9 +457,7 @@ for t in threads:
 for t in threads:
     t.join()
 log.info("r", seq=sent - 1, pad="last")  # a write after the last close
-deadline = time.monotonic() + 30
-while not fastlog_core.flush(timeout=1):
-    assert time.monotonic() < deadline, "never recovered from EBADF"
+wait_until(lambda: fastlog_core.flush(timeout=1), message="recovery from EBADF")
 report(sent=sent, closes=closes, sink_errors=sink_errors())
 """
 
@@ -501,6 +497,7 @@ import sys, threading, time
 import fastlog_core
 
 fifo, policy, capacity, per_thread = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+calls_done = sys.argv[5]
 fastlog_core.configure(sink=fifo, capacity=capacity, wake_bytes="256 KiB", max_record_bytes=4096,
                        policy=policy)
 log = fastlog_core.get_logger("stall")
@@ -520,6 +517,7 @@ for t in threads:
 for t in threads:
     t.join()
 calls = time.monotonic() - start
+open(calls_done, "w").close()  # the test's reader can tell whether it was still stalled
 flushed = fastlog_core.flush(timeout=60)
 rss_after = peak_rss()
 report(sent=2 * per_thread, calls_seconds=calls, flushed=flushed, notes=pipe._accounts.notes,
@@ -529,12 +527,17 @@ report(sent=2 * per_thread, calls_seconds=calls, flushed=flushed, notes=pipe._ac
 
 
 class FifoReader(threading.Thread):
-    """Reads the FIFO: up to the first line, then nothing for *pause* seconds, then to EOF."""
+    """Reads the FIFO: up to the first line, then nothing for PAUSE seconds, then to EOF.
 
-    def __init__(self, fd: int, pause: float) -> None:
+    With *until* (drop: the callers must not wait for it), the stall also lasts until that file
+    exists, 60 s at most; ``until_seen`` says whether it did before the reader went on.
+    """
+
+    def __init__(self, fd: int, until: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.fd = fd
-        self.pause = pause
+        self.until = until
+        self.until_seen = False
         self.data = bytearray()
 
     def run(self) -> None:
@@ -543,7 +546,12 @@ class FifoReader(threading.Thread):
             if not chunk:
                 return
             self.data += chunk
-        time.sleep(self.pause)
+        time.sleep(PAUSE)  # the stall under test
+        if self.until is not None:
+            until = self.until
+            with contextlib.suppress(AssertionError):
+                wait_until(until.exists, timeout=60, message=str(until))
+            self.until_seen = until.exists()
         while chunk := os.read(self.fd, 1 << 20):
             self.data += chunk
 
@@ -559,10 +567,13 @@ def run_stalled(
     read_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     hold_fd = os.open(fifo, os.O_WRONLY)
     os.set_blocking(read_fd, True)
-    reader = FifoReader(read_fd, PAUSE)
+    calls_done = tmp_path / "calls-done"
+    reader = FifoReader(read_fd, until=calls_done if policy == "drop" else None)
     reader.start()
     try:
-        child = run_child(CHILD_STALL, str(fifo), policy, capacity, str(per_thread), timeout=90)
+        child = run_child(
+            CHILD_STALL, str(fifo), policy, capacity, str(per_thread), str(calls_done), timeout=120
+        )
     finally:
         os.close(hold_fd)
         reader.join(30)
@@ -571,6 +582,8 @@ def run_stalled(
     assert reader.data.endswith(b"\n")
     lines = [orjson.loads(line) for line in bytes(reader.data).splitlines()]
     assert lines[0]["message"] == "start"
+    if policy == "drop":  # the callers did not wait for the reader: done while it was stalled
+        assert reader.until_seen, "the callers waited for the stalled reader"
     return child, lines[1:]
 
 
@@ -616,7 +629,7 @@ def test_stalled_reader_drop(tmp_path: Path, results: list[Result]) -> None:
     found = seqs(records)
     assert r["flushed"] is True
     assert r["blocked"] == 0
-    assert r["calls_seconds"] < PAUSE  # the callers did not wait for the reader
+    # The callers did not wait for the reader: run_stalled checks they were done during the stall.
     assert r["dropped"] > 0
     assert r["lost"] == 0
     assert len(found) + r["dropped"] == r["sent"]

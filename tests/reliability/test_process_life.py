@@ -25,7 +25,7 @@ import orjson
 import pytest
 
 from fastlog_core import PRESETS
-from tests.helpers import read_lines
+from tests.helpers import child_env, read_lines
 from tests.reliability.conftest import CHILD_PRELUDE, SOAK, Result, count_lines, run_child
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals and fork")
@@ -100,6 +100,7 @@ def start_child(code: str, *args: str) -> subprocess.Popen[bytes]:
         [sys.executable, "-c", CHILD_PRELUDE + textwrap.dedent(code), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=child_env(),
     )
 
 
@@ -533,7 +534,8 @@ for j in itertools.count():  # the next wake-up of the writer takes the signal
 FORK_CHILD = (
     CONFIGURE
     + """
-import os, sys, threading, time
+import os, sys, threading
+from tests.helpers import wait_until
 path, variant = sys.argv[1], sys.argv[2]
 forks, per_child = int(sys.argv[3]), int(sys.argv[4])
 if variant == "tiny":
@@ -543,36 +545,39 @@ else:
 log = fastlog_core.get_logger("fork")
 stop = threading.Event()
 counts = [0, 0, 0]
+progress = [0, 0, 0]
 
 def spam(t):
     i = 0
     while not stop.is_set():
         log.info("thread", t=t, i=i)
         i += 1
+        progress[t] = i
     counts[t] = i
+
+def reaped(pid):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    return [os.waitstatus_to_exitcode(status)] if done else None
 
 threads = [threading.Thread(target=spam, args=(t,)) for t in range(3)]
 for thread in threads:
     thread.start()
 statuses = []
 for n in range(forks):
-    time.sleep(0.01)  # the threads are mid-logging (and, with "tiny", mid-wait for room)
+    # The threads are mid-logging (and, with "tiny", mid-wait for room): each logged since.
+    mark = list(progress)
+    wait_until(lambda: all(now > then for now, then in zip(progress, mark)),
+               message="every thread logging between forks")
     pid = os.fork()
     if pid == 0:
         for i in range(per_child):
             log.info("child", n=n, i=i)
         sys.exit(0)  # a normal exit: the inherited exit hook flushes
-    deadline = time.monotonic() + 30
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            statuses.append(os.waitstatus_to_exitcode(status))
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            statuses.append("deadlocked")
-            break
-        time.sleep(0.005)
+    try:
+        statuses += wait_until(lambda: reaped(pid), message=f"fork {n} to exit")
+    except AssertionError:
+        os.kill(pid, 9)
+        statuses.append("deadlocked")
 stop.set()
 for thread in threads:
     thread.join()

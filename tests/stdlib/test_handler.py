@@ -15,7 +15,7 @@ import pytest
 import fastlog_core
 from fastlog_core import ConfigError
 from fastlog_stdlib import FastlogFormatter, FastlogHandler
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def written(handler: logging.Handler, path: Path) -> list[dict[str, object]]:
@@ -439,11 +439,7 @@ class TestThreadsAndStream:
             for i in range(5000):
                 logger.info("r", extra={"t": t, "i": i})
 
-        threads = [threading.Thread(target=body, args=(t,)) for t in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(body, 8)
         records = written(logging.getLogger().handlers[0], log_path)
         assert len(records) == 40_000
         for t in range(8):

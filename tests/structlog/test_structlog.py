@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import fastlog_core
 import fastlog_stdlib
 import fastlog_structlog
 from fastlog_structlog import FastlogLoggerFactory, FastlogRenderer, _native
-from tests.helpers import read_lines
+from tests.helpers import read_lines, run_threads
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -98,11 +97,7 @@ class TestConfigure:
             for i in range(50):
                 log.info(f"t{n}-{i}")
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(worker, 4)
 
         async def handler(n: int) -> None:
             structlog.contextvars.bind_contextvars(task=n)
