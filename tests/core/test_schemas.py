@@ -791,7 +791,7 @@ class TestOptionalOpentelemetry:
     def test_without_opentelemetry_no_ids_and_no_error(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(_schemas, "_otel", _schemas._UNRESOLVED)
+        monkeypatch.setattr(_schemas.base, "_otel", _schemas.base._UNRESOLVED)
         monkeypatch.setitem(sys.modules, "opentelemetry.trace", None)  # import fails
         schema = resolve_schema("otel")
         assert schema is not None
@@ -802,24 +802,24 @@ class TestOptionalOpentelemetry:
 
     def test_imported_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
-        real = _schemas.importlib.import_module
+        real = _schemas.base.importlib.import_module
 
         def counting(name: str) -> Any:
             calls.append(name)
             return real(name)
 
-        monkeypatch.setattr(_schemas, "_otel", _schemas._UNRESOLVED)
-        monkeypatch.setattr(_schemas.importlib, "import_module", counting)
+        monkeypatch.setattr(_schemas.base, "_otel", _schemas.base._UNRESOLVED)
+        monkeypatch.setattr(_schemas.base.importlib, "import_module", counting)
         schemas = [resolve_schema(name) for name in NAMES * 3]
         for schema in schemas:
             schema.apply(plain_record(), 20)
         assert calls == ["opentelemetry.trace"]
 
     def test_mapping_and_default_never_import_it(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(_schemas, "_otel", _schemas._UNRESOLVED)
+        monkeypatch.setattr(_schemas.base, "_otel", _schemas.base._UNRESOLVED)
         resolve_schema({"level": "severity"})
         resolve_schema("default")
-        assert _schemas._otel is _schemas._UNRESOLVED
+        assert _schemas.base._otel is _schemas.base._UNRESOLVED
 
     def test_fastlog_import_does_not_import_it(self) -> None:
         code = (
@@ -903,15 +903,15 @@ JSON_VALUES = st.recursive(
 #: Keys the schemas write or read, to make collisions likely.
 INTERESTING_KEYS = sorted(
     {
-        *_schemas._ECS_KEYS_TRACED.kinds,
-        *_schemas._GCP_KEYS_TRACED.kinds,
-        *_schemas._DATADOG_KEYS_TRACED.kinds,
-        *_schemas._OTEL_KEYS.kinds,
+        *_schemas.ecs._ECS_KEYS_TRACED.kinds,
+        *_schemas.gcp._GCP_KEYS_TRACED.kinds,
+        *_schemas.datadog._DATADOG_KEYS_TRACED.kinds,
+        *_schemas.otel._OTEL_KEYS.kinds,
         "fields.status",
         "fields.log",
         "fields.severity",
     }
-    - set(_schemas._CORE_KEYS)
+    - set(_schemas.base.CORE_KEYS)
 )
 FIELD_KEYS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10) | (
     st.sampled_from(INTERESTING_KEYS)
@@ -952,7 +952,7 @@ def test_any_fields_apply_and_dump(name: str, user: dict[str, Any], levelno: int
     assert schema is not None
     record = plain_record()
     for key, value in user.items():
-        record[_encoder.RENAME_PREFIX + key if key in _schemas._CORE_KEYS else key] = value
+        record[_encoder.RENAME_PREFIX + key if key in _schemas.base.CORE_KEYS else key] = value
     out = schema.apply(record, levelno)
     line = dumps(out)
     assert orjson.loads(line)
@@ -961,7 +961,7 @@ def test_any_fields_apply_and_dump(name: str, user: dict[str, Any], levelno: int
     # No field is lost to a collision: every value not consumed is still there, by identity.
     kept = {id(v) for v in all_values(out)}
     for key, value in record.items():
-        if key not in CONSUMABLE and key not in _schemas._CORE_KEYS:
+        if key not in CONSUMABLE and key not in _schemas.base.CORE_KEYS:
             assert id(value) in kept, key
 
 
