@@ -15,7 +15,7 @@ class MappingSchema(Schema):
     (a key mapped to ``None`` is left out). Values are the core's, unchanged; no trace ids.
     """
 
-    __slots__ = ("_targets", "_keys", "mapping")
+    __slots__ = ("_keys", "_targets", "mapping")
 
     def __init__(self, mapping: Mapping[str, str | None]) -> None:
         self.mapping: dict[str, str | None] = {key: mapping.get(key, key) for key in CORE_KEYS}
