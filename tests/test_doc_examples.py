@@ -1,4 +1,5 @@
-"""The marked examples of the getting-started, troubleshooting and migration pages run as printed.
+"""The marked examples of the getting-started, troubleshooting, migration and architecture pages
+run as printed.
 
 A page marks what the test uses with HTML comments, invisible on the site:
 
@@ -43,6 +44,7 @@ REQUIRED = [
     DOCS / "index.md",
     DOCS / "troubleshooting.md",
     *(DOCS / "migrate" / f"{host}.md" for host in ("stdlib", "loguru", "structlog")),
+    DOCS / "architecture.md",
 ]
 PAGES = sorted({*REQUIRED, *(DOCS / "migrate").glob("*.md")})
 MARKER = re.compile(

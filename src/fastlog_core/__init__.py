@@ -13,6 +13,7 @@ from ._context import bind_context, clear_context, context, get_context, unbind_
 from ._encoders import ConsoleEncoder, Encoder, LogfmtEncoder, MsgpackEncoder
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._logger import Logger, get_logger
+from ._options import Options, PipelineOptions, SinkDict, SinkSpec
 from ._pipeline import Pipeline, PipelineStats
 from ._presets import PRESETS, Settings
 from ._registry import (
@@ -59,11 +60,15 @@ __all__ = [
     "LogfmtEncoder",
     "Logger",
     "MsgpackEncoder",
+    "Options",
     "Pipeline",
+    "PipelineOptions",
     "PipelineStats",
     "Route",
     "Settings",
     "Sink",
+    "SinkDict",
+    "SinkSpec",
     "Stats",
     "StreamSink",
     "bind_context",

@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from . import _diagnostics, _encoders
 from ._levels import INFO, parse_level
+from ._options import Level, Options, SinkSpec
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
 from ._presets import SINK_OPTION_NAMES, Settings, resolve
 from ._sinks import FileSink, Sink, StreamSink
 from .exceptions import ConfigError
-
-SinkSpec = str | os.PathLike[str] | Sink | Sequence["str | os.PathLike[str] | Sink"]
 
 
 class Route:
@@ -153,7 +151,9 @@ def _name(key: tuple[str, Any], spec: Any) -> str:
 _signatures: dict[Any, tuple[Any, ...]] = {}
 
 
-def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) -> Pipeline:
+def get_pipeline(
+    sink: SinkSpec = None, *, preset: str | None = None, **options: Unpack[Options]
+) -> Pipeline:
     """The shared pipeline for *sink*, created on first use.
 
     Settings come from *preset* and *options*. Asking again for an existing destination with
@@ -169,9 +169,9 @@ def get_pipeline(sink: Any = None, preset: str | None = None, **options: Any) ->
     Raises:
         ConfigError: naming the option or the sink that is wrong.
     """
-    options, sink_defaults = _split(dict(options))
-    explicit = preset is not None or bool(options)
-    settings = resolve(preset, **options)
+    settings_options, sink_defaults = _split(dict(options))
+    explicit = preset is not None or bool(settings_options)
+    settings = resolve(preset, **settings_options)
     key, specs, name = _normalize(sink, sink_defaults)
     signature = tuple(spec.signature() for spec in specs)
     explicit_sinks = any(spec.explicit for spec in specs)
@@ -227,11 +227,17 @@ def default_route() -> Route:
     return route
 
 
-def route(sink: Any = None, preset: str | None = None, level: Any = 0, **options: Any) -> Route:
+def route(
+    sink: SinkSpec = None,
+    *,
+    preset: str | None = None,
+    level: Level = 0,
+    **options: Unpack[Options],
+) -> Route:
     """A route for an adapter: the default one for ``sink=None``, else a new one to *sink*."""
     if sink is None and preset is None and not options:
         return default_route()
-    return Route(get_pipeline(sink, preset, **options), _level(level))
+    return Route(get_pipeline(sink, preset=preset, **options), _level(level))
 
 
 def _level(value: Any, option: str = "level") -> int:
@@ -242,7 +248,11 @@ def _level(value: Any, option: str = "level") -> int:
 
 
 def configure(
-    sink: Any = None, level: Any = "info", preset: str | None = None, **options: Any
+    sink: SinkSpec = None,
+    level: Level = "info",
+    *,
+    preset: str | None = None,
+    **options: Unpack[Options],
 ) -> None:
     """Set where records go by default, from which level, with which preset.
 
@@ -260,8 +270,8 @@ def configure(
         ConfigError: for an unknown option or a bad value, naming it.
     """
     threshold = _level(level)
-    options, sink_defaults = _split(dict(options))
-    settings = resolve(preset, **options)
+    settings_options, sink_defaults = _split(dict(options))
+    settings = resolve(preset, **settings_options)
     key, specs, _ = _normalize(sink, sink_defaults)
     signature = tuple(spec.signature() for spec in specs)
     explicit_sinks = any(spec.explicit for spec in specs)
@@ -276,7 +286,7 @@ def configure(
             existing.reconfigure(settings)
             pipeline = existing
         else:
-            pipeline = get_pipeline(sink, preset, **options, **sink_defaults)
+            pipeline = get_pipeline(sink, preset=preset, **options)
         global _default
         if _default is None:
             _default = Route(pipeline, threshold)

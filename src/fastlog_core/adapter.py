@@ -5,7 +5,7 @@ The stdlib handler, the structlog renderer and the loguru sink use only this mod
 the same. An adapter *translates* its host's record into the core's parts; the core owns the
 rest — encoding (one encoder, one set of options), buffering, writing:
 
-1. **Where records go**: ``route(sink, preset, level, **options)`` gives a ``Route`` (the
+1. **Where records go**: ``route(sink, preset=..., level=..., **options)`` gives a ``Route`` (the
    process-wide default for ``sink=None``, which follows ``configure()``). Below
    ``route.level`` a record costs one comparison.
 2. **The record**: a dict in the default schema's order, built with ``merge(ts, level, name,

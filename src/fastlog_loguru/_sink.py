@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import fastlog_core
-from fastlog_core import ConfigError, adapter
+from fastlog_core import ConfigError, PipelineOptions, SinkSpec, adapter
 from fastlog_core.adapter import OPTION_NAMES
 
 from . import _record
@@ -110,14 +110,14 @@ class FastlogSink:
 
     def __init__(
         self,
-        sink: Any = None,
+        sink: SinkSpec = None,
         *,
         schema: str | Mapping[str, str | None] | None = None,
         preset: str | None = None,
         include_location: bool = False,
         include_process: bool = False,
         include_thread: bool = False,
-        **options: Any,
+        **options: Unpack[PipelineOptions],
     ) -> None:
         unknown = sorted(set(options) - OPTION_NAMES)
         if unknown:
@@ -126,8 +126,10 @@ class FastlogSink:
         if schema is not None and schema not in _SCHEMAS:
             # A platform schema ("ecs", "gcp", ...) or a key mapping: the pipeline's setting,
             # checked (and named in errors) by the core.
-            options["schema"] = schema
+            pipeline_options: dict[str, Any] = {**options, "schema": schema}
             schema = "default"
+        else:
+            pipeline_options = dict(options)
         flags = {
             "include_location": include_location,
             "include_process": include_process,
@@ -145,7 +147,7 @@ class FastlogSink:
         if isinstance(sink, os.PathLike):
             sink = os.fspath(sink)
         try:
-            self._route = adapter.route(sink, preset, **options)
+            self._route = adapter.route(sink, preset=preset, **pipeline_options)
         except ConfigError as exc:
             raise ConfigError(f"FastlogSink: {exc}") from None
         self._layout = LoguruEncoder() if schema == "loguru" else None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, Unpack
 
 import fastlog_core
-from fastlog_core import ConfigError, adapter
+from fastlog_core import ConfigError, Options, SinkSpec, adapter
 from fastlog_core.adapter import OPTION_NAMES
 
 from ._optimize import optimize as _optimize
@@ -16,6 +16,15 @@ from ._record import RecordEncoder
 
 # Python >= 3.12: Handler.handle returns the record emitted (filters may replace it).
 _HANDLE_RETURNS_RECORD = sys.version_info >= (3, 12)
+
+
+class HandlerOptions(Options, total=False):
+    """The core's options, plus ``filename=`` (an alias of ``sink``, for configs written for
+    ``logging.FileHandler``)."""
+
+    filename: str | os.PathLike[str]
+
+
 _HANDLER_OPTIONS = frozenset(
     {"include_location", "include_process", "include_thread", "optimize", "filename"}
 )
@@ -53,7 +62,7 @@ class FastlogHandler(logging.Handler):
 
     def __init__(
         self,
-        sink: Any = None,
+        sink: SinkSpec = None,
         *,
         level: int | str = logging.NOTSET,
         preset: str | None = None,
@@ -61,13 +70,14 @@ class FastlogHandler(logging.Handler):
         include_process: bool = False,
         include_thread: bool = False,
         optimize: bool = False,
-        **options: Any,
+        **options: Unpack[HandlerOptions],
     ) -> None:
-        if "filename" in options:
+        given: dict[str, Any] = dict(options)
+        if "filename" in given:
             if sink is not None:
                 raise ConfigError("give either sink= or filename=, not both")
-            sink = options.pop("filename")
-        unknown = sorted(set(options) - OPTION_NAMES)
+            sink = given.pop("filename")
+        unknown = sorted(set(given) - OPTION_NAMES)
         if unknown:
             known = ", ".join(sorted(OPTION_NAMES | _HANDLER_OPTIONS))
             raise ConfigError(f"FastlogHandler: unknown option {unknown[0]!r} (known: {known})")
@@ -88,7 +98,7 @@ class FastlogHandler(logging.Handler):
             sink = os.fspath(sink)
         # Before Handler.__init__, which registers the handler for logging.shutdown(): a
         # handler whose configuration failed must not be left half-built in that list.
-        self._route = adapter.route(sink, preset, **options)
+        self._route = adapter.route(sink, preset=preset, **given)
         super().__init__(level)
         self._emit = RecordEncoder(
             location=include_location, process=include_process, thread=include_thread

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 import structlog
 
-from fastlog_core import ConfigError
+from fastlog_core import ConfigError, Options, SinkSpec
 from fastlog_core.adapter import parse_level
 
 from ._native import make_wrapper, native_chain
@@ -15,13 +15,13 @@ from ._renderer import FastlogLoggerFactory, FastlogRenderer
 
 
 def configure(
-    sink: Any = None,
+    sink: SinkSpec = None,
     level: int | str = "info",
-    processors: Iterable[Any] = (),
     *,
+    processors: Iterable[Any] = (),
     preset: str | None = None,
     cache_logger_on_first_use: bool = True,
-    **options: Any,
+    **options: Unpack[Options],
 ) -> None:
     """Configure structlog to log through fastlog.
 

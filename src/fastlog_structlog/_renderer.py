@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Unpack
 
-from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, Pipeline, adapter
+from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, Options, Pipeline, SinkSpec, adapter
 
 #: structlog method names (and ``add_log_level`` values) → (level name, number).
 LEVELS: dict[str, tuple[str, int]] = {
@@ -267,8 +267,10 @@ class FastlogLoggerFactory:
 
     __slots__ = ("_route",)
 
-    def __init__(self, sink: Any = None, *, preset: str | None = None, **options: Any) -> None:
-        self._route = adapter.route(sink, preset, **options)
+    def __init__(
+        self, sink: SinkSpec = None, *, preset: str | None = None, **options: Unpack[Options]
+    ) -> None:
+        self._route = adapter.route(sink, preset=preset, **options)
 
     @property
     def pipeline(self) -> Pipeline:
