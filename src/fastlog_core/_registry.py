@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 from . import _diagnostics, _encoders
 from ._levels import INFO, parse_level
 from ._options import Level, Options, SinkSpec
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
+from ._pipeline.accounting import Counters
 from ._presets import SINK_OPTION_NAMES, Settings, resolve
 from ._sinks import FileSink, Sink, StreamSink
 from .exceptions import ConfigError
@@ -169,40 +170,57 @@ def get_pipeline(
     Raises:
         ConfigError: naming the option or the sink that is wrong.
     """
-    settings_options, sink_defaults = _split(dict(options))
-    explicit = preset is not None or bool(settings_options)
-    settings = resolve(preset, **settings_options)
-    key, specs, name = _normalize(sink, sink_defaults)
-    signature = tuple(spec.signature() for spec in specs)
-    explicit_sinks = any(spec.explicit for spec in specs)
+    return _get_pipeline(_Request(sink, preset, options))
+
+
+class _Request:
+    """One call's destination and settings, parsed and checked; nothing opened yet."""
+
+    __slots__ = ("explicit", "explicit_sinks", "key", "name", "settings", "signature", "specs")
+
+    def __init__(self, sink: SinkSpec, preset: str | None, options: Options) -> None:
+        settings_options, sink_defaults = _split(dict(options))
+        self.explicit = preset is not None or bool(settings_options)  # settings were given
+        self.settings = resolve(preset, **settings_options)
+        self.key, self.specs, self.name = _normalize(sink, sink_defaults)
+        self.signature = tuple(spec.signature() for spec in self.specs)
+        self.explicit_sinks = any(spec.explicit for spec in self.specs)
+
+    def sink_options_differ(self) -> bool:
+        """Sink options were given, and the destination already has others (lock held)."""
+        return self.explicit_sinks and _signatures.get(self.key, self.signature) != self.signature
+
+
+def _get_pipeline(request: _Request) -> Pipeline:
     with _lock:
-        existing = _pipelines.get(key)
+        existing = _pipelines.get(request.key)
         if existing is not None and not existing.closed:
-            if explicit and existing.settings != settings:
-                diff = _difference(existing.settings, settings)
+            if request.explicit and existing.settings != request.settings:
+                diff = _difference(existing.settings, request.settings)
                 raise ConfigError(
-                    f"sink={name!r} is already in use with other settings ({diff}); "
+                    f"sink={request.name!r} is already in use with other settings ({diff}); "
                     "give the same preset and options, or none to share the existing ones"
                 )
-            if explicit_sinks and _signatures.get(key, signature) != signature:
+            if request.sink_options_differ():
                 raise ConfigError(
-                    f"sink={name!r} is already in use with other sink options (level, encoder, "
-                    "rotation, retention or compression); give the same, or none to share them"
+                    f"sink={request.name!r} is already in use with other sink options (level, "
+                    "encoder, rotation, retention or compression); give the same, or none to "
+                    "share them"
                 )
             return existing
         pipeline = Pipeline(
-            [spec.make() for spec in specs],
-            settings,
-            name=name,
-            sink_options=[spec.options for spec in specs],
+            [spec.make() for spec in request.specs],
+            request.settings,
+            name=request.name,
+            sink_options=[spec.options for spec in request.specs],
         )
-        _pipelines[key] = pipeline
-        _signatures[key] = signature
+        _pipelines[request.key] = pipeline
+        _signatures[request.key] = request.signature
         _live.add(pipeline)
         # Process-wide hooks (exit, fork, SIGTERM) come with the first pipeline, not at import.
         from . import _process
 
-        _process.on_new_pipeline(settings)
+        _process.on_new_pipeline(request.settings)
         return pipeline
 
 
@@ -270,23 +288,19 @@ def configure(
         ConfigError: for an unknown option or a bad value, naming it.
     """
     threshold = _level(level)
-    settings_options, sink_defaults = _split(dict(options))
-    settings = resolve(preset, **settings_options)
-    key, specs, _ = _normalize(sink, sink_defaults)
-    signature = tuple(spec.signature() for spec in specs)
-    explicit_sinks = any(spec.explicit for spec in specs)
+    request = _Request(sink, preset, options)
     with _lock:
-        existing = _pipelines.get(key)
+        existing = _pipelines.get(request.key)
         if existing is not None and not existing.closed:
-            if explicit_sinks and _signatures.get(key, signature) != signature:
+            if request.sink_options_differ():
                 raise ConfigError(
                     f"sink={sink!r}: level, encoder, rotation, retention or compression differ "
                     "from the pipeline already writing there; shutdown() it first"
                 )
-            existing.reconfigure(settings)
+            existing.reconfigure(request.settings)
             pipeline = existing
         else:
-            pipeline = get_pipeline(sink, preset=preset, **options)
+            pipeline = _get_pipeline(request)
         global _default
         if _default is None:
             _default = Route(pipeline, threshold)
@@ -323,24 +337,11 @@ def shutdown(timeout: float = 5.0) -> bool:
     return ok
 
 
-class Stats(TypedDict):
-    """Process-wide counters: the sum over all pipelines, plus each pipeline by name."""
+class Stats(Counters):
+    """Process-wide counters: the sum over all pipelines, internal errors by kind, and each
+    pipeline's own counters by name."""
 
-    records_written: int
-    bytes_written: int
-    dropped: int
-    dropped_by_level: dict[str, int]
-    errors: int
     errors_by_kind: dict[str, int]
-    queued_bytes: int
-    high_water_bytes: int
-    blocked: int
-    blocked_seconds: float
-    truncated: int
-    lost: int
-    sampled: int
-    sampled_by_level: dict[str, int]
-    rate_limited: int
     pipelines: dict[str, PipelineStats]
 
 

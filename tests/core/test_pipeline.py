@@ -259,6 +259,42 @@ class TestBackpressure:
         kept = [r["i"] for r in records]
         assert kept == sorted(kept)
 
+    def test_flush_returns_once_every_drop_before_it_is_noted(self) -> None:
+        """Records dropped while the buffer was empty (the writer holds the whole capacity in
+        flight) are noted in the stream by the time flush() returns, not at a later cycle."""
+        sink = MemorySink()
+        cap = 64 * 1024
+        log, pipeline = pipeline_logger(
+            sink,
+            preset="fastest",
+            capacity=cap,
+            max_record_bytes=4096,
+            wake_bytes=cap,
+            flush_interval=30,
+        )
+        sink.gate.clear()
+        pad = "x" * 150
+        for i in range(cap // 100):  # fills the buffer; the first drop wakes the writer
+            log.info("r", i=i, pad=pad)
+            if sink.started.is_set():
+                break
+        wait_until(sink.started.is_set, message="the writer never started its write")
+        before = pipeline.stats()["dropped"]
+        for i in range(100):  # the writer holds the capacity: each is dropped, none queued
+            log.info("late", i=i, pad=pad)
+        stats = pipeline.stats()
+        assert stats["dropped"] == before + 100
+        assert stats["queued_bytes"] == 0
+        # The first late drop woke the writer for its next cycle (which notes them); take that
+        # wake-up back, as if the writer had not been scheduled for it yet when flush() runs:
+        # flush() must not rely on it.
+        pipeline._wake.clear()
+        sink.gate.set()
+        wait_until(lambda: len(sink.writes) == 1, message="the held write never completed")
+        assert pipeline.flush(timeout=10)
+        notes = [r for r in sink.lines() if r["logger"] == "fastlog"]
+        assert sum(note["dropped"] for note in notes) == stats["dropped"]
+
     def test_drops_from_four_threads_are_counted_exactly_per_level(self) -> None:
         """4 threads into a full buffer: every record written or counted, per level, and the
         in-stream notes add up to the same counts."""

@@ -29,9 +29,10 @@ class SinkStats(TypedDict):
     failing: bool
 
 
-class PipelineStats(TypedDict):
-    """Counters of one pipeline. ``records_written`` counts records delivered to sinks (not
-    fastlog's own drop notes), so that records sent = written + dropped + lost."""
+class Counters(TypedDict):
+    """What ``stats()`` counts, per pipeline and summed over the process. ``records_written``
+    counts records delivered to sinks (not fastlog's own drop notes), so that records sent =
+    written + dropped + lost."""
 
     records_written: int
     bytes_written: int
@@ -47,6 +48,11 @@ class PipelineStats(TypedDict):
     sampled: int
     sampled_by_level: dict[str, int]
     rate_limited: int
+
+
+class PipelineStats(Counters):
+    """Counters of one pipeline, and of each of its sinks."""
+
     sinks: list[SinkStats]
 
 
@@ -109,6 +115,11 @@ class Accounting:
     def drops(self) -> dict[int, int]:
         """Records dropped so far, per level number."""
         return {levelno: peek(count) for levelno, count in list(self.drop_counts.items())}
+
+    def unnoted(self) -> bool:
+        """Whether records were dropped since the last drop note."""
+        noted = self.drops_noted
+        return any(peek(c) > noted.get(n, 0) for n, c in list(self.drop_counts.items()))
 
     def dropped_by_name(self) -> dict[str, int]:
         dropped: dict[str, int] = {}

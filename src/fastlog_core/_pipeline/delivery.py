@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import _diagnostics
+from .. import _diagnostics, _encoders
 from . import per_sink, wake
 from .accounting import Accounting, Note, records
-from .per_sink import SinkOptions, Slot
+from .per_sink import SinkOptions
 
 if TYPE_CHECKING:
     from .._sinks import Sink
@@ -82,6 +82,50 @@ class Chunks:
     def clear(self) -> None:
         self.parts = []
         self.size = 0
+
+
+class Slot:
+    """A sink, its options, and what the writer still owes it after a failure."""
+
+    __slots__ = (
+        "encoder",
+        "errors",
+        "failures",
+        "filtered",
+        "level",
+        "lost",
+        "options",
+        "pending",
+        "rendered",
+        "retry_at",
+        "sink",
+        "transformed",
+        "written",
+    )
+
+    def __init__(self, sink: Sink, options: SinkOptions | None = None) -> None:
+        self.sink = sink
+        self.options = options or SinkOptions()
+        self.level = self.options.level
+        self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
+        self.transformed = False  # lines are filtered or re-encoded for this sink
+        self.reset()
+
+    def reset(self) -> None:
+        self.pending: Chunks = Chunks()  # JSON lines not yet written to this sink
+        self.rendered: Chunks = Chunks()  # ``pending`` as this sink's bytes, when transformed
+        self.filtered = 0  # lines below this sink's level
+        self.failures = 0
+        self.retry_at = 0.0
+        self.lost = 0  # records given up at shutdown
+        self.written = 0
+        self.errors = 0
+
+    def configure(self, format: str, colors: bool | None) -> None:
+        """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
+        encoder = per_sink.choose_encoder(self.options, self.sink, format, colors)
+        self.encoder = encoder
+        self.transformed = encoder is not None or self.level > 0
 
 
 class Delivery:

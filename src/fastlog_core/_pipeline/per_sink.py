@@ -20,7 +20,7 @@ from .accounting import Note
 if TYPE_CHECKING:
     from .._sinks import Sink
     from .buffer import Data
-    from .delivery import Chunks
+    from .delivery import Slot
 
 # Where a default-schema line has its level: {"timestamp":"<27 characters>","level":"info",...
 _LEVEL_AT = b'","level":"'
@@ -69,57 +69,18 @@ def _same_encoder(a: object, b: object) -> bool:
     return repr(a) == repr(b)
 
 
-class Slot:
-    """A sink, its options, and what the writer still owes it after a failure."""
-
-    __slots__ = (
-        "encoder",
-        "errors",
-        "failures",
-        "filtered",
-        "level",
-        "lost",
-        "options",
-        "pending",
-        "rendered",
-        "retry_at",
-        "sink",
-        "transformed",
-        "written",
-    )
-
-    def __init__(self, sink: Sink, options: SinkOptions | None = None) -> None:
-        self.sink = sink
-        self.options = options or SinkOptions()
-        self.level = self.options.level
-        self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
-        self.transformed = False  # lines are filtered or re-encoded for this sink
-        self.reset()
-
-    def reset(self) -> None:
-        from .delivery import Chunks
-
-        self.pending: Chunks = Chunks()  # JSON lines not yet written to this sink
-        self.rendered: Chunks = Chunks()  # ``pending`` as this sink's bytes, when transformed
-        self.filtered = 0  # lines below this sink's level
-        self.failures = 0
-        self.retry_at = 0.0
-        self.lost = 0  # records given up at shutdown
-        self.written = 0
-        self.errors = 0
-
-    def configure(self, format: str, colors: bool | None) -> None:
-        """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
-        encoder = self.options.encoder
-        if encoder is None and format == "console":
-            encoder = _encoders.ConsoleEncoder(colors=colors)
-        if isinstance(encoder, _encoders.ConsoleEncoder) and encoder.colors is None:
-            # Decided per sink: colour where that sink is a terminal.
-            encoder = _encoders.ConsoleEncoder(
-                colors=colors if colors is not None else _isatty(self.sink)
-            )
-        self.encoder = encoder
-        self.transformed = encoder is not None or self.level > 0
+def choose_encoder(
+    options: SinkOptions, sink: Sink, format: str, colors: bool | None
+) -> _encoders.Encoder | None:
+    """A sink's encoder under the pipeline's ``format`` and ``colors`` settings (``None``: the
+    JSON lines as they are)."""
+    encoder = options.encoder
+    if encoder is None and format == "console":
+        encoder = _encoders.ConsoleEncoder(colors=colors)
+    if isinstance(encoder, _encoders.ConsoleEncoder) and encoder.colors is None:
+        # Decided per sink: colour where that sink is a terminal.
+        encoder = _encoders.ConsoleEncoder(colors=colors if colors is not None else _isatty(sink))
+    return encoder
 
 
 def kept(threshold: int, level_key: str | None, lines: list[bytes]) -> list[bytes]:

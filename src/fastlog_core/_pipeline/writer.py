@@ -187,7 +187,12 @@ class Writer(State):
             delivery = self._delivery
             if self._sync or self._closed:
                 with self._lock:
-                    if self.appender.buf or self._sealed or delivery.failing():
+                    if (
+                        self.appender.buf
+                        or self._sealed
+                        or delivery.failing()
+                        or self._accounts.unnoted()
+                    ):
                         self._take_and_deliver(final=True, hold=True)
                     ok = not delivery.failing()
                     return delivery.flush_sinks(fsync) and ok
@@ -196,14 +201,21 @@ class Writer(State):
             deadline = None if timeout is None else time.monotonic() + timeout
             with self._cond:
                 target = self._taken + len(self.appender.buf) + sum(map(len, self._sealed))
-                if self._done >= target and (not fsync or self._synced >= target):
+                # Records dropped before this call are noted in the stream by then too: the
+                # note is made by a writer cycle, so one must start after this call.
+                unnoted = self._accounts.unnoted()
+                if self._done >= target and (not fsync or self._synced >= target) and not unnoted:
                     return True
                 start_cycle = self._cycles
                 self._flush_wanted = True
                 if fsync and target > self._fsync_target:
                     self._fsync_target = target
                 self._wake.set()
-                while self._done < target or (fsync and self._synced < target):
+                while (
+                    self._done < target
+                    or (fsync and self._synced < target)
+                    or (unnoted and self._cycles < start_cycle + 2)
+                ):
                     if self._cycles >= start_cycle + 2 and (
                         self._failing or (fsync and self._fsync_error)
                     ):
@@ -211,6 +223,8 @@ class Writer(State):
                     if self.closed:  # shut down meanwhile: the final drain has run
                         return self._done >= target
                     self._ensure_writer()
+                    if unnoted:  # the cycle that notes them, without waiting flush_interval
+                        self._wake.set()
                     wait = 0.05
                     if deadline is not None:
                         wait = min(wait, deadline - time.monotonic())

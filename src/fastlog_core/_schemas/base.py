@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from .. import _diagnostics
 from .._encoders.json import ERROR_KEY, RENAME_PREFIX
+from .._levels import LEVEL_NAMES
 
 CORE_KEYS: Final = ("timestamp", "level", "logger", "message")
 
@@ -27,17 +28,25 @@ def clamp(levelno: Any) -> int:
     return number if number > 0 else 0
 
 
-# Per-schema caches of a level's value: the standard numbers up front (each schema module fills
-# its own), other numbers below CACHED_LEVELS added on first use (a bounded dict; setting an
-# item is atomic).
 CACHED_LEVELS = 256
 
 
-def level_miss(cache: dict[int, Any], convert: Callable[[int], Any], levelno: Any) -> Any:
-    value = convert(levelno)
-    if type(levelno) is int and 0 <= levelno < CACHED_LEVELS:
-        cache[levelno] = value
-    return value
+class LevelCache(dict[Any, Any]):
+    """A schema's level values by number: ``cache[levelno]``. The standard numbers are filled
+    up front; another number is converted on first use and kept when below ``CACHED_LEVELS``
+    (bounded; setting an item is atomic). A hit is one dict lookup, in C."""
+
+    __slots__ = ("_convert",)
+
+    def __init__(self, convert: Callable[[int], Any]) -> None:
+        super().__init__((n, convert(n)) for n in LEVEL_NAMES)
+        self._convert = convert
+
+    def __missing__(self, levelno: Any) -> Any:
+        value = self._convert(levelno)
+        if type(levelno) is int and 0 <= levelno < CACHED_LEVELS:
+            self[levelno] = value
+        return value
 
 
 # ---------------------------------------------------------------------------------------------

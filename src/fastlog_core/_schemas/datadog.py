@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._levels import LEVEL_NAMES
 from .base import (
     CORE,
     EXC,
     LOC,
     THREAD,
+    LevelCache,
     Schema,
     clamp,
     copy_rest,
     key_tables,
-    level_miss,
 )
 
 
@@ -45,7 +44,7 @@ def datadog_status(levelno: int) -> str:
     return "emergency"
 
 
-_DATADOG_LEVELS: Final = {n: datadog_status(n) for n in LEVEL_NAMES}
+_DATADOG_LEVELS: Final = LevelCache(datadog_status)
 
 # Datadog
 
@@ -96,9 +95,7 @@ class DatadogSchema(Schema):
         """
         try:
             get = fields.get
-            status = _DATADOG_LEVELS.get(levelno)
-            if status is None:
-                status = level_miss(_DATADOG_LEVELS, datadog_status, levelno)
+            status = _DATADOG_LEVELS[levelno]
             out: dict[str, Any] = {
                 "timestamp": get("timestamp"),
                 "status": status,

@@ -11,11 +11,11 @@ from .base import (
     LOC,
     PROC,
     THREAD,
+    LevelCache,
     Schema,
     clamp,
     copy_rest,
     key_tables,
-    level_miss,
 )
 
 #: The ECS version the ecs-logging libraries write (ecs-logging-python 2.3.0, ``_meta.py``).
@@ -33,7 +33,7 @@ def ecs_level(levelno: int) -> str:
     return name if name is not None else f"level-{levelno}"
 
 
-_ECS_LEVELS: Final = {n: ecs_level(n) for n in LEVEL_NAMES}
+_ECS_LEVELS: Final = LevelCache(ecs_level)
 
 # ECS
 
@@ -105,9 +105,7 @@ class EcsSchema(Schema):
         """
         try:
             get = fields.get
-            level = _ECS_LEVELS.get(levelno)
-            if level is None:
-                level = level_miss(_ECS_LEVELS, ecs_level, levelno)
+            level = _ECS_LEVELS[levelno]
             out: dict[str, Any] = {
                 "@timestamp": get("timestamp"),
                 "log.level": level,

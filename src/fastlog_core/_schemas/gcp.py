@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 from typing import Any, Final
 
-from .._levels import LEVEL_NAMES
 from .base import (
     CORE,
     EXC,
     LABELS,
     LOC,
+    LevelCache,
     Schema,
     clamp,
     copy_rest,
     key_tables,
-    level_miss,
 )
 
 
@@ -46,7 +45,7 @@ def gcp_severity(levelno: int) -> str:
     return "EMERGENCY"
 
 
-_GCP_LEVELS: Final = {n: gcp_severity(n) for n in LEVEL_NAMES}
+_GCP_LEVELS: Final = LevelCache(gcp_severity)
 
 # Google Cloud Logging
 
@@ -106,9 +105,7 @@ class GcpSchema(Schema):
         """
         try:
             get = fields.get
-            severity = _GCP_LEVELS.get(levelno)
-            if severity is None:
-                severity = level_miss(_GCP_LEVELS, gcp_severity, levelno)
+            severity = _GCP_LEVELS[levelno]
             out: dict[str, Any] = {
                 "severity": severity,
                 "message": get("message"),

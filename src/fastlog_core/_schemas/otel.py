@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._levels import LEVEL_NAMES
 from .base import (
     CORE,
     EXC,
     LOC,
     PROC,
     THREAD,
+    LevelCache,
     Schema,
     clamp,
     copy_rest,
     epoch_nanos,
     key_tables,
-    level_miss,
 )
 from .ecs import ecs_level
 
@@ -42,7 +41,7 @@ def otel_severity(levelno: int) -> tuple[str, int]:
     return text, 1 + 4 * decade + (levelno % 10) // 3
 
 
-_OTEL_LEVELS: Final = {n: otel_severity(n) for n in LEVEL_NAMES}
+_OTEL_LEVELS: Final = LevelCache(otel_severity)
 
 # OpenTelemetry
 
@@ -103,9 +102,7 @@ class OtelSchema(Schema):
         """
         try:
             get = fields.get
-            severity = _OTEL_LEVELS.get(levelno)
-            if severity is None:
-                severity = level_miss(_OTEL_LEVELS, otel_severity, levelno)
+            severity = _OTEL_LEVELS[levelno]
             out: dict[str, Any] = {
                 "Timestamp": epoch_nanos(get("timestamp")),
                 "SeverityText": severity[0],
