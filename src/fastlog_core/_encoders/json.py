@@ -306,16 +306,7 @@ def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
         return dumps(clean, default=_safe_repr, option=OPTIONS)
     except Exception as exc:  # last resort: a line that only says what happened
         _diagnostics.report("encoding", f"a record could not be repaired ({type(exc).__name__})")
-        return dumps(
-            {
-                "timestamp": timestamp(),
-                "level": "error",
-                "logger": "fastlog",
-                "message": "a record could not be serialized",
-                ERROR_KEY: _safe_repr(exc),
-            },
-            option=OPTIONS,
-        )
+        return _own_line("a record could not be serialized", ERROR_KEY, _safe_repr(exc))
 
 
 def truncate(line: bytes, limit: int) -> bytes:
@@ -348,16 +339,19 @@ def truncate(line: bytes, limit: int) -> bytes:
         return out
     except Exception as exc:
         _diagnostics.report("truncate", f"{type(exc).__name__}: {exc}")
-        return dumps(
-            {
-                "timestamp": timestamp(),
-                "level": "error",
-                "logger": "fastlog",
-                "message": "an oversized record could not be truncated",
-                TRUNCATED_KEY: len(line),
-            },
-            option=OPTIONS,
-        )
+        return _own_line("an oversized record could not be truncated", TRUNCATED_KEY, len(line))
+
+
+def _own_line(message: str, key: str, value: Any) -> bytes:
+    """fastlog's own error record, in place of one it could not write: the last resort."""
+    record = {
+        "timestamp": timestamp(),
+        "level": "error",
+        "logger": "fastlog",
+        "message": message,
+        key: value,
+    }
+    return dumps(record, option=OPTIONS)
 
 
 def exception_info(exc_info: Any) -> dict[str, Any] | None:

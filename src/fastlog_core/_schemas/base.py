@@ -62,6 +62,18 @@ LABELS: Final = 16  # gcp: a user's logging.googleapis.com/labels dict, merged
 CORE: Final = 32  # timestamp, level, logger, message: always consumed
 RENAME: Final = 64  # the schema writes this key
 
+#: The core's optional groups of keys, each consumed whole when the schema places the group.
+GROUPS: Final = {
+    "file": LOC,
+    "line": LOC,
+    "function": LOC,
+    "process": PROC,
+    "process_name": PROC,
+    "thread": THREAD,
+    "thread_name": THREAD,
+    "exception": EXC,
+}
+
 Plan = tuple[frozenset[str], tuple[str, ...] | None, frozenset[str]]
 
 

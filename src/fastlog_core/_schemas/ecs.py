@@ -8,6 +8,7 @@ from .._levels import LEVEL_NAMES
 from .base import (
     CORE,
     EXC,
+    GROUPS,
     LOC,
     PROC,
     THREAD,
@@ -38,16 +39,7 @@ _ECS_LEVELS: Final = LevelCache(ecs_level)
 # ECS
 
 _ECS_KEYS, _ECS_KEYS_TRACED = key_tables(
-    consumed={
-        "file": LOC,
-        "line": LOC,
-        "function": LOC,
-        "process": PROC,
-        "process_name": PROC,
-        "thread": THREAD,
-        "thread_name": THREAD,
-        "exception": EXC,
-    },
+    consumed=GROUPS,
     # Top-level keys, and the dotted spellings of the paths written (Elasticsearch reads
     # "log.logger" and {"log": {"logger": ...}} as the same field).
     written=(

@@ -7,6 +7,7 @@ from typing import Any, Final
 from .base import (
     CORE,
     EXC,
+    GROUPS,
     LOC,
     PROC,
     THREAD,
@@ -47,15 +48,7 @@ _OTEL_LEVELS: Final = LevelCache(otel_severity)
 
 _OTEL_KEYS, _ = key_tables(
     # Inside Attributes. process_name has no semantic convention and keeps its name.
-    consumed={
-        "file": LOC,
-        "line": LOC,
-        "function": LOC,
-        "process": PROC,
-        "thread": THREAD,
-        "thread_name": THREAD,
-        "exception": EXC,
-    },
+    consumed={key: group for key, group in GROUPS.items() if key != "process_name"},
     written=(
         "code.file.path",
         "code.line.number",
