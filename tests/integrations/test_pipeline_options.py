@@ -154,7 +154,7 @@ def test_presets_take_the_options(log_path: Path) -> None:
     """Every preset accepts the v2 options next to it."""
     for preset in fastlog_core.PRESETS:
         settings = fastlog_core.get_pipeline(
-            str(log_path) + preset, preset, schema="otel", sample={"debug": 2}, rate_limit=10
+            str(log_path) + preset, preset=preset, schema="otel", sample={"debug": 2}, rate_limit=10
         ).settings
         assert settings.schema == "otel" and settings.sample == ((10, 2),)
 
