@@ -1,12 +1,18 @@
-/* fastlog_core._speedups: the one loop of the stdlib adapter's hot path that Python makes slow.
+/* fastlog_core._speedups: the few places where Python's own cost is most of fastlog's cost.
  *
- * A LogRecord's extra= fields are the entries of its __dict__ after the ~20 standard ones.
- * In Python, reaching them means iterating (and building a tuple for) every standard entry,
- * then a set check against the reserved names: about 5,000 instructions per record, a third
- * of the adapter's cost (benchmarks/bench_stdlib.py, docs/performance). Here it is a walk
- * over the dict's entries. The pure-Python twin in _fields.py defines the semantics; the two
- * are tested against each other (tests/core/test_fields.py). Built by hatch_build.py when a C
- * compiler is available; fastlog works the same without it.
+ * - Appender: the callers' hot path, shared by every adapter: encode a record dict (orjson) and
+ *   append the line to the block being filled, in one call (Python twin: _pipeline/appender.py).
+ * - Block: the buffer's block, allocated once, so appending never reallocates it (twin: a
+ *   bytearray, _pipeline/buffer.py).
+ * - record_fields: a LogRecord's extra= fields are the entries of its __dict__ after the ~20
+ *   standard ones; in Python, reaching them costs a third of the stdlib adapter's time. Here it
+ *   is a walk over the dict's entries (twin: _fields.record_fields_py).
+ * - utc_naive: loguru's aware record time as the schema's naive UTC datetime (twin:
+ *   _fields.utc_naive_py).
+ *
+ * Each Python twin defines the behaviour; tests drive both the same way (tests/core/
+ * test_appender.py, test_block.py, test_fields.py). Built by hatch_build.py when a C compiler
+ * is available (MSVC on Windows); fastlog works the same without it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
