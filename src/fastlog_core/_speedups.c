@@ -581,6 +581,9 @@ Appender_emit(Appender *self, PyObject *const *args, Py_ssize_t nargs)
                          nargs > 3 ? args[3] : self->option};
     PyObject *line = PyObject_Vectorcall(self->dumps, call, 3, NULL);
     if (line == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            return NULL; /* KeyboardInterrupt, SystemExit: the caller's, as in the twin */
+        }
         PyObject *exc = raised_exception();
         if (exc == NULL) {
             return NULL;

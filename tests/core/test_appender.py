@@ -165,6 +165,23 @@ class TestEmit:
             assert out.appended == 0
 
 
+@pytest.mark.parametrize("kind", ["C", "Python"])
+def test_an_interrupt_while_encoding_reaches_the_caller(kind: str) -> None:
+    """KeyboardInterrupt raised by a value's repr while encoding is not swallowed as a repair:
+    both kinds let it through, as any logging call under Ctrl-C."""
+
+    class Interrupting:
+        def __repr__(self) -> str:
+            raise KeyboardInterrupt
+
+    out, slow = make(kind, "Block")
+    out.limit, out.max_record, out.slow_level = BLOCK, BLOCK, 50
+    with pytest.raises(KeyboardInterrupt):
+        out.emit({"v": Interrupting()}, 20)
+    assert bytes(out.buf) == b""
+    assert slow.calls == []
+
+
 def test_c_append_holds_no_block() -> None:
     """After a C append returns, only the appender references its block (no straggler)."""
     import sys
