@@ -123,9 +123,8 @@ class Slot:
 
     def configure(self, format: str, colors: bool | None) -> None:
         """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
-        encoder = per_sink.choose_encoder(self.options, self.sink, format, colors)
-        self.encoder = encoder
-        self.transformed = encoder is not None or self.level > 0
+        self.encoder = per_sink.choose_encoder(self.options, self.sink, format, colors)
+        self.transformed = self.encoder is not None or self.level > 0
 
 
 class Delivery:
