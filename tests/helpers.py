@@ -243,14 +243,11 @@ def read_lines(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def reset_structlog() -> None:
-    """structlog unconfigured, its contextvars empty, fastlog's native chain forgotten."""
+    """structlog unconfigured and its contextvars empty."""
     import structlog
-
-    from fastlog_structlog import _native
 
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
-    _native.native_chain[0] = None
 
 
 def reset_loguru() -> None:

@@ -290,8 +290,10 @@ def _event_dict_fields(
     record_fields = _merge(ts, level_of(record), record.name, message, fields)
     exception = adapter.exception_info(exc_info) if exc_info else None
     if exception is not None:
+        # structlog.stdlib's exception() passes exc_info both in the event and to logging
+        # (record.exc_info): one exception, written once.
         adapter.add_exception(record_fields, exception)
-    _add_problems(record, record_fields)
+    _add_problems(record, record_fields, exception=exception is None)
     return record_fields if shape is None else shape(record_fields, record.levelno)
 
 
@@ -306,15 +308,18 @@ def _repaired(record: logging.LogRecord, error: Exception) -> bytes:
     return adapter.encode_repaired(fields, error)
 
 
-def _add_problems(record: logging.LogRecord, fields: dict[str, Any]) -> None:
-    """The structured ``exception`` and the ``stack_info`` text, when the record has them."""
-    exception: dict[str, Any] | None = None
-    if record.exc_info and record.exc_info[1] is not None:
-        exception = adapter.describe_exception(record.exc_info[1])
-    elif record.exc_text:
-        exception = {"type": "", "message": "", "traceback": record.exc_text}
-    if exception is not None:
-        adapter.add_exception(fields, exception)
+def _add_problems(
+    record: logging.LogRecord, fields: dict[str, Any], *, exception: bool = True
+) -> None:
+    """The structured ``exception`` (unless *exception* is false: the caller added it) and
+    the ``stack_info`` text, when the record has them."""
+    described: dict[str, Any] | None = None
+    if exception and record.exc_info and record.exc_info[1] is not None:
+        described = adapter.describe_exception(record.exc_info[1])
+    elif exception and record.exc_text:
+        described = {"type": "", "message": "", "traceback": record.exc_text}
+    if described is not None:
+        adapter.add_exception(fields, described)
     if record.stack_info:
         if "stack_info" in fields:
             fields[adapter.RENAME_PREFIX + "stack_info"] = fields.pop("stack_info")

@@ -1,37 +1,187 @@
-"""A filtering bound logger that runs fastlog's default chain natively.
+"""The filtering bound logger ``configure()`` installs, with a native path for its own chain.
 
-With ``fastlog_structlog.configure()`` and no extra processors, the chain is fixed: merge
-structlog's contextvars, add level/logger/timestamp/exception, render. This wrapper does exactly
-that in one method per level instead of calling processors one by one, and falls back to
-structlog's own processing (``_proxy_to_logger``, same result) as soon as the configuration has
-other processors. The result is identical either way; only the cost differs.
+``configure()``'s chain without extra processors is fixed: merge structlog's contextvars, build
+the record from the call, render. While a bound logger's processor list holds exactly that
+chain — checked on every call, by content, so in-place changes such as
+``structlog.testing.capture_logs()`` are seen at once — the wrapper builds the same record in
+one method instead of running the processors one by one. Any other chain goes through
+structlog's own processing (``_proxy_to_logger``), with the caller's frame made known to
+structlog, so ``CallsiteParameterAdder`` reports the application's call site, not this module.
+``tests/structlog/test_native.py`` proves, for generated calls, that both paths write the same.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import FrameType
 from typing import Any
 
-from structlog import BoundLoggerBase
+from structlog import BoundLoggerBase, DropEvent
 from structlog.contextvars import merge_contextvars
 
 from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, adapter
 
-from ._host import CONTEXT_VARS
-from ._renderer import FastlogLogger, FastlogRenderer
+from ._host import CALLING_FRAME, CONTEXT_VARS
+from ._renderer import DEFAULT, FastlogLogger, _CallRenderer, _render_repaired, build, call_record
 
-_RENDERER = FastlogRenderer()
+#: ``configure()``'s renderer: one instance, so the native check is an identity test.
+RENDERER = _CallRenderer()
+
+#: The chain ``configure()`` installs without extra processors. A bound logger whose processor
+#: list equals it (element for element, by identity) takes the native path.
+NATIVE_CHAIN: list[Any] = [merge_contextvars, RENDERER]
 
 _utcnow = adapter.utcnow
 _ctx_get = adapter.context_fields
+_merge = adapter.merge
+
+#: structlog's level names by number (``LEVEL_TO_NAME``), highest first.
+_LEVELS = (
+    (CRITICAL, "critical"),
+    (ERROR, "error"),
+    (WARNING, "warning"),
+    (INFO, "info"),
+    (DEBUG, "debug"),
+)
 
 
 def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
-    """``event % args`` as structlog does it (one dict argument is a mapping); never raises."""
-    if len(args) == 1 and isinstance(args[0], dict) and args[0]:
+    """structlog's ``_maybe_interpolate``: one non-empty mapping argument is used by name.
+
+    Unlike structlog, a template that does not fit its arguments never raises into the
+    caller: the message is written with the arguments appended, and the error is counted.
+    """
+    if len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
         return adapter.interpolate(event, args[0])
     return adapter.interpolate(event, args)
+
+
+def _native(  # noqa: PLR0917 - positional: one call per record, no keyword matching
+    self: Any, logger: FastlogLogger, levelno: int, name: str, event: Any, kw: dict[str, Any]
+) -> None:
+    """What ``merge_contextvars`` + ``_CallRenderer`` + ``FastlogLogger`` do for one call.
+
+    *kw* is the call's own keyword dict (a fresh one per call), so it may be changed. The field
+    order is the processor path's: bound context, keywords, then contextvars not already set.
+    """
+    out = logger._route.pipeline.appender
+    record: dict[str, Any] | None = None
+    try:
+        context = self._context
+        fields = {**context, **kw} if context else kw
+        if CONTEXT_VARS:
+            merge_contextvars(logger, name, fields)
+        if event is None:  # structlog keeps a bound (or contextvar) "event" as the event
+            event = fields.pop("event", None)
+        elif "event" in fields:
+            del fields["event"]
+        exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
+        ctx = _ctx_get()
+        if ctx:
+            fields = {**ctx, **fields}
+        ts = _utcnow()
+        if not ts.microsecond:
+            ts = adapter.timestamp()  # type: ignore[assignment]
+        lname = logger.name or "root"
+        record = {"timestamp": ts, "level": name, "logger": lname, "message": event, **fields}
+        if len(record) != 4 + len(fields):  # a field named like a schema key: moved aside
+            record = build(ts, name, lname, event, fields)
+        if exc_info:
+            info = adapter.exception_info(exc_info)
+            if info is not None:
+                adapter.add_exception(record, info)
+    except Exception as error:
+        if record is None:
+            record = _merge(adapter.timestamp(), name, "root", event, None)
+        out.append(adapter.encode_repaired(record, error), levelno)
+        return
+    out.emit(record, levelno, DEFAULT)
+
+
+def _processed(  # noqa: PLR0917 - positional: one call per record, no keyword matching
+    self: Any,
+    logger: FastlogLogger,
+    levelno: int,
+    name: str,
+    event: Any,
+    kw: dict[str, Any],
+    frame: FrameType | None,
+) -> None:
+    """``configure(processors=[...])``'s chain, run as structlog's ``_process_event`` runs it,
+    with the renderer's part done in place: the record goes to the pipeline as a dict, not as
+    rendered bytes handed to ``FastlogLogger``. Same output as structlog's own processing."""
+    event_dict = self._context.copy()
+    event_dict.update(kw)
+    if event is not None:
+        event_dict["event"] = event
+    token = CALLING_FRAME.set(frame)  # type: ignore[arg-type]
+    try:
+        if CONTEXT_VARS:  # else merge_contextvars has nothing to add
+            event_dict = merge_contextvars(logger, name, event_dict)
+        for processor in self._processors[1:-1]:
+            event_dict = processor(logger, name, event_dict)
+    except DropEvent:
+        return
+    finally:
+        CALLING_FRAME.reset(token)
+    out = logger._route.pipeline.appender
+    if type(event_dict) is not dict:  # a processor returned something else: the renderer's say
+        logger._write(RENDERER(logger, name, event_dict), levelno)
+        return
+    message: Any = None
+    try:
+        message = event_dict.pop("event", None)
+        exc_info = event_dict.pop("exc_info", None)
+        record = call_record(logger, name, message, exc_info, event_dict)
+    except Exception as exc:
+        out.append(_render_repaired(logger, name, event_dict, message, exc) + b"\n", levelno)
+        return
+    out.emit(record, levelno, DEFAULT)
+
+
+def _full(  # noqa: PLR0917 - positional, as _call
+    self: Any, name: str, event: Any, args: tuple[Any, ...], kw: dict[str, Any], frame: Any
+) -> Any:
+    """structlog's own processing, with *frame* (the application's) as the call site."""
+    if args:
+        event = _interpolate(event, args)
+    token = CALLING_FRAME.set(frame)
+    try:
+        return self._proxy_to_logger(name, event, **kw)
+    finally:
+        CALLING_FRAME.reset(token)
+
+
+def _call(  # noqa: PLR0917 - positional: one call per record, no keyword matching
+    self: Any,
+    levelno: int,
+    name: str,
+    event: Any,
+    args: tuple[Any, ...],
+    kw: dict[str, Any],
+    frame: FrameType | None,
+) -> Any:
+    """One call at *name*: natively, through ``_processed``, or through structlog."""
+    logger = self._logger
+    if type(logger) is FastlogLogger and not logger._route.pipeline.appender.special:
+        # (sampling or a schema: the renderer's job, through structlog)
+        processors = self._processors
+        if processors == NATIVE_CHAIN:
+            if args:
+                event = _interpolate(event, args)
+            _native(self, logger, levelno, name, event, kw)
+            return None
+        if (
+            len(processors) > 2  # merge_contextvars, yours, the renderer
+            and processors[0] is merge_contextvars
+            and processors[-1] is RENDERER
+        ):
+            if args:
+                event = _interpolate(event, args)
+            _processed(self, logger, levelno, name, event, kw, frame)
+            return None
+    return _full(self, name, event, args, kw, frame)
 
 
 def _nop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
@@ -42,96 +192,61 @@ async def _anop(self: Any, event: Any = None, *args: Any, **kw: Any) -> None:
     return None
 
 
-def _method(levelno: int, name: str) -> Callable[..., Any]:
+def _method(levelno: int, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def method(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
         logger = self._logger
-        if not (
-            self._processors is native_chain[0]
+        if (
+            self._processors == NATIVE_CHAIN
             and type(logger) is FastlogLogger
-            and not logger._route.pipeline.appender.special  # sampling or a schema: the renderer's
+            and not logger._route.pipeline.appender.special
         ):
             if args:
                 event = _interpolate(event, args)
-            return self._proxy_to_logger(name, event, **kw)
-        record: dict[str, Any] | None = None
-        try:
-            if args:
-                event = _interpolate(event, args)
-            fields = {**self._context, **kw} if self._context else kw
-            if CONTEXT_VARS:
-                merge_contextvars(logger, name, fields)
-            ctx = _ctx_get()
-            if ctx:
-                fields = {**ctx, **fields}
-            exc_info = fields.pop("exc_info", None) if "exc_info" in fields else None
-            ts = _utcnow()
-            if not ts.microsecond:
-                ts = adapter.timestamp()  # type: ignore[assignment]
-            record = {
-                "timestamp": ts,
-                "level": name,
-                "logger": logger.name or "root",
-                "message": event,
-                **fields,
-            }
-            if len(record) != 4 + len(fields):
-                # A key named level/logger/timestamp: structlog's convention decides what it
-                # means, so take the renderer's path for an identical result.
-                if exc_info:
-                    fields["exc_info"] = exc_info
-                line = _RENDERER(logger, name, {"event": event, **fields}) + b"\n"
-                logger._route.pipeline.appender.append(line, levelno)
-                return None
-            if exc_info:
-                info = adapter.exception_info(exc_info)
-                if info is not None:
-                    adapter.add_exception(record, info)
-        except Exception as error:
-            if record is None:  # merge(): a key named like a schema key must not overwrite it
-                logger_name = str(getattr(logger, "name", None) or "root")
-                record = adapter.merge(adapter.timestamp(), name, logger_name, event, kw)
-            logger._route.pipeline.appender.append(adapter.encode_repaired(record, error), levelno)
+            _native(self, logger, levelno, name, event, kw)
             return None
-        logger._route.pipeline.appender.emit(record, levelno)
-        return None
+        return _call(self, levelno, name, event, args, kw, sys._getframe(1))
 
     async def amethod(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
         # fastlog never blocks on I/O in the caller, so there is no executor hop: the call
-        # runs here, with the task's contextvars.
-        return method(self, event, *args, **kw)
+        # runs here, in the task's thread and with its contextvars.
+        return _call(self, levelno, name, event, args, kw, sys._getframe(1))
 
     method.__name__ = name
     amethod.__name__ = "a" + name
-    return method, amethod  # type: ignore[return-value]
+    return method, amethod
 
 
-_LEVELS = (
-    (DEBUG, "debug"),
-    (INFO, "info"),
-    (WARNING, "warning"),
-    (ERROR, "error"),
-    (CRITICAL, "critical"),
-)
+def _named_level(level: int) -> tuple[int, str]:
+    """The structlog level for a number: its own, else the nearest named one below.
+
+    structlog raises ``KeyError`` for a number without a name (``log.log(25, ...)``); a log
+    call must not raise, so the record is written at the nearest level below (``debug`` for
+    anything under it).
+    """
+    for levelno, name in _LEVELS:
+        if level >= levelno:
+            return levelno, name
+    return DEBUG, "debug"
 
 
-#: The processor list ``configure()`` installed, when it is fastlog's default chain. A bound
-#: logger whose processors are this very list may skip running them (same result, less cost);
-#: any other list — the user reconfigured, or added processors — runs through structlog.
-native_chain: list[list[Any] | None] = [None]
+#: The wrapper classes made so far, by threshold (``configure()`` may run many times).
+_CLASSES: dict[int, type[BoundLoggerBase]] = {}
 
 
 def make_wrapper(min_level: int) -> type[BoundLoggerBase]:
-    """A bound-logger class for *min_level*: levels below it are no-ops, like structlog's."""
+    """A bound-logger class for *min_level*: levels below it are no-ops, like structlog's
+    ``make_filtering_bound_logger``, with the same methods (sync and ``a``-prefixed async)."""
+    cls = _CLASSES.get(min_level)
+    if cls is not None:
+        return cls
     namespace: dict[str, Any] = {}
-    by_level: dict[int, Callable[..., Any]] = {}
     for levelno, name in _LEVELS:
         if levelno < min_level:
             sync, asyn = _nop, _anop
         else:
-            sync, asyn = _method(levelno, name)  # type: ignore[misc]
+            sync, asyn = _method(levelno, name)
         namespace[name] = sync
         namespace["a" + name] = asyn
-        by_level[levelno] = sync
     namespace["warn"] = namespace["warning"]
     namespace["awarn"] = namespace["awarning"]
     namespace["fatal"] = namespace["critical"]
@@ -141,21 +256,29 @@ def make_wrapper(min_level: int) -> type[BoundLoggerBase]:
 
     def exception(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
         kw.setdefault("exc_info", True)
-        if kw["exc_info"] is True:
-            kw["exc_info"] = sys.exc_info()
-        return self.error(event, *args, **kw)
+        if min_level > ERROR:
+            return None
+        return _call(self, ERROR, "error", event, args, kw, sys._getframe(1))
 
     async def aexception(self: Any, event: Any = None, *args: Any, **kw: Any) -> Any:
-        return exception(self, event, *args, **kw)
+        # As structlog: the exception is read here, where it is being handled.
+        if kw.get("exc_info", True) is True:
+            kw["exc_info"] = sys.exc_info()
+        if min_level > ERROR:
+            return None
+        return _call(self, ERROR, "error", event, args, kw, sys._getframe(1))
 
     def log(self: Any, level: int, event: Any = None, *args: Any, **kw: Any) -> Any:
-        method = by_level.get(level)
-        if method is None:
-            return None if level < min_level else self._proxy_to_logger("info", event, **kw)
-        return method(self, event, *args, **kw)
+        if level < min_level:
+            return None
+        levelno, name = _named_level(level)
+        return _call(self, levelno, name, event, args, kw, sys._getframe(1))
 
     async def alog(self: Any, level: int, event: Any = None, *args: Any, **kw: Any) -> Any:
-        return log(self, level, event, *args, **kw)
+        if level < min_level:
+            return None
+        levelno, name = _named_level(level)
+        return _call(self, levelno, name, event, args, kw, sys._getframe(1))
 
     def is_enabled_for(self: Any, level: int) -> bool:
         return level >= min_level
@@ -172,4 +295,5 @@ def make_wrapper(min_level: int) -> type[BoundLoggerBase]:
         get_effective_level=get_effective_level,
     )
     cls = type(f"FastlogBoundLoggerFilteringAt{min_level}", (BoundLoggerBase,), namespace)
+    _CLASSES[min_level] = cls
     return cls

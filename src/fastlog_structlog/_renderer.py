@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Unpack
 
@@ -38,9 +39,7 @@ def _timestamp(value: Any) -> Any:
 def _exception_from_chain(value: Any) -> dict[str, Any] | None:
     """The structured exception from what ``format_exc_info`` or ``dict_tracebacks`` left."""
     if isinstance(value, str):  # format_exc_info: the formatted traceback
-        last = value.rstrip("\n").rsplit("\n", 1)[-1]
-        type_name, _, message = last.partition(": ")
-        return {"type": type_name, "message": message, "traceback": value}
+        return _exception_from_text(value)
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         # dict_tracebacks
         stacks: list[Mapping[str, Any]] = value
@@ -60,20 +59,64 @@ def _exception_from_chain(value: Any) -> dict[str, Any] | None:
     return None
 
 
+def _exception_from_text(text: str) -> dict[str, Any]:
+    """Type and message of the last exception in a formatted traceback.
+
+    The exception's own lines follow the last frame of the last ``Traceback`` block: the first
+    is ``Type: message``; a message may go on over several lines, and notes (``add_note``)
+    follow it, unindented too. The text alone cannot tell where the message ends and the notes
+    begin, so when the exception being handled is the one formatted (``format_exc_info`` runs
+    inside the ``except`` block), its ``str()`` decides.
+    """
+    lines = text.rstrip("\n").split("\n")
+    start = 0
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].startswith("Traceback (most recent call last):"):
+            start = index + 1
+            break
+    while start < len(lines) and lines[start][:1].isspace():
+        start += 1  # the frames: indented, source lines and carets included
+    rest = lines[start:] or lines[-1:]
+    type_name, _, first = rest[0].partition(": ")
+    message = "\n".join([first, *rest[1:]])
+    current = sys.exception()
+    if current is not None:
+        described = adapter.describe_exception(current)
+        if described["type"] == type_name and message.startswith(described["message"]):
+            message = described["message"]
+    return {"type": type_name, "message": message, "traceback": text}
+
+
+def _fallback(obj: Any) -> Any:
+    """``JSONRenderer``'s fallback for values the serializer does not know: the object's
+    ``__structlog__()``, else its ``repr()``."""
+    try:
+        return obj.__structlog__()
+    except AttributeError:
+        return repr(obj)
+
+
+#: The value policy of structlog's ``JSONRenderer``, for the core's encoder.
+DEFAULT = _fallback
+
+
 class FastlogRenderer:
     """The final processor: the event dict as one line of fastlog's JSON schema (``bytes``,
     without the trailing newline, as structlog's own renderers).
 
-    structlog's ``event`` becomes ``message``; ``level``, ``logger`` and ``timestamp`` are taken
-    from the event dict when processors put them there (``add_log_level``, ``add_logger_name``,
-    ``TimeStamper``) and added here otherwise (from the method name, the logger's name and the
-    current time). A ``level`` that is not a level name, or a ``timestamp`` that is not a time,
-    is a field that happens to share the name: it is kept as ``fields.level`` /
-    ``fields.timestamp`` so the record's own level and time can always be trusted. ``exc_info``
-    — or what ``format_exc_info`` / ``dict_tracebacks`` made of it —
-    becomes the structured ``exception``. Everything else is a field, after fastlog's own
-    context fields. Use it with :class:`FastlogLoggerFactory`, or with structlog's
-    ``BytesLoggerFactory`` to write the lines yourself.
+    structlog's ``event`` becomes ``message``. The record's ``level`` is the level of the call
+    (the method name, as ``add_log_level`` writes it), so the line and the pipeline's per-sink
+    levels always agree; a ``level`` key with another value is a field that happens to share
+    the name and is kept as ``fields.level``. ``logger`` and ``timestamp`` are taken from the
+    event dict when processors put them there (``add_logger_name``, ``TimeStamper``), as
+    ``JSONRenderer`` would print them, and added here otherwise (the logger's name, the current
+    time); a ``timestamp`` that is not a time, or a ``logger`` that is not a string, stays a
+    field (``fields.timestamp``, ``fields.logger``). ``exc_info`` — or what
+    ``format_exc_info`` / ``dict_tracebacks`` made of it — becomes the structured
+    ``exception``. Everything else is a field, after fastlog's own context fields, rendered
+    with ``JSONRenderer``'s fallback for unknown values (``__structlog__()``, then ``repr()``).
+    Use it with :class:`FastlogLoggerFactory`, or with structlog's ``BytesLoggerFactory`` to
+    write the lines yourself.
 
     Args:
         text: Return ``str`` instead of ``bytes``: for ``structlog.stdlib.ProcessorFormatter``
@@ -84,20 +127,29 @@ class FastlogRenderer:
 
     __slots__ = ("_text",)
 
+    #: ``configure()``'s renderer takes every schema value from the call, never from the
+    #: event dict: its chain has no ``add_log_level`` or ``TimeStamper``, so a key named like
+    #: a schema key there is always the user's field.
+    _from_call = False
+
     def __init__(self, *, text: bool = False) -> None:
         self._text = text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(text={self._text!r})"
 
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
         line = self._render(logger, method_name, event_dict)
         return line.decode("utf-8") if self._text else line
 
     def _render(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> bytes:
+        level, levelno = LEVELS.get(method_name) or (str(method_name), INFO)
         # The pipeline's sampling and schema, when the logger is ours (FastlogLoggerFactory).
-        route = getattr(logger, "_route", None) if type(logger) is FastlogLogger else None
-        pipe = route.pipeline if route is not None else None
+        pipe = logger._route.pipeline if type(logger) is FastlogLogger else None
         if pipe is not None and pipe.appender.special:
-            levelno = LEVELS.get(method_name, ("", INFO))[1]
-            name = event_dict.get("logger") or getattr(logger, "name", None) or "root"
+            name = None if self._from_call else event_dict.get("logger")
+            if not isinstance(name, str):
+                name = getattr(logger, "name", None) or "root"
             if not pipe.keep(levelno, name, event_dict.get("event")):
                 from structlog import DropEvent
 
@@ -107,56 +159,104 @@ class FastlogRenderer:
         message: Any = None
         try:
             message = event_dict.pop("event", None)
-            method_level = LEVELS.get(method_name, (method_name, 0))[0]
-            moved: dict[str, Any] = {}
-            level = event_dict.pop("level", None)
-            if level is None:
-                level = method_level
-            elif isinstance(level, str) and level.lower() in LEVELS:  # add_log_level's value
-                level = LEVELS[level.lower()][0]
-            else:  # not a level: a field that happens to be called "level"
-                moved["level"], level = level, method_level
-            name = event_dict.pop("logger", None)
-            if name is None:
-                name = event_dict.pop("logger_name", None)
-            if not isinstance(name, str):
-                if name is not None:
-                    moved["logger"] = name
-                name = getattr(logger, "name", None) or "root"
-            ts = event_dict.pop("timestamp", None)
-            if ts is None:
-                ts = adapter.timestamp()
-            elif _is_time(ts):
-                ts = _timestamp(ts)
-            else:
-                moved["timestamp"], ts = ts, adapter.timestamp()
-            exception = None
             exc_info = event_dict.pop("exc_info", None)
-            if exc_info:
-                exception = adapter.exception_info(exc_info)
-            elif "exception" in event_dict:
-                exception = _exception_from_chain(event_dict["exception"])
-                if exception is not None:
-                    del event_dict["exception"]
-            ctx = adapter.context_fields()
-            fields = {**ctx, **event_dict} if ctx else event_dict
-            if moved:
-                fields = {**fields, **{adapter.RENAME_PREFIX + k: v for k, v in moved.items()}}
+            if self._from_call:
+                record = call_record(logger, level, message, exc_info, event_dict)
+            else:
+                record = _chain_record(logger, level, message, exc_info, event_dict)
+            if pipe is not None:
+                record = pipe.shape(record, levelno)
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
             # FastlogLogger adds it back.
-            if pipe is not None:
-                levelno = LEVELS.get(level, ("", INFO))[1] if isinstance(level, str) else INFO
-                return adapter.encode(
-                    ts, level, name, message, fields, exception=exception,
-                    shape=pipe.shape, levelno=levelno,
-                )[:-1]  # fmt: skip
-            return adapter.encode(ts, level, name, message, fields, exception=exception)[:-1]
+            return adapter.encode_record(record, DEFAULT)[:-1]
         except Exception as exc:  # a processor left something this mapping cannot read
-            return _render_repaired(logger, method_name, event_dict, message, exc)
+            return _render_repaired(logger, level, event_dict, message, exc)
+
+
+class _CallRenderer(FastlogRenderer):
+    """``configure()``'s renderer: the record's schema values come from the call alone."""
+
+    __slots__ = ()
+    _from_call = True
+
+
+def build(
+    ts: Any, level: str, name: str, message: Any, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The record: schema values first, then *fields*. A ``level`` field equal to the record's
+    level is what ``add_log_level`` wrote for this call, so it is not repeated; any other field
+    named like a schema key moves to ``fields.<name>``."""
+    record = {"timestamp": ts, "level": level, "logger": name, "message": message, **fields}
+    if len(record) != 4 + len(fields):
+        given = fields.get("level")
+        if type(given) is str and given == level:
+            fields = {k: v for k, v in fields.items() if k != "level"}
+        record = adapter.merge(ts, level, name, message, fields)
+    return record
+
+
+def call_record(
+    logger: Any, level: str, message: Any, exc_info: Any, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The record for one call under ``configure()``: time now, level from the method, the
+    logger's name, the event as message; every other key a field. The native path
+    (``_native``) builds the same dict inline."""
+    ctx = adapter.context_fields()
+    if ctx:
+        fields = {**ctx, **fields}
+    record = build(
+        adapter.timestamp(), level, getattr(logger, "name", None) or "root", message, fields
+    )
+    if exc_info:
+        exception = adapter.exception_info(exc_info)
+        if exception is not None:
+            adapter.add_exception(record, exception)
+    return record
+
+
+def _chain_record(
+    logger: Any, level: str, message: Any, exc_info: Any, event_dict: MutableMapping[str, Any]
+) -> dict[str, Any]:
+    """The record for an event dict a user's own chain made (see ``FastlogRenderer``)."""
+    moved: dict[str, Any] = {}
+    given = event_dict.pop("level", None)
+    if given is not None and not (type(given) is str and given == level):
+        moved["level"] = given  # not add_log_level's value for this call: a field
+    name = event_dict.pop("logger", None)
+    if type(name) is not str:
+        if name is not None:
+            moved["logger"] = name
+        name = getattr(logger, "name", None) or "root"
+    ts = event_dict.pop("timestamp", None)
+    if ts is None:
+        ts = adapter.timestamp()
+    elif type(ts) is str and len(ts) >= 19 and ts[4] == "-" and ts[10] == "T":
+        pass  # TimeStamper(fmt="iso"): written as it is
+    elif _is_time(ts):
+        ts = _timestamp(ts)
+    else:
+        moved["timestamp"], ts = ts, adapter.timestamp()
+    exception = None
+    if exc_info:
+        exception = adapter.exception_info(exc_info)
+    elif "exception" in event_dict:
+        exception = _exception_from_chain(event_dict["exception"])
+        if exception is not None:
+            del event_dict["exception"]
+    ctx = adapter.context_fields()
+    fields = {**ctx, **event_dict} if ctx else event_dict
+    if moved:
+        fields = {**fields, **{adapter.RENAME_PREFIX + k: v for k, v in moved.items()}}
+    record = {"timestamp": ts, "level": level, "logger": name, "message": message, **fields}
+    if len(record) != 4 + len(fields):
+        record = adapter.merge(ts, level, name, message, fields)
+    if exception is not None:
+        adapter.add_exception(record, exception)
+    return record
 
 
 def _render_repaired(
-    logger: Any, method_name: str, event_dict: Any, message: Any, error: Exception
+    logger: Any, level: str, event_dict: Any, message: Any, error: Exception
 ) -> bytes:
     """The event as one line marked with ``fastlog_error``, everything readable kept."""
     try:
@@ -165,11 +265,7 @@ def _render_repaired(
         fields = {}
     name = getattr(logger, "name", None)
     record = adapter.merge(
-        adapter.timestamp(),
-        LEVELS.get(method_name, ("error", 0))[0],
-        name if isinstance(name, str) else "root",
-        message,
-        fields,
+        adapter.timestamp(), level, name if isinstance(name, str) else "root", message, fields
     )
     return adapter.encode_repaired(record, error)[:-1]
 
@@ -197,9 +293,7 @@ class FastlogLogger:
 
     __slots__ = ("_route", "name")
 
-    # What structlog.stdlib.BoundLogger reads from a stdlib logger: filtering is done by the
-    # bound logger (or not at all), so this one accepts every level.
-    level = 0
+    # What structlog.stdlib.BoundLogger reads from a stdlib logger besides the level.
     disabled = False
     propagate = False
     handlers: tuple[()] = ()
@@ -213,11 +307,17 @@ class FastlogLogger:
         """The pipeline this logger's lines go to."""
         return self._route.pipeline
 
+    @property
+    def level(self) -> int:
+        """The route's level: ``fastlog_core.configure(level=...)`` for the default route."""
+        return self._route.level
+
     def isEnabledFor(self, level: int) -> bool:
-        return True
+        """As ``logging.Logger.isEnabledFor``, for ``structlog.stdlib.filter_by_level``."""
+        return level >= self._route.level
 
     def getEffectiveLevel(self) -> int:
-        return 0
+        return self._route.level
 
     def __repr__(self) -> str:
         return f"<FastlogLogger {self.name!r} -> {self._route.pipeline.name}>"

@@ -1,10 +1,13 @@
-"""``fastlog_structlog._host``: the one structlog internal the adapter reads, pinned.
+"""``fastlog_structlog._host``: the structlog internals the adapter reads, pinned.
 
-If a structlog release renames or repurposes ``structlog.contextvars._CONTEXT_VARS``, these
-tests fail on that release (the adapter itself then falls back to always merging).
+If a structlog release renames or repurposes ``structlog.contextvars._CONTEXT_VARS`` or
+``_ASYNC_CALLING_STACK``, these tests fail on that release.
 """
 
 from __future__ import annotations
+
+import sys
+from types import FrameType
 
 import structlog
 import structlog.contextvars
@@ -25,3 +28,28 @@ class TestContextVars:
             assert "structlog_pinned" in _host.CONTEXT_VARS
         finally:
             structlog.contextvars.unbind_contextvars("pinned")
+
+
+class TestCallingFrame:
+    def test_is_structlogs_variable(self) -> None:
+        """The name exists and is the context variable structlog's frame lookup reads."""
+        assert hasattr(structlog.contextvars, "_ASYNC_CALLING_STACK")
+        assert _host.CALLING_FRAME is structlog.contextvars._ASYNC_CALLING_STACK
+
+    def test_frame_lookup_starts_from_it(self) -> None:
+        """CallsiteParameterAdder reports the frame set in the variable, not the current one."""
+        adder = structlog.processors.CallsiteParameterAdder(
+            [structlog.processors.CallsiteParameter.FUNC_NAME]
+        )
+
+        def application_frame() -> FrameType:
+            return sys._getframe()
+
+        frame = application_frame()
+        token = _host.CALLING_FRAME.set(frame)
+        try:
+            event = adder(None, "info", {})  # type: ignore[arg-type]
+        finally:
+            _host.CALLING_FRAME.reset(token)
+        assert event["func_name"] == "application_frame"
+        assert adder(None, "info", {})["func_name"] == "test_frame_lookup_starts_from_it"  # type: ignore[arg-type]
