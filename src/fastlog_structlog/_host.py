@@ -13,8 +13,12 @@
   ``structlog``, the prefix the lookup skips). Without it, ``CallsiteParameterAdder`` would
   report the wrapper's frame.
 
-``tests/structlog/test_host.py`` pins both names and their meaning against the installed
-structlog: it fails on the version that changes either.
+- ``CallsiteParameterAdder._additional_ignores`` and ``._active_handlers``: which parameters
+  an adder adds and which modules it skips, so the wrapper can add them itself from the frame
+  it already holds (``callsite_plan``); without them, the adder runs as a processor.
+
+``tests/structlog/test_host.py`` pins these names and their meaning against the installed
+structlog: it fails on the version that changes any of them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 import structlog.contextvars
+import structlog.processors
 
 #: structlog's registry of context variables, or a non-empty stand-in (always merge) when a
 #: structlog version no longer has it.
@@ -37,3 +42,19 @@ CALLING_FRAME: contextvars.ContextVar[FrameType] = getattr(
     "_ASYNC_CALLING_STACK",
     contextvars.ContextVar("fastlog_structlog_calling_frame"),
 )
+
+
+def callsite_plan(adder: Any) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...]] | None:
+    """What a ``structlog.processors.CallsiteParameterAdder`` adds, for the native path:
+    ``(ignored module prefixes, ((key, structlog's handler), ...))``, read from its private
+    ``_additional_ignores`` and ``_active_handlers`` (structlog has no public accessor for
+    its parameters). ``None`` when a structlog version keeps them otherwise: the processor
+    is then called as it is (same output, its own cost)."""
+    try:
+        ignores = ("structlog", *adder._additional_ignores)
+        handlers = tuple((param.value, handler) for param, handler in adder._active_handlers)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if not all(isinstance(i, str) for i in ignores) or not all(callable(h) for _, h in handlers):
+        return None
+    return ignores, handlers

@@ -12,6 +12,7 @@ structlog, so ``CallsiteParameterAdder`` reports the application's call site, no
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping
 from types import FrameType
@@ -19,10 +20,11 @@ from typing import Any
 
 from structlog import BoundLoggerBase, DropEvent
 from structlog.contextvars import merge_contextvars
+from structlog.processors import CallsiteParameterAdder
 
 from fastlog_core import CRITICAL, DEBUG, ERROR, INFO, WARNING, adapter
 
-from ._host import CALLING_FRAME, CONTEXT_VARS
+from ._host import CALLING_FRAME, CONTEXT_VARS, callsite_plan
 from ._renderer import DEFAULT, FastlogLogger, _CallRenderer, _render_repaired, build, call_record
 
 #: ``configure()``'s renderer: one instance, so the native check is an identity test.
@@ -99,6 +101,68 @@ def _native(  # noqa: PLR0917 - positional: one call per record, no keyword matc
     out.emit(record, levelno, DEFAULT)
 
 
+#: Per CallsiteParameterAdder (kept alive here, so its id is not reused): its plan.
+_PLANS: dict[int, tuple[Any, Any]] = {}
+
+
+def _plan(adder: Any) -> Any:
+    entry = _PLANS.get(id(adder))
+    if entry is not None and entry[0] is adder:
+        return entry[1]
+    plan = callsite_plan(adder)
+    if len(_PLANS) >= 256:  # adders are made at configure time: a few, unless made per call
+        _PLANS.clear()
+    _PLANS[id(adder)] = (adder, plan)
+    return plan
+
+
+#: ``co_filename`` -> (basename, module) as structlog's handlers compute them.
+_FILES: dict[str, tuple[str, str]] = {}
+
+
+def _file_names(path: str) -> tuple[str, str]:
+    names = _FILES.get(path)
+    if names is None:
+        base = os.path.basename(path)
+        names = (base, os.path.splitext(base)[0])
+        if len(_FILES) < 4096:
+            _FILES[path] = names
+    return names
+
+
+def _add_callsite(plan: Any, frame: FrameType, event_dict: dict[str, Any]) -> None:
+    """What ``CallsiteParameterAdder`` adds, from *frame* (the application's call site):
+    structlog's frame lookup (skip modules named with the ignored prefixes), then each
+    parameter; those read from the code and line are computed here, the others (thread,
+    process) by structlog's own handler. ``test_native`` compares every parameter."""
+    ignores, handlers = plan
+    f = frame
+    module = f.f_globals.get("__name__") or "?"
+    while module.startswith(ignores):
+        if f.f_back is None:
+            module = "?"
+            break
+        f = f.f_back
+        module = f.f_globals.get("__name__") or "?"
+    for key, handler in handlers:
+        if key == "module":
+            event_dict[key] = _file_names(f.f_code.co_filename)[1]
+        elif key == "func_name":
+            event_dict[key] = f.f_code.co_name
+        elif key == "lineno":
+            event_dict[key] = f.f_lineno
+        elif key == "filename":
+            event_dict[key] = _file_names(f.f_code.co_filename)[0]
+        elif key == "pathname":
+            event_dict[key] = f.f_code.co_filename
+        elif key == "qual_name":
+            event_dict[key] = f.f_code.co_qualname
+        elif key == "qual_module":
+            event_dict[key] = module
+        else:
+            event_dict[key] = handler(module, f)
+
+
 def _processed(  # noqa: PLR0917 - positional: one call per record, no keyword matching
     self: Any,
     logger: FastlogLogger,
@@ -120,6 +184,16 @@ def _processed(  # noqa: PLR0917 - positional: one call per record, no keyword m
         if CONTEXT_VARS:  # else merge_contextvars has nothing to add
             event_dict = merge_contextvars(logger, name, event_dict)
         for processor in self._processors[1:-1]:
+            if (
+                type(processor) is CallsiteParameterAdder
+                and type(event_dict) is dict
+                and "_record" not in event_dict  # a stdlib record's own call site: the adder's
+                and frame is not None
+            ):
+                plan = _plan(processor)
+                if plan is not None:
+                    _add_callsite(plan, frame, event_dict)
+                    continue
             event_dict = processor(logger, name, event_dict)
     except DropEvent:
         return

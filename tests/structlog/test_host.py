@@ -7,6 +7,7 @@ If a structlog release renames or repurposes ``structlog.contextvars._CONTEXT_VA
 from __future__ import annotations
 
 import sys
+import threading
 from types import FrameType
 
 import structlog
@@ -53,3 +54,27 @@ class TestCallingFrame:
             _host.CALLING_FRAME.reset(token)
         assert event["func_name"] == "application_frame"
         assert adder(None, "info", {})["func_name"] == "test_frame_lookup_starts_from_it"  # type: ignore[arg-type]
+
+
+class TestCallsitePlan:
+    def test_reads_parameters_and_ignores(self) -> None:
+        """The adder's private parameters and ignores are where _host reads them."""
+        from structlog.processors import CallsiteParameter, CallsiteParameterAdder
+
+        adder = CallsiteParameterAdder(
+            [CallsiteParameter.LINENO, CallsiteParameter.THREAD_NAME],
+            additional_ignores=["mylib"],
+        )
+        plan = _host.callsite_plan(adder)
+        assert plan is not None
+        ignores, handlers = plan
+        assert ignores == ("structlog", "logging", "mylib")
+        assert [key for key, _ in handlers] == ["lineno", "thread_name"]
+        assert handlers[1][1]("mod", sys._getframe()) == threading.current_thread().name
+
+    def test_every_parameter_has_a_handler(self) -> None:
+        from structlog.processors import CallsiteParameter, CallsiteParameterAdder
+
+        plan = _host.callsite_plan(CallsiteParameterAdder())
+        assert plan is not None
+        assert {key for key, _ in plan[1]} == {p.value for p in CallsiteParameter}
