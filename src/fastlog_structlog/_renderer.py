@@ -139,10 +139,6 @@ class FastlogRenderer:
         return f"{type(self).__name__}(text={self._text!r})"
 
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
-        line = self._render(logger, method_name, event_dict)
-        return line.decode("utf-8") if self._text else line
-
-    def _render(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> bytes:
         level, levelno = LEVELS.get(method_name) or (str(method_name), INFO)
         # The pipeline's sampling and schema, when the logger is ours (FastlogLoggerFactory).
         pipe = logger._route.pipeline if type(logger) is FastlogLogger else None
@@ -168,9 +164,10 @@ class FastlogRenderer:
                 record = pipe.shape(record, levelno)
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
             # FastlogLogger adds it back.
-            return adapter.encode_record(record, DEFAULT)[:-1]
+            line = adapter.encode_record(record, DEFAULT)[:-1]
         except Exception as exc:  # a processor left something this mapping cannot read
-            return _render_repaired(logger, level, event_dict, message, exc)
+            line = _render_repaired(logger, level, event_dict, message, exc)
+        return line.decode("utf-8") if self._text else line
 
 
 class _CallRenderer(FastlogRenderer):
