@@ -2,13 +2,15 @@
 
     python3 dev.py demo      # fastlog and orjson only, then the demo (JSON written, records/s)
     python3 dev.py test      # the dev group, then ruff, mypy --strict and the whole test suite
+                             # (ours, then each host's own suite in tests/upstream/)
     python3 dev.py bench     # the bench group, then every benchmarks/bench_*.py (--quick: smoke)
 
 The environments are declared in pyproject.toml (extras and PEP 735 dependency groups) and pinned
 in uv.lock; this file only fronts uv. It creates .venv next to this file, pip-installs uv into it
 (the version below) and runs ``uv sync --inexact`` with the groups the command needs, so a later
 command adds to what an earlier one installed and never removes it. Extra arguments after
-``test`` go to pytest, after ``demo`` and ``bench`` to the scripts.
+``test`` go to the pytest run of fastlog's own suite (not to the upstream suites, which always
+run whole: a few seconds each), after ``demo`` and ``bench`` to the scripts.
 
 In CI (``CI`` set) the sync is ``--locked``: it fails when uv.lock is out of date with
 pyproject.toml instead of updating it.
@@ -87,6 +89,11 @@ def main(argv: list[str]) -> None:
         run(PYTHON, "-m", "ruff", "format", "--check", *paths)
         run(PYTHON, "-m", "mypy")
         run(PYTHON, "-m", "pytest", *rest)
+        # Each host's own test suite, vendored in tests/upstream/<host>/ with fastlog configured
+        # around it: a pytest process per suite, because each brings its host's pytest settings
+        # and a top-level package named "tests" of its own (tests/upstream/README.md).
+        for ini in sorted((ROOT / "tests" / "upstream").glob("*/pytest.ini")):
+            run(PYTHON, "-m", "pytest", ini.parent.relative_to(ROOT))
     else:
         for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
             run(PYTHON, script.relative_to(ROOT), *rest)

@@ -10,6 +10,10 @@ import pytest
 import fastlog_core
 from fastlog_core import _context, _diagnostics, _registry
 
+# Host libraries' own test suites, each run in a pytest process of its own with its host's
+# settings (python3 dev.py test runs them after this suite; see tests/upstream/README.md).
+collect_ignore = ["upstream"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_fastlog() -> Iterator[None]:
