@@ -1,0 +1,246 @@
+"""loguru's ``serialize=True`` line, the same bytes loguru writes, built faster.
+
+loguru (0.7.3, ``Handler._serialize_record``) writes
+``json.dumps(document, default=str, ensure_ascii=False) + "\\n"`` to a file opened with
+``encoding="utf8"``. ``line()`` returns exactly those bytes, by two routes:
+
+- **the reference**: the same ``document`` dict loguru builds, given to a ``json.JSONEncoder``
+  with the arguments ``json.dumps`` passes (``dumps`` below), so whatever loguru writes we
+  write, by construction: ``NaN``, ``Infinity``, integers of any size, ``str()`` of anything
+  else, ``", "`` and ``": "`` separators.
+- **the common case**: the fixed skeleton as one f-string whose leaves are produced by the
+  very functions ``json`` uses for them (``json.encoder.encode_basestring`` for strings,
+  ``float.__repr__``, ``int.__repr__``), taken only when every leaf has the exact type it
+  is checked for. Anything else in ``extra`` (a nested dict, a datetime, an Enum, a big int) is
+  given to the reference encoder value by value, which is what ``json`` does inside the dict.
+  Any other surprise (a patcher's value of an unexpected type) sends the whole record to the
+  reference route. ``tests/loguru/test_serialize_identity.py`` checks the two routes against
+  loguru's own file output byte for byte, with hypothesis.
+
+Where loguru writes no line at all (a lone surrogate the UTF-8 file cannot encode, a
+``__str__`` that raises, a dict key ``json`` refuses, a cycle), ``line()`` raises; the sink
+then writes a repaired line marked ``fastlog_error`` instead of losing the record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastlog_core import adapter
+
+#: ``json.dumps(obj, default=str, ensure_ascii=False)`` without building an encoder per call:
+#: ``json.dumps`` passes exactly these arguments (the others at their defaults).
+dumps: Callable[[Any], str] = json.JSONEncoder(default=str, ensure_ascii=False).encode
+#: The string escaper ``json`` itself uses with ``ensure_ascii=False`` (C when available).
+quote: Callable[[str], str] = json.encoder.encode_basestring
+
+_isfinite = math.isfinite
+_float_repr = float.__repr__
+
+
+class Unusual(Exception):
+    """A record the common case does not handle: the reference route writes it."""
+
+
+def document(text: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """What loguru's ``Handler._serialize_record`` gives ``json.dumps``, key for key."""
+    exception = record["exception"]
+    if exception is not None:
+        exception = {
+            "type": None if exception.type is None else exception.type.__name__,
+            "value": exception.value,
+            "traceback": bool(exception.traceback),
+        }
+    return {
+        "text": text,
+        "record": {
+            "elapsed": {
+                "repr": record["elapsed"],
+                "seconds": record["elapsed"].total_seconds(),
+            },
+            "exception": exception,
+            "extra": record["extra"],
+            "file": {"name": record["file"].name, "path": record["file"].path},
+            "function": record["function"],
+            "level": {
+                "icon": record["level"].icon,
+                "name": record["level"].name,
+                "no": record["level"].no,
+            },
+            "line": record["line"],
+            "message": record["message"],
+            "module": record["module"],
+            "name": record["name"],
+            "process": {"id": record["process"].id, "name": record["process"].name},
+            "thread": {"id": record["thread"].id, "name": record["thread"].name},
+            "time": {"repr": record["time"], "timestamp": record["time"].timestamp()},
+        },
+    }
+
+
+def reference(text: str, record: Mapping[str, Any]) -> str:
+    """loguru's own serialization of *record*: ``json.dumps`` of ``document()``. May raise
+    exactly where loguru's raises (a ``__str__`` that raises, a key ``json`` refuses)."""
+    return dumps(document(text, record)) + "\n"
+
+
+def value(obj: Any) -> str:
+    """One value as ``json.dumps(default=str, ensure_ascii=False)`` writes it inside a dict."""
+    kind = type(obj)
+    if kind is str:
+        return quote(obj)
+    if kind is int:
+        return int.__repr__(obj)
+    if kind is float and _isfinite(obj):
+        return _float_repr(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    return dumps(obj)
+
+
+def extra_object(extra: Any) -> str:
+    """``record["extra"]`` as ``json`` writes it: value by value when it is a plain dict with
+    string keys (the usual case), else by ``json`` whole."""
+    if type(extra) is not dict:
+        return dumps(extra)
+    if not extra:
+        return "{}"
+    try:
+        items = [f"{quote(key)}: {value(item)}" for key, item in extra.items()]
+    except TypeError:  # a key that is not a str: json's own key rules (or its refusal)
+        return dumps(extra)
+    return "{" + ", ".join(items) + "}"
+
+
+def text_line(text: str, record: Mapping[str, Any]) -> str:
+    """The line as ``str`` (with its newline), equal to ``reference(text, record)``.
+
+    Raises ``Unusual`` for what the common case does not check, so the caller can take the
+    reference route; may raise what ``json`` raises (then loguru writes nothing either).
+    """
+    elapsed = record["elapsed"]
+    moment = record["time"]
+    line = record["line"]
+    level = record["level"]
+    levelno = level.no
+    process = record["process"]
+    pid = process.id
+    thread = record["thread"]
+    tid = thread.id
+    if not (
+        type(elapsed) is timedelta
+        and isinstance(moment, datetime)
+        and type(line) is int
+        and type(levelno) is int
+        and type(pid) is int
+        and type(tid) is int
+    ):
+        raise Unusual
+    stamp = moment.timestamp()
+    if type(stamp) is not float:  # a patcher's datetime subclass; finite otherwise
+        raise Unusual
+    exception = record["exception"]
+    if exception is None:
+        exc = "null"
+    else:
+        kind = exception.type
+        exc = dumps(
+            {
+                "type": None if kind is None else kind.__name__,
+                "value": exception.value,
+                "traceback": bool(exception.traceback),
+            }
+        )
+    name = record["name"]
+    file = record["file"]
+    # str(moment), not f"{moment}": loguru's datetime has its own __format__; json's
+    # default=str calls str(). str(timedelta) is digits, ":", "." and "day(s), ": no escapes.
+    return (
+        f'{{"text": {quote(text)}, "record": {{"elapsed": {{"repr": "{timedelta.__str__(elapsed)}"'
+        f', "seconds": {_float_repr(elapsed.total_seconds())}}}, "exception": {exc}'
+        f', "extra": {extra_object(record["extra"])}'
+        f', "file": {{"name": {quote(file.name)}, "path": {quote(file.path)}}}'
+        f', "function": {quote(record["function"])}'
+        f', "level": {{"icon": {quote(level.icon)}, "name": {quote(level.name)}'
+        f', "no": {int.__repr__(levelno)}}}, "line": {int.__repr__(line)}'
+        f', "message": {quote(record["message"])}, "module": {quote(record["module"])}'
+        f', "name": {"null" if name is None else quote(name)}'
+        f', "process": {{"id": {int.__repr__(pid)}, "name": {quote(process.name)}}}'
+        f', "thread": {{"id": {int.__repr__(tid)}, "name": {quote(thread.name)}}}'
+        f', "time": {{"repr": {quote(str(moment))}, "timestamp": {_float_repr(stamp)}}}}}}}\n'
+    )
+
+
+def line(text: str, record: Mapping[str, Any]) -> bytes:
+    """The bytes loguru's ``serialize=True`` writes to a UTF-8 file for *text* and *record*;
+    where loguru writes nothing, a repaired line marked ``fastlog_error``. Never raises."""
+    try:
+        try:
+            out = text_line(text, record)
+        except Exception:  # Unusual, or a leaf of another type: the reference decides
+            out = reference(text, record)
+    except Exception as exc:  # json refuses the record: loguru reports it and loses it
+        return repaired(text, record, exc)
+    try:
+        return out.encode("utf-8")
+    except UnicodeEncodeError as exc:  # loguru's file raises the same and loses the record
+        return escaped(out, exc)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _visible(text: str) -> str:
+    """*text* with each lone surrogate replaced by the JSON for its ``\\udXXX`` escape
+    text (as the core's repair writes them): valid UTF-8, nothing silently dropped."""
+    return _SURROGATE.sub(lambda m: f"\\\\u{ord(m.group()):04x}", text)
+
+
+def escaped(out: str, error: UnicodeEncodeError) -> bytes:
+    """loguru's line *out* that UTF-8 cannot encode (lone surrogates, which json leaves in
+    strings as they are): the same line with them visible as escapes, marked and counted.
+
+    Surrogates can only be inside JSON strings here (everything else json writes is ASCII), so
+    the layout and every other byte stay loguru's.
+    """
+    reason = f"UnicodeEncodeError: {error.reason} (lone surrogates written as \\udXXX text)"
+    adapter.report_error("encoding", f"a record could not be serialized as given ({reason})")
+    marked = f'{_visible(out[:-2])}, "{adapter.ERROR_KEY}": {quote(reason)}}}\n'
+    return marked.encode("utf-8")
+
+
+def repaired(text: str, record: Mapping[str, Any], error: Exception) -> bytes:
+    """The line for a record loguru's ``json.dumps`` refuses (a ``__str__`` that raises, a key
+    json rejects, a cycle) or a patcher broke: loguru's document as far as it can be read,
+    repaired by the core (its value policy for what remains), marked and counted."""
+    try:
+        doc: Any = document(text, record)
+        timing = doc["record"]
+        timing["elapsed"]["repr"] = _str_or_none(timing["elapsed"]["repr"])
+        timing["time"]["repr"] = _str_or_none(timing["time"]["repr"])
+    except Exception:  # a patcher's record: whatever it holds
+        doc = {"text": _str_or_none(text), "record": _dict_or_none(record)}
+    return adapter.encode_repaired(doc, error)
+
+
+def _str_or_none(obj: Any) -> str | None:
+    try:
+        return str(obj)
+    except Exception:
+        return None
+
+
+def _dict_or_none(obj: Any) -> dict[str, Any] | None:
+    try:
+        return dict(obj)
+    except Exception:
+        return None
