@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from fastlog_core import adapter
 
 #: ``json.dumps(obj, default=str, ensure_ascii=False)`` without building an encoder per call:
@@ -40,7 +42,11 @@ dumps: Callable[[Any], str] = json.JSONEncoder(default=str, ensure_ascii=False).
 quote: Callable[[str], str] = json.encoder.encode_basestring
 
 _isfinite = math.isfinite
-_float_repr = float.__repr__
+_timedelta = timedelta
+_datetime = datetime
+_td_str = timedelta.__str__
+#: A ``str`` as JSON, in UTF-8: orjson escapes as json does with ``ensure_ascii=False``.
+_orjson_str: Callable[[str], bytes] = orjson.dumps
 
 
 class Unusual(Exception):
@@ -89,43 +95,45 @@ def reference(text: str, record: Mapping[str, Any]) -> str:
     return dumps(document(text, record)) + "\n"
 
 
-def value(obj: Any) -> str:
-    """One value as ``json.dumps(default=str, ensure_ascii=False)`` writes it inside a dict."""
+def value(obj: Any) -> bytes:
+    """One value as ``json.dumps(default=str, ensure_ascii=False)`` writes it inside a dict,
+    in UTF-8 (raises on a lone surrogate, where loguru's file does)."""
     kind = type(obj)
     if kind is str:
-        return quote(obj)
+        return _orjson_str(obj)
     if kind is int:
-        return int.__repr__(obj)
+        return b"%d" % obj
     if kind is float and _isfinite(obj):
-        return _float_repr(obj)
+        return b"%r" % obj
     if obj is None:
-        return "null"
+        return b"null"
     if obj is True:
-        return "true"
+        return b"true"
     if obj is False:
-        return "false"
-    return dumps(obj)
+        return b"false"
+    return dumps(obj).encode("utf-8")
 
 
-def extra_object(extra: Any) -> str:
+def extra_object(extra: Any) -> bytes:
     """``record["extra"]`` as ``json`` writes it: value by value when it is a plain dict with
-    string keys (the usual case), else by ``json`` whole."""
+    ``str`` keys (the usual case), else by ``json`` whole."""
     if type(extra) is not dict:
-        return dumps(extra)
+        return dumps(extra).encode("utf-8")
     if not extra:
-        return "{}"
-    try:
-        items = [f"{quote(key)}: {value(item)}" for key, item in extra.items()]
-    except TypeError:  # a key that is not a str: json's own key rules (or its refusal)
-        return dumps(extra)
-    return "{" + ", ".join(items) + "}"
+        return b"{}"
+    items = []
+    for key, item in extra.items():
+        if type(key) is not str:  # json's own key rules (or its refusal)
+            return dumps(extra).encode("utf-8")
+        items.append(_orjson_str(key) + b": " + value(item))
+    return b"{" + b", ".join(items) + b"}"
 
 
-def text_line(text: str, record: Mapping[str, Any]) -> str:
-    """The line as ``str`` (with its newline), equal to ``reference(text, record)``.
+def fast_line(text: str, record: Mapping[str, Any]) -> bytes:
+    """The line's bytes (with its newline), equal to ``reference(text, record)`` encoded.
 
-    Raises ``Unusual`` for what the common case does not check, so the caller can take the
-    reference route; may raise what ``json`` raises (then loguru writes nothing either).
+    Raises ``Unusual`` for a record whose leaves do not all have the exact types checked
+    here, and orjson's error for a lone surrogate: the caller then takes the reference route.
     """
     elapsed = record["elapsed"]
     moment = record["time"]
@@ -136,13 +144,35 @@ def text_line(text: str, record: Mapping[str, Any]) -> str:
     pid = process.id
     thread = record["thread"]
     tid = thread.id
+    file = record["file"]
+    fname = file.name
+    path = file.path
+    function = record["function"]
+    icon = level.icon
+    lname = level.name
+    message = record["message"]
+    module = record["module"]
+    name = record["name"]
+    pname = process.name
+    tname = thread.name
     if not (
-        type(elapsed) is timedelta
-        and isinstance(moment, datetime)
+        type(elapsed) is _timedelta
+        and isinstance(moment, _datetime)
         and type(line) is int
         and type(levelno) is int
         and type(pid) is int
         and type(tid) is int
+        and isinstance(text, str)
+        and type(fname) is str
+        and type(path) is str
+        and type(function) is str
+        and type(icon) is str
+        and type(lname) is str
+        and type(message) is str
+        and type(module) is str
+        and (name is None or type(name) is str)
+        and type(pname) is str
+        and type(tname) is str
     ):
         raise Unusual
     stamp = moment.timestamp()
@@ -150,7 +180,7 @@ def text_line(text: str, record: Mapping[str, Any]) -> str:
         raise Unusual
     exception = record["exception"]
     if exception is None:
-        exc = "null"
+        exc = b"null"
     else:
         kind = exception.type
         exc = dumps(
@@ -159,35 +189,56 @@ def text_line(text: str, record: Mapping[str, Any]) -> str:
                 "value": exception.value,
                 "traceback": bool(exception.traceback),
             }
-        )
-    name = record["name"]
-    file = record["file"]
-    # str(moment), not f"{moment}": loguru's datetime has its own __format__; json's
-    # default=str calls str(). str(timedelta) is digits, ":", "." and "day(s), ": no escapes.
-    return (
-        f'{{"text": {quote(text)}, "record": {{"elapsed": {{"repr": "{timedelta.__str__(elapsed)}"'
-        f', "seconds": {_float_repr(elapsed.total_seconds())}}}, "exception": {exc}'
-        f', "extra": {extra_object(record["extra"])}'
-        f', "file": {{"name": {quote(file.name)}, "path": {quote(file.path)}}}'
-        f', "function": {quote(record["function"])}'
-        f', "level": {{"icon": {quote(level.icon)}, "name": {quote(level.name)}'
-        f', "no": {int.__repr__(levelno)}}}, "line": {int.__repr__(line)}'
-        f', "message": {quote(record["message"])}, "module": {quote(record["module"])}'
-        f', "name": {"null" if name is None else quote(name)}'
-        f', "process": {{"id": {int.__repr__(pid)}, "name": {quote(process.name)}}}'
-        f', "thread": {{"id": {int.__repr__(tid)}, "name": {quote(thread.name)}}}'
-        f', "time": {{"repr": {quote(str(moment))}, "timestamp": {_float_repr(stamp)}}}}}}}\n'
+        ).encode("utf-8")
+    q = _orjson_str
+    # With the exact types checked above, each conversion is json's own: orjson escapes a str
+    # as json does with ensure_ascii=False for every code point but lone surrogates (orjson
+    # refuses them: the reference route runs, and loguru's file fails on them too); %d is
+    # int.__repr__ for an int, %r float.__repr__ for a finite float. str(moment) is what
+    # json's default=str writes (loguru's datetime has its own __format__, not __str__).
+    return _SKELETON % (
+        q(text),
+        q(_td_str(elapsed)),
+        elapsed.total_seconds(),
+        exc,
+        extra_object(record["extra"]),
+        q(fname),
+        q(path),
+        q(function),
+        q(icon),
+        q(lname),
+        levelno,
+        line,
+        q(message),
+        q(module),
+        b"null" if name is None else q(name),
+        pid,
+        q(pname),
+        tid,
+        q(tname),
+        q(str(moment)),
+        stamp,
     )
+
+
+_SKELETON = (
+    b'{"text": %s, "record": {"elapsed": {"repr": %s, "seconds": %r}, "exception": %s, '
+    b'"extra": %s, "file": {"name": %s, "path": %s}, "function": %s, '
+    b'"level": {"icon": %s, "name": %s, "no": %d}, "line": %d, "message": %s, "module": %s, '
+    b'"name": %s, "process": {"id": %d, "name": %s}, "thread": {"id": %d, "name": %s}, '
+    b'"time": {"repr": %s, "timestamp": %r}}}\n'
+)
 
 
 def line(text: str, record: Mapping[str, Any]) -> bytes:
     """The bytes loguru's ``serialize=True`` writes to a UTF-8 file for *text* and *record*;
     where loguru writes nothing, a repaired line marked ``fastlog_error``. Never raises."""
     try:
-        try:
-            out = text_line(text, record)
-        except Exception:  # Unusual, or a leaf of another type: the reference decides
-            out = reference(text, record)
+        return fast_line(text, record)
+    except Exception:  # Unusual, a lone surrogate, a value json refuses: as loguru does it
+        pass
+    try:
+        out = reference(text, record)
     except Exception as exc:  # json refuses the record: loguru reports it and loses it
         return repaired(text, record, exc)
     try:

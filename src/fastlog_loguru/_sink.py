@@ -193,7 +193,11 @@ class FastlogSink:
             if self._layout:  # loguru's own bytes (never raises), whole up to the capacity
                 if out.special and not pipe.keep(levelno, record["name"], record["message"]):
                     return
-                pipe.append_whole(_serialized(message, record), levelno)
+                data = _serialized(message, record)
+                if len(data) <= out.max_record:  # append_whole's own check, one frame less
+                    out.append(data, levelno)
+                else:
+                    pipe.append_whole(data, levelno)
                 return
             if out.special:  # sampling or a schema: the pipeline decides, then shapes
                 if not pipe.keep(levelno, record["name"], record["message"]):
