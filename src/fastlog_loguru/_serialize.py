@@ -8,18 +8,21 @@ loguru (0.7.3, ``Handler._serialize_record``) writes
   with the arguments ``json.dumps`` passes (``dumps`` below), so whatever loguru writes we
   write, by construction: ``NaN``, ``Infinity``, integers of any size, ``str()`` of anything
   else, ``", "`` and ``": "`` separators.
-- **the common case**: the fixed skeleton as one f-string whose leaves are produced by the
-  very functions ``json`` uses for them (``json.encoder.encode_basestring`` for strings,
-  ``float.__repr__``, ``int.__repr__``), taken only when every leaf has the exact type it
-  is checked for. Anything else in ``extra`` (a nested dict, a datetime, an Enum, a big int) is
-  given to the reference encoder value by value, which is what ``json`` does inside the dict.
-  Any other surprise (a patcher's value of an unexpected type) sends the whole record to the
-  reference route. ``tests/loguru/test_serialize_identity.py`` checks the two routes against
-  loguru's own file output byte for byte, with hypothesis.
+- **the common case** (``fast_line``): the fixed skeleton as one bytes template whose leaves
+  are written as ``json`` writes them, taken only when every leaf has the exact type it is
+  checked for: a ``str`` by ``orjson.dumps`` (its escaping is json's with
+  ``ensure_ascii=False`` for every code point but lone surrogates, which it refuses; pinned by
+  ``test_orjson_escapes_strings_as_json``), an ``int`` by ``%d`` (``int.__repr__``), a finite
+  ``float`` by ``%r`` (``float.__repr__``). Output is UTF-8 directly, with no ``str`` to encode.
+  A value in ``extra`` of any other type (a nested dict, a datetime, an Enum, ``NaN``) is given
+  to the reference encoder value by value, which is what ``json`` does inside the dict; any
+  other surprise (a patcher's value of an unexpected type, a lone surrogate) sends the whole
+  record to the reference route. ``tests/loguru/test_serialize_identity.py`` checks the result
+  against loguru's own file output byte for byte, with hypothesis.
 
 Where loguru writes no line at all (a lone surrogate the UTF-8 file cannot encode, a
-``__str__`` that raises, a dict key ``json`` refuses, a cycle), ``line()`` raises; the sink
-then writes a repaired line marked ``fastlog_error`` instead of losing the record.
+``__str__`` that raises, a dict key ``json`` refuses, a cycle), ``line()`` returns a repaired
+line marked ``fastlog_error`` and counted instead of losing the record.
 """
 
 from __future__ import annotations

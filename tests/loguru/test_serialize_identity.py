@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -247,3 +248,12 @@ def test_common_records_take_the_fast_route(call: Callable[[], None]) -> None:
     assert _serialize.fast_line(message, message.record) == (
         _serialize.reference(message, message.record).encode("utf-8")
     )
+
+
+def test_orjson_escapes_strings_as_json() -> None:
+    """fast_line's assumption: for every code point but the surrogates, orjson's escaping is
+    json's with ensure_ascii=False (an orjson release that changes it fails here)."""
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert orjson.dumps(text) == json.dumps(text, ensure_ascii=False).encode("utf-8")
+    with pytest.raises(orjson.JSONEncodeError):
+        orjson.dumps("\udcff")
