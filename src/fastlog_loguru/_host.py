@@ -7,6 +7,13 @@ supported Python (``inspect.markcoroutinefunction``, 3.12+, takes functions only
 ``CoroutineFunctionLike`` lends its instances a coroutine's code object and the function-like
 attributes ``inspect._signature_is_functionlike`` reads. ``tests/loguru/test_host.py`` pins it
 against the installed loguru and Python: it fails on the version that changes either.
+
+loguru (0.7.3, ``Logger.add``) takes the encoding of an object sink from its ``encoding``
+attribute, and ``ascii`` when there is none; its ``ExceptionFormatter`` draws the ``diagnose``
+and ``backtrace`` markers (``│``, ``└``, ``➥``, ``>``) only in characters that encoding can
+encode. A file sink's encoding is ``utf8``, so ``FastlogSink.encoding`` is ``SINK_ENCODING``:
+the traceback text in ``schema="loguru"``'s ``text`` is then the one ``serialize=True`` writes
+to a file. ``tests/loguru/test_host.py`` pins that loguru reads it.
 """
 
 from __future__ import annotations
@@ -26,3 +33,8 @@ class CoroutineFunctionLike:
     __defaults__ = None
     __kwdefaults__ = None
     __annotations__ = _coroutine_template.__annotations__
+
+
+#: ``FastlogSink.encoding``: the encoding loguru's own file sink declares (``FileSink``'s
+#: default), which loguru's traceback formatter reads from any object sink.
+SINK_ENCODING = "utf8"

@@ -1,8 +1,8 @@
-"""loguru's record dict → the core's schema, or loguru's own ``serialize=True`` layout.
+"""loguru's record dict → the core's schema (loguru's own layout is ``_serialize``).
 
 The mapping is the only thing this adapter owns; encoding, buffering and writing are the core's.
 ``FastlogSink.write`` inlines the common case of ``DefaultEncoder`` (see there for why); every
-other case goes through an encoder object here.
+other case goes through the encoder object here.
 """
 
 from __future__ import annotations
@@ -174,75 +174,15 @@ class DefaultEncoder:
         return fields if shape is None else shape(fields, levelno)
 
 
-# loguru serializes with ``json.dumps(..., default=str)``: datetimes, dataclasses and unknown
-# objects in ``extra`` become their ``str``, and int/float/bool/None keys become strings. These
-# options make orjson do the same, so a downstream parser sees the values it already handles.
-LOGURU_OPTIONS = (
+# loguru's value policy, ``json.dumps(..., default=str)``, for the default schema too: a value
+# orjson cannot write (a set, bytes, a Decimal, any other object) becomes its ``str()``, as loguru
+# writes it, rather than the core's ``repr()``; a dataclass as well (json has no form for it).
+# The rest of the options are the core's (``fastlog_core._encoders.json.OPTIONS``: ``Z`` for
+# UTC, naive datetimes as UTC, the newline), which the record's ``timestamp`` relies on.
+VALUE_DEFAULT = str
+VALUE_OPTIONS = (
     orjson.OPT_UTC_Z
     | orjson.OPT_NAIVE_UTC
     | orjson.OPT_APPEND_NEWLINE
-    | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_NON_STR_KEYS
 )
-
-
-class LoguruEncoder:
-    """loguru's ``serialize=True`` layout: ``{"text": ..., "record": {...}}``.
-
-    ``record`` holds what loguru's ``Handler._serialize_record`` writes, key for key; ``text`` is
-    the message as formatted by the handler's ``format=``. Where the two serializers differ —
-    NaN and infinities (``json`` writes the invalid ``NaN``, orjson ``null``), integers beyond 64
-    bits, lone surrogates, a ``__str__`` that raises (loguru loses the record) — the line is
-    repaired by the core and carries ``fastlog_error``.
-    """
-
-    __slots__ = ()
-
-    #: The value policy of loguru's ``json.dumps(..., default=str)``, for ``Appender.emit``.
-    default = str
-    option = LOGURU_OPTIONS
-
-    def repaired(self, message: Any, record: Mapping[str, Any], error: Exception) -> bytes:
-        """The line for a record whose document could not be built (a patcher's doing)."""
-        document = {
-            "text": _safe(lambda: str(message), None),
-            "record": _safe(lambda: dict(record), None),
-        }
-        return adapter.encode_repaired(document, error)
-
-
-def loguru_document(message: Any, record: Mapping[str, Any]) -> dict[str, Any]:
-    """What loguru's ``Handler._serialize_record`` serializes, for the same message and record."""
-    exception = record["exception"]
-    if exception is not None:
-        kind = exception.type
-        exception = {
-            "type": None if kind is None else kind.__name__,
-            "value": exception.value,
-            "traceback": bool(exception.traceback),
-        }
-    elapsed = record["elapsed"]
-    file = record["file"]
-    level = record["level"]
-    process = record["process"]
-    thread = record["thread"]
-    moment = record["time"]
-    return {
-        "text": str(message),
-        "record": {
-            "elapsed": {"repr": str(elapsed), "seconds": elapsed.total_seconds()},
-            "exception": exception,
-            "extra": record["extra"],
-            "file": {"name": file.name, "path": file.path},
-            "function": record["function"],
-            "level": {"icon": level.icon, "name": level.name, "no": level.no},
-            "line": record["line"],
-            "message": record["message"],
-            "module": record["module"],
-            "name": record["name"],
-            "process": {"id": process.id, "name": process.name},
-            "thread": {"id": thread.id, "name": thread.name},
-            "time": {"repr": str(moment), "timestamp": moment.timestamp()},
-        },
-    }

@@ -18,9 +18,16 @@ import fastlog_core
 from fastlog_core import ConfigError, PipelineOptions, SinkSpec, adapter
 from fastlog_core.adapter import OPTION_NAMES
 
-from . import _record
-from ._host import CoroutineFunctionLike
-from ._record import LEVELS, DefaultEncoder, LoguruEncoder, fallback_line, level_name
+from . import _record, _serialize
+from ._host import SINK_ENCODING, CoroutineFunctionLike
+from ._record import (
+    LEVELS,
+    VALUE_DEFAULT,
+    VALUE_OPTIONS,
+    DefaultEncoder,
+    fallback_line,
+    level_name,
+)
 
 if TYPE_CHECKING:  # loguru's stubs declare Message; at run time the adapter never imports it
     from loguru import Message
@@ -32,6 +39,7 @@ _merge = adapter.merge
 _add_exception = adapter.add_exception
 _utc = _record.utc
 _utc_naive = adapter.utc_naive
+_serialized = _serialize.line
 
 
 class _Done:
@@ -108,6 +116,10 @@ class FastlogSink:
 
     __slots__ = ("_default", "_fields", "_layout", "_route", "complete")
 
+    #: What loguru reads to draw the traceback text of ``format=`` (``_host.SINK_ENCODING``):
+    #: UTF-8, as loguru's own file sink, so ``text`` is the same as ``serialize=True`` writes.
+    encoding = SINK_ENCODING
+
     def __init__(
         self,
         sink: SinkSpec = None,
@@ -150,7 +162,7 @@ class FastlogSink:
             self._route = adapter.route(sink, preset=preset, **pipeline_options)
         except ConfigError as exc:
             raise ConfigError(f"FastlogSink: {exc}") from None
-        self._layout = LoguruEncoder() if schema == "loguru" else None
+        self._layout = schema == "loguru"
         self._default = DefaultEncoder(
             location=include_location, process=include_process, thread=include_thread
         )
@@ -178,16 +190,14 @@ class FastlogSink:
             levelno = level.no
             if type(levelno) is not int:  # a patcher's doing: the pipeline compares numbers
                 levelno = _levelno(record)
-            layout = self._layout
-            if layout is not None:  # loguru's own layout, with loguru's value policy
+            if self._layout:  # loguru's own bytes (never raises), whole up to the capacity
                 if out.special and not pipe.keep(levelno, record["name"], record["message"]):
                     return
-                try:
-                    document = _record.loguru_document(message, record)
-                except Exception as exc:
-                    out.append(layout.repaired(message, record, exc), levelno)
-                    return
-                out.emit(document, levelno, layout.default, layout.option)
+                data = _serialized(message, record)
+                if len(data) <= out.max_record:  # append_whole's own check, one frame less
+                    out.append(data, levelno)
+                else:
+                    pipe.append_whole(data, levelno)
                 return
             if out.special:  # sampling or a schema: the pipeline decides, then shapes
                 if not pipe.keep(levelno, record["name"], record["message"]):
@@ -225,7 +235,7 @@ class FastlogSink:
         except Exception as exc:
             out.append(fallback_line(record, exc), _levelno(record))
             return
-        out.emit(fields, levelno)
+        out.emit(fields, levelno, VALUE_DEFAULT, VALUE_OPTIONS)
 
     def stop(self) -> None:
         """Called by loguru when the handler is removed: write out what is buffered.

@@ -12,7 +12,7 @@ from pathlib import Path
 from loguru import logger
 
 from fastlog_loguru import FastlogSink
-from fastlog_loguru._host import CoroutineFunctionLike
+from fastlog_loguru._host import SINK_ENCODING, CoroutineFunctionLike
 from tests.helpers import read_lines
 
 
@@ -60,3 +60,31 @@ class TestCoroutineFunctionLike:
             assert [r["message"] for r in read_lines(log_path)] == ["done"]
         finally:
             logger.remove(handler)
+
+
+class TestSinkEncoding:
+    def test_loguru_draws_tracebacks_for_the_sinks_encoding(self) -> None:
+        """loguru reads an object sink's ``encoding``: box-drawing markers for utf8, ASCII ones
+        without (what FastlogSink.encoding = _host.SINK_ENCODING relies on)."""
+
+        class Keep:
+            def __init__(self) -> None:
+                self.text = ""
+
+            def write(self, message: str) -> None:
+                self.text += message
+
+        class Utf8Keep(Keep):
+            encoding = SINK_ENCODING
+
+        plain, utf8 = Keep(), Utf8Keep()
+        logger.add(plain, format="{message}", diagnose=True)
+        logger.add(utf8, format="{message}", diagnose=True)
+        value = 0
+        try:
+            1 / value
+        except ZeroDivisionError:
+            logger.exception("failed")
+        assert "└" in utf8.text
+        assert "└" not in plain.text
+        assert FastlogSink.encoding == SINK_ENCODING == "utf8"

@@ -38,7 +38,19 @@ class Backpressure(Writer):
         finally:
             wake.local.depth = depth
 
-    def _append_slow(self, line: bytes, levelno: int) -> None:
+    def append_whole(self, line: bytes, levelno: int) -> None:
+        """Queue *line* as ``appender.append`` does, but not truncated at ``max_record_bytes``:
+        a line up to the pipeline's capacity is written as it is. For an adapter whose host
+        defines the bytes of every line (loguru's ``serialize=True`` layout), where a cut line
+        would break that contract. A line longer than the capacity could never be buffered: it
+        is truncated and counted as any other. Never raises.
+        """
+        if len(line) <= self.appender.max_record:
+            self.appender.append(line, levelno)
+        else:
+            self._append_slow(line, levelno, whole=True)
+
+    def _append_slow(self, line: bytes, levelno: int, whole: bool = False) -> None:
         out = self.appender
         if (
             len(out.buf) + len(line) > self._room
@@ -61,7 +73,7 @@ class Backpressure(Writer):
             return
         wake.local.depth = depth + 1
         try:
-            if len(line) > out.max_record:
+            if len(line) > out.max_record and not (whole and len(line) <= self._capacity):
                 line = _encoders.json.truncate(line, out.max_record)
                 with self._lock:
                     self._accounts.truncated += 1
