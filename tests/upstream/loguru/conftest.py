@@ -90,7 +90,7 @@ def _serialize_through_fastlog(
     monkeypatch.setattr(loguru._handler.Handler, "_serialize_record", staticmethod(not_ours))
     routed.clear()
     yield
-    if request.module.__name__.endswith(".test_add_option_serialize"):
+    if request.module.__name__.endswith("test_add_option_serialize"):
         assert routed["written"] > 0, "no record went through FastlogSink"
     assert routed["delivered"] == routed["written"]
 

@@ -6,7 +6,7 @@ import hashlib
 import importlib.metadata
 from pathlib import Path
 
-from .conftest import VENDORED_SHA256, VENDORED_VERSION, routed
+from conftest import VENDORED_SHA256, VENDORED_VERSION, routed
 
 HERE = Path(__file__).parent
 
@@ -18,7 +18,7 @@ def test_installed_loguru_is_the_vendored_version() -> None:
 
 def test_vendored_file_is_unchanged() -> None:
     """The file is byte for byte loguru's (README.md names the tag and commit)."""
-    data = (HERE / "test_add_option_serialize.py").read_bytes()
+    data = (HERE / "tests" / "test_add_option_serialize.py").read_bytes()
     assert hashlib.sha256(data).hexdigest() == VENDORED_SHA256
 
 
