@@ -25,9 +25,8 @@ def case_fastlog(path: str, count: int, threads: int) -> float:
     log = fastlog_core.get_logger("bench")
 
     def body(n: int) -> None:
-        info = log.info
         for i in range(n):
-            info(MESSAGE, user_id=i, ip=IP, ok=True)
+            log.info(MESSAGE, user_id=i, ip=IP, ok=True)
 
     return timed(threads, count, body, fastlog_core.flush)
 
@@ -45,9 +44,8 @@ def case_stdlib_pjl(path: str, count: int, threads: int) -> float:
     logger.propagate = False
 
     def body(n: int) -> None:
-        info = logger.info
         for i in range(n):
-            info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
+            logger.info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
 
     return timed(threads, count, body, handler.flush)
 
@@ -100,25 +98,27 @@ CASES: dict[str, Case] = {
 
 if __name__ == "__main__":
     native = ("fastlog native", 1)
-    main(
-        __file__,
-        CASES,
-        [(name, 1) for name in CASES] + [("fastlog native", 4)],
-        [
-            (
-                "stdlib + python-json-logger / fastlog native (x faster)",
-                ("stdlib + python-json-logger", 1),
-                native,
-            ),
-            ("fastlog native / orjson floor (x the floor's cost)", native, ("orjson floor", 1)),
-            (
-                "fastlog 1-thread / 4-thread time per record (throughput kept)",
-                native,
-                ("fastlog native", 4),
-            ),
-        ],
-        description=__doc__.split("\n")[0],
-        packages=("fastlog-py", "orjson", "python-json-logger"),
-        # Sub-microsecond cases: 500k records keep each measurement near half a second.
-        default_count=500_000,
+    sys.exit(
+        main(
+            __file__,
+            CASES,
+            [(name, 1) for name in CASES] + [("fastlog native", 4)],
+            [
+                (
+                    "stdlib + python-json-logger / fastlog native (x faster)",
+                    ("stdlib + python-json-logger", 1),
+                    native,
+                ),
+                ("fastlog native / orjson floor (x the floor's cost)", native, ("orjson floor", 1)),
+                (
+                    "fastlog 1-thread / 4-thread time per record (throughput kept)",
+                    native,
+                    ("fastlog native", 4),
+                ),
+            ],
+            description=__doc__.split("\n")[0],
+            packages=("fastlog-py", "orjson", "python-json-logger"),
+            # Sub-microsecond cases: 500k records keep each measurement near half a second.
+            default_count=500_000,
+        )
     )

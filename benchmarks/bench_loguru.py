@@ -3,8 +3,13 @@
 Same record for all: ``logger.bind(user_id=i, ip=..., ok=True).info("user logged in")`` to a
 file, with loguru's default ``format`` unless the case says otherwise.
 
-    python benchmarks/bench_loguru.py            # full: 200k records x 5 rounds
-    python benchmarks/bench_loguru.py --quick    # smoke
+    python benchmarks/bench_loguru.py                  # full: 200k records x 5 rounds
+    python benchmarks/bench_loguru.py --quick          # smoke
+    python benchmarks/bench_loguru.py --group sink     # FastlogSink vs serialize=True, 1 and 4 threads
+    python benchmarks/bench_loguru.py --group schema   # FastlogSink(schema="loguru") vs serialize=True
+
+Every call is made as application code makes it: ``logger.bind(...).info(...)`` on loguru's
+``logger`` (imported once, at module level), the method looked up on every call.
 
 loguru's file sink buffers in its own ``open()`` file object and has no public flush: its cases
 stop the clock after ``logger.remove(id)`` (which closes the file) and add the sink again for
@@ -22,29 +27,48 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import IP, MESSAGE, Case, main, timed, timed_callers
+from _harness import IP, MESSAGE, Case, Target, first_record, main, timed, timed_callers
+from loguru import logger
 
 
 def _logger():  # type: ignore[no-untyped-def]
-    from loguru import logger
-
     logger.remove()
     return logger
 
 
-def _body(logger) -> Callable[[int], None]:  # type: ignore[no-untyped-def]
-    def body(n: int) -> None:
-        bind = logger.bind
-        for i in range(n):
-            bind(user_id=i, ip=IP, ok=True).info(MESSAGE)
+def body(n: int) -> None:
+    """The timed loop, as an application calls loguru: ``logger.bind(...).info(...)``."""
+    for i in range(n):
+        logger.bind(user_id=i, ip=IP, ok=True).info(MESSAGE)
 
+
+def _body(logger) -> Callable[[int], None]:  # type: ignore[no-untyped-def]
     return body
 
 
+def _found(value: Any) -> set[str]:
+    """Every key of every JSON object in *value* (the fields may be nested, as loguru's are)."""
+    if isinstance(value, dict):
+        return set(value).union(*(_found(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_found(v) for v in value))
+    return set()
+
+
+def _check(path: str) -> None:
+    """The first record is JSON with the message and the three fields; raises otherwise."""
+    record = first_record(path)
+    missing = {"user_id", "ip", "ok"} - _found(record)
+    if missing or MESSAGE not in json.dumps(record):
+        raise AssertionError(f"wrong record: missing {sorted(missing)} or message: {record}")
+
+
 def case_fastlog(path: str, count: int, threads: int, fmt: str | None = None) -> float:
+    import fastlog_core
     from fastlog_loguru import FastlogSink
 
     logger = _logger()
@@ -52,7 +76,9 @@ def case_fastlog(path: str, count: int, threads: int, fmt: str | None = None) ->
         logger.add(FastlogSink(path))
     else:
         logger.add(FastlogSink(path), format=fmt)
-    return timed(threads, count, _body(logger), logger.complete)
+    elapsed = timed(threads, count, _body(logger), fastlog_core.flush)
+    _check(path)
+    return elapsed
 
 
 def case_fastlog_message_format(path: str, count: int, threads: int) -> float:
@@ -60,11 +86,14 @@ def case_fastlog_message_format(path: str, count: int, threads: int) -> float:
 
 
 def case_fastlog_loguru_schema(path: str, count: int, threads: int) -> float:
+    import fastlog_core
     from fastlog_loguru import FastlogSink
 
     logger = _logger()
     logger.add(FastlogSink(path, schema="loguru"))
-    return timed(threads, count, _body(logger), logger.complete)
+    elapsed = timed(threads, count, _body(logger), fastlog_core.flush)
+    _check(path)
+    return elapsed
 
 
 def _file_case(path: str, count: int, threads: int, **options: object) -> float:
@@ -78,9 +107,12 @@ def _file_case(path: str, count: int, threads: int, **options: object) -> float:
         ids.append(logger.add(path, **options))
 
     try:
-        return timed(threads, count, _body(logger), done)
+        elapsed = timed(threads, count, _body(logger), done)
     finally:
         logger.remove()
+    if options.get("serialize"):
+        _check(path)
+    return elapsed
 
 
 def case_serialize(path: str, count: int, threads: int) -> float:
@@ -148,13 +180,24 @@ def _above_floor(raw: str) -> None:
     print()
     for fast, floor in ((FAST, NOOP), (FAST_MSG, NOOP_MSG)):
         for threads in (1, 4):
-            top, bottom = samples.get(f"{fast} x{threads}"), samples.get(f"{floor} x{threads}")
+            keys = f"{fast} x{threads}", f"{floor} x{threads}"
+            if not all(k in samples for k in keys):
+                continue  # not selected in this run
+            top, bottom = samples[keys[0]], samples[keys[1]]
             label = f"{threads} thread{'s' if threads > 1 else ''}: {fast} - {floor} (us)"
             if top and bottom:
                 delta = statistics.median(top) - statistics.median(bottom)
                 print(f"{label:<60} {delta:+.3f}")
             else:
                 print(f"{label:<60} n/a (a case failed)")
+
+
+#: Issue #16's targets: serialize=True / FastlogSink, both called as applications call them.
+TARGETS = [
+    Target("sink", "FastlogSink vs serialize=True", (FAST, 1), (SERIALIZE, 1), 2.2),
+    Target("sink", "FastlogSink vs serialize=True", (FAST, 4), (SERIALIZE, 4), 2.0),
+    Target("schema", "FastlogSink(schema='loguru') vs serialize=True", (FAST_LOGURU, 1), (SERIALIZE, 1), 1.5),
+]  # fmt: skip
 
 
 def _ratios() -> list[tuple[str, tuple[str, int], tuple[str, int]]]:
@@ -191,14 +234,16 @@ if __name__ == "__main__":
     if not child and "--json" not in sys.argv:
         raw = os.path.join(tempfile.mkdtemp(prefix="bench_loguru"), "samples.json")
         sys.argv += ["--json", raw]
-    main(
+    status = main(
         __file__,
         CASES,
         [(name, 1) for name in CASES] + [(name, 4) for name in CASES],
         _ratios(),
         description=__doc__.split("\n")[0],
+        targets=TARGETS,
         packages=("fastlog-py", "orjson", "loguru"),
         no_file=(NOOP, NOOP_MSG),
     )
     if not child:
         _above_floor(raw or sys.argv[sys.argv.index("--json") + 1])
+    sys.exit(status)

@@ -36,9 +36,8 @@ def _setup(sink: Any, **options: Any) -> Callable[[int], None]:
     log = fastlog_core.get_logger("bench")
 
     def body(n: int) -> None:
-        info = log.info
         for i in range(n):
-            info(MESSAGE, user_id=i, ip=IP, ok=True)
+            log.info(MESSAGE, user_id=i, ip=IP, ok=True)
 
     return body
 
@@ -120,28 +119,30 @@ CASES: dict[str, Case] = {
 
 if __name__ == "__main__":
     one = (SINGLE, 1)
-    main(
-        __file__,
-        CASES,
-        [(name, 1) for name in CASES],
-        [
-            ("rotation checked / single sink (<= 1.05)", (ROTATION, 1), one),
-            (
-                "fan-out at WARNING, caller / single sink, caller",
-                (FAN_WARN_CALLER, 1),
-                (SINGLE_CALLER, 1),
-            ),
-            (
-                "fan-out all, caller / single sink, caller",
-                (FAN_ALL_CALLER, 1),
-                (SINGLE_CALLER, 1),
-            ),
-            ("fan-out at WARNING, end to end / single sink", (FAN_WARN, 1), one),
-            ("fan-out all, end to end / single sink", (FAN_ALL, 1), one),
-            ("sampled-away call / written record (< 1)", (SAMPLED, 1), one),
-            ("schema=ecs / default schema", (ECS, 1), one),
-        ],
-        description=__doc__.split("\n")[0],
-        packages=("fastlog-py", "orjson"),
-        no_file=(SAMPLED,),
+    sys.exit(
+        main(
+            __file__,
+            CASES,
+            [(name, 1) for name in CASES],
+            [
+                ("rotation checked / single sink (<= 1.05)", (ROTATION, 1), one),
+                (
+                    "fan-out at WARNING, caller / single sink, caller",
+                    (FAN_WARN_CALLER, 1),
+                    (SINGLE_CALLER, 1),
+                ),
+                (
+                    "fan-out all, caller / single sink, caller",
+                    (FAN_ALL_CALLER, 1),
+                    (SINGLE_CALLER, 1),
+                ),
+                ("fan-out at WARNING, end to end / single sink", (FAN_WARN, 1), one),
+                ("fan-out all, end to end / single sink", (FAN_ALL, 1), one),
+                ("sampled-away call / written record (< 1)", (SAMPLED, 1), one),
+                ("schema=ecs / default schema", (ECS, 1), one),
+            ],
+            description=__doc__.split("\n")[0],
+            packages=("fastlog-py", "orjson"),
+            no_file=(SAMPLED,),
+        )
     )

@@ -30,9 +30,8 @@ def _logger(handler: logging.Handler) -> logging.Logger:
 
 def _body(logger: logging.Logger):  # type: ignore[no-untyped-def]
     def body(n: int) -> None:
-        info = logger.info
         for i in range(n):
-            info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
+            logger.info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
 
     return body
 
@@ -91,9 +90,8 @@ def case_picologging(path: str, count: int, threads: int) -> float:
     logger.setLevel(picologging.INFO)
 
     def body(n: int) -> None:
-        info = logger.info
         for i in range(n):
-            info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
+            logger.info(MESSAGE, extra={"user_id": i, "ip": IP, "ok": True})
 
     return timed(threads, count, body, handler.flush)
 
@@ -128,35 +126,37 @@ CASES: dict[str, Case] = {
 if __name__ == "__main__":
     fast, fast_opt = ("FastlogHandler", 1), ("FastlogHandler (optimize)", 1)
     pjl = ("python-json-logger + FileHandler", 1)
-    main(
-        __file__,
-        CASES,
-        [(name, 1) for name in CASES] + [(name, 4) for name in CASES],
-        [
-            ("python-json-logger + FileHandler / FastlogHandler", pjl, fast),
-            ("python-json-logger + FileHandler / FastlogHandler (optimize)", pjl, fast_opt),
-            (
-                "python-json-logger + QueueHandler / FastlogHandler",
-                ("python-json-logger + QueueHandler/Listener", 1),
-                fast,
-            ),
-            (
-                "picologging FileHandler / FastlogHandler",
-                ("picologging FileHandler (text)", 1),
-                fast,
-            ),
-            (
-                "4 threads: python-json-logger + FileHandler / FastlogHandler",
-                (pjl[0], 4),
-                ("FastlogHandler", 4),
-            ),
-            (
-                "4 threads: QueueHandler / FastlogHandler",
-                ("python-json-logger + QueueHandler/Listener", 4),
-                ("FastlogHandler", 4),
-            ),
-        ],
-        description=__doc__.split("\n")[0],
-        packages=("fastlog-py", "orjson", "python-json-logger", "picologging"),
-        no_file=("no-op handler (stdlib floor)", "no-op handler (optimize)"),
+    sys.exit(
+        main(
+            __file__,
+            CASES,
+            [(name, 1) for name in CASES] + [(name, 4) for name in CASES],
+            [
+                ("python-json-logger + FileHandler / FastlogHandler", pjl, fast),
+                ("python-json-logger + FileHandler / FastlogHandler (optimize)", pjl, fast_opt),
+                (
+                    "python-json-logger + QueueHandler / FastlogHandler",
+                    ("python-json-logger + QueueHandler/Listener", 1),
+                    fast,
+                ),
+                (
+                    "picologging FileHandler / FastlogHandler",
+                    ("picologging FileHandler (text)", 1),
+                    fast,
+                ),
+                (
+                    "4 threads: python-json-logger + FileHandler / FastlogHandler",
+                    (pjl[0], 4),
+                    ("FastlogHandler", 4),
+                ),
+                (
+                    "4 threads: QueueHandler / FastlogHandler",
+                    ("python-json-logger + QueueHandler/Listener", 4),
+                    ("FastlogHandler", 4),
+                ),
+            ],
+            description=__doc__.split("\n")[0],
+            packages=("fastlog-py", "orjson", "python-json-logger", "picologging"),
+            no_file=("no-op handler (stdlib floor)", "no-op handler (optimize)"),
+        )
     )
