@@ -123,7 +123,7 @@ def case_fastlog_contextvars(path: str, count: int, threads: int) -> float:
     return elapsed
 
 
-def case_fastlog_renderer(path: str, count: int, threads: int) -> float:
+def _fastlog_renderer(path: str, count: int, threads: int, processors: list[Any]) -> float:
     """A user's own structlog.configure() with FastlogRenderer last and FastlogLoggerFactory."""
     import fastlog_core
     from fastlog_structlog import FastlogLoggerFactory, FastlogRenderer
@@ -131,16 +131,24 @@ def case_fastlog_renderer(path: str, count: int, threads: int) -> float:
     structlog.configure(
         cache_logger_on_first_use=True,
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            FastlogRenderer(),
-        ],
+        processors=[*processors, FastlogRenderer()],
         logger_factory=FastlogLoggerFactory(path),
     )
     elapsed = timed(threads, count, body, fastlog_core.flush)
     _check(path, "timestamp", "level")
     return elapsed
+
+
+def case_fastlog_renderer(path: str, count: int, threads: int) -> float:
+    """structlog fastest's chain, its renderer and logger factory replaced by fastlog's."""
+    chain = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso")]
+    return _fastlog_renderer(path, count, threads, chain)
+
+
+def case_fastlog_renderer_alone(path: str, count: int, threads: int) -> float:
+    """The same, without add_log_level and TimeStamper: FastlogRenderer adds level and time
+    itself (docs/structlog.md), so the records carry the same information."""
+    return _fastlog_renderer(path, count, threads, [])
 
 
 # -- structlog ---------------------------------------------------------------------------------
@@ -231,6 +239,9 @@ FL_HOISTED = "fastlog_structlog.configure() (method hoisted)"
 FL_CALLSITE = "fastlog_structlog.configure(processors=[CallsiteParameterAdder])"
 FL_CONTEXT = "fastlog_structlog.configure(), 1 contextvar bound"
 FL_RENDERER = "structlog.configure(..., FastlogRenderer(), FastlogLoggerFactory)"
+FL_RENDERER_ALONE = (
+    "structlog.configure([FastlogRenderer()], FastlogLoggerFactory): level, time by the renderer"
+)
 SL = "structlog fastest documented (orjson, bytes)"
 SL_HOISTED = "structlog fastest documented (method hoisted)"
 SL_CALLSITE = "structlog fastest + CallsiteParameterAdder"
@@ -250,6 +261,7 @@ CASES: dict[str, Case] = {
     FL_CONTEXT: case_fastlog_contextvars,
     SL_CONTEXT: case_structlog_contextvars,
     FL_RENDERER: case_fastlog_renderer,
+    FL_RENDERER_ALONE: case_fastlog_renderer_alone,
 }
 
 #: Issue #16's targets: peer / fastlog, both called as applications call them, in the same run.
@@ -258,6 +270,7 @@ TARGETS = [
     Target("processors", "+ CallsiteParameterAdder on both", (FL_CALLSITE, 1), (SL_CALLSITE, 1), 2.0),
     Target("processors", "+ merge_contextvars, 1 bound, on both", (FL_CONTEXT, 1), (SL_CONTEXT, 1), 2.0),
     Target("renderer", "FastlogRenderer vs JSONRenderer(orjson), same chain", (FL_RENDERER, 1), (SL, 1), 1.5),
+    Target("renderer", "FastlogRenderer adding level and time itself", (FL_RENDERER_ALONE, 1), (SL, 1), 1.5),
 ]  # fmt: skip
 
 RATIOS = [
@@ -269,7 +282,10 @@ RATIOS = [
     ("proxy per call, fastlog: called / hoisted", (FL, 1), (FL_HOISTED, 1)),
 ]
 BOTH = [FL, SL, SL_DEFAULT, NOOP]  # 1 and 4 threads
-ONE_THREAD = [FL_HOISTED, SL_HOISTED, FL_CALLSITE, SL_CALLSITE, FL_CONTEXT, SL_CONTEXT, FL_RENDERER]
+ONE_THREAD = [
+    FL_HOISTED, SL_HOISTED, FL_CALLSITE, SL_CALLSITE, FL_CONTEXT, SL_CONTEXT, FL_RENDERER,
+    FL_RENDERER_ALONE,
+]  # fmt: skip
 
 if __name__ == "__main__":
     sys.exit(

@@ -60,12 +60,20 @@ def _interpolate(event: Any, args: tuple[Any, ...]) -> Any:
 
 
 def _native(  # noqa: PLR0917 - positional: one call per record, no keyword matching
-    self: Any, logger: FastlogLogger, levelno: int, name: str, event: Any, kw: dict[str, Any]
+    self: Any,
+    logger: FastlogLogger,
+    levelno: int,
+    name: str,
+    event: Any,
+    kw: dict[str, Any],
+    site: tuple[Any, Any, FrameType] | None = None,
 ) -> None:
-    """What ``merge_contextvars`` + ``_CallRenderer`` + ``FastlogLogger`` do for one call.
+    """What ``merge_contextvars`` + ``_CallRenderer`` + ``FastlogLogger`` do for one call, and,
+    given *site* (adder, its plan, the caller's frame), a ``CallsiteParameterAdder`` between.
 
     *kw* is the call's own keyword dict (a fresh one per call), so it may be changed. The field
-    order is the processor path's: bound context, keywords, then contextvars not already set.
+    order is the processor path's: bound context, keywords, contextvars not already set, then
+    the call-site parameters.
     """
     out = logger._route.pipeline.appender
     record: dict[str, Any] | None = None
@@ -74,6 +82,16 @@ def _native(  # noqa: PLR0917 - positional: one call per record, no keyword matc
         fields = {**context, **kw} if context else kw
         if CONTEXT_VARS:
             merge_contextvars(logger, name, fields)
+        if site is not None:
+            adder, plan, frame = site
+            if "_record" in fields:  # a stdlib record's call site: the adder reads it itself
+                token = CALLING_FRAME.set(frame)
+                try:
+                    fields = adder(logger, name, fields)
+                finally:
+                    CALLING_FRAME.reset(token)
+            else:
+                _add_callsite(plan, frame, fields)
         if event is None:  # structlog keeps a bound (or contextvar) "event" as the event
             event = fields.pop("event", None)
         elif "event" in fields:
@@ -179,7 +197,7 @@ def _processed(  # noqa: PLR0917 - positional: one call per record, no keyword m
     event_dict.update(kw)
     if event is not None:
         event_dict["event"] = event
-    token = CALLING_FRAME.set(frame)  # type: ignore[arg-type]
+    token = None
     try:
         if CONTEXT_VARS:  # else merge_contextvars has nothing to add
             event_dict = merge_contextvars(logger, name, event_dict)
@@ -194,11 +212,14 @@ def _processed(  # noqa: PLR0917 - positional: one call per record, no keyword m
                 if plan is not None:
                     _add_callsite(plan, frame, event_dict)
                     continue
+            if token is None:  # the application's frame, for any processor that looks
+                token = CALLING_FRAME.set(frame)  # type: ignore[arg-type]
             event_dict = processor(logger, name, event_dict)
     except DropEvent:
         return
     finally:
-        CALLING_FRAME.reset(token)
+        if token is not None:
+            CALLING_FRAME.reset(token)
     out = logger._route.pipeline.appender
     if type(event_dict) is not dict:  # a processor returned something else: the renderer's say
         logger._write(RENDERER(logger, name, event_dict), levelno)
@@ -253,6 +274,15 @@ def _call(  # noqa: PLR0917 - positional: one call per record, no keyword matchi
         ):
             if args:
                 event = _interpolate(event, args)
+            if (
+                len(processors) == 3
+                and type(processors[1]) is CallsiteParameterAdder
+                and frame is not None
+            ):
+                plan = _plan(processors[1])
+                if plan is not None:  # the one processor, done natively
+                    _native(self, logger, levelno, name, event, kw, (processors[1], plan, frame))
+                    return None
             _processed(self, logger, levelno, name, event, kw, frame)
             return None
     return _full(self, name, event, args, kw, frame)

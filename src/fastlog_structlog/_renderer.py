@@ -99,6 +99,9 @@ def _fallback(obj: Any) -> Any:
 #: The value policy of structlog's ``JSONRenderer``, for the core's encoder.
 DEFAULT = _fallback
 
+_utcnow = adapter.utcnow
+_ctx_get = adapter.context_fields
+
 
 class FastlogRenderer:
     """The final processor: the event dict as one line of fastlog's JSON schema (``bytes``,
@@ -158,8 +161,41 @@ class FastlogRenderer:
             exc_info = event_dict.pop("exc_info", None)
             if self._from_call:
                 record = call_record(logger, level, message, exc_info, event_dict)
-            else:
+            elif exc_info or "exception" in event_dict:
                 record = _chain_record(logger, level, message, exc_info, event_dict)
+            else:
+                # _chain_record without an exception, inlined: the common case of a chain
+                # that ends here.
+                given = event_dict.pop("level", None)
+                name = event_dict.pop("logger", None)
+                ts = event_dict.pop("timestamp", None)
+                if (
+                    (given is None or (type(given) is str and given == level))
+                    and (name is None or type(name) is str)
+                    and (ts is None or (type(ts) is str and _is_iso(ts)))
+                ):
+                    if ts is None:
+                        ts = _utcnow()
+                        if not ts.microsecond:
+                            ts = adapter.timestamp()
+                    if name is None:
+                        name = getattr(logger, "name", None) or "root"
+                    ctx = _ctx_get()
+                    fields = {**ctx, **event_dict} if ctx else event_dict
+                    record = {
+                        "timestamp": ts,
+                        "level": level,
+                        "logger": name,
+                        "message": message,
+                        **fields,
+                    }
+                    if len(record) != 4 + len(fields):
+                        record = adapter.merge(ts, level, name, message, fields)
+                else:  # put back what the general path reads
+                    for key, value in (("level", given), ("logger", name), ("timestamp", ts)):
+                        if value is not None:
+                            event_dict[key] = value
+                    record = _chain_record(logger, level, message, None, event_dict)
             if pipe is not None:
                 record = pipe.shape(record, levelno)
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
@@ -227,7 +263,7 @@ def _chain_record(
     ts = event_dict.pop("timestamp", None)
     if ts is None:
         ts = adapter.timestamp()
-    elif type(ts) is str and len(ts) >= 19 and ts[4] == "-" and ts[10] == "T":
+    elif type(ts) is str and _is_iso(ts):
         pass  # TimeStamper(fmt="iso"): written as it is
     elif _is_time(ts):
         ts = _timestamp(ts)
@@ -267,6 +303,11 @@ def _render_repaired(
     return adapter.encode_repaired(record, error)[:-1]
 
 
+def _is_iso(value: str) -> bool:
+    """An RFC 3339 / ISO 8601 date and time, as ``TimeStamper(fmt="iso")`` writes it."""
+    return len(value) >= 19 and value[4] == "-" and value[10] == "T"
+
+
 def _is_time(value: Any) -> bool:
     """A value a timestamping processor could have produced (not a stray field)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -277,7 +318,7 @@ def _is_time(value: Any) -> bool:
         except Exception:  # an aware time that cannot be moved to UTC
             return False
         return True
-    return isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T"
+    return isinstance(value, str) and _is_iso(value)
 
 
 class FastlogLogger:
