@@ -48,6 +48,8 @@ _isfinite = math.isfinite
 _timedelta = timedelta
 _datetime = datetime
 _td_str = timedelta.__str__
+#: ``str()`` of loguru's datetime: its class defines ``__format__`` only, so this is its str.
+_dt_str = datetime.__str__
 #: A ``str`` as JSON, in UTF-8: orjson escapes as json does with ``ensure_ascii=False``.
 _orjson_str: Callable[[str], bytes] = orjson.dumps
 
@@ -117,6 +119,10 @@ def value(obj: Any) -> bytes:
     return dumps(obj).encode("utf-8")
 
 
+#: ``extra`` keys as JSON, with their separator: a program uses a few keys over and over.
+_KEYS: dict[str, bytes] = {}
+
+
 def extra_object(extra: Any) -> bytes:
     """``record["extra"]`` as ``json`` writes it: value by value when it is a plain dict with
     ``str`` keys (the usual case), else by ``json`` whole."""
@@ -128,8 +134,52 @@ def extra_object(extra: Any) -> bytes:
     for key, item in extra.items():
         if type(key) is not str:  # json's own key rules (or its refusal)
             return dumps(extra).encode("utf-8")
-        items.append(_orjson_str(key) + b": " + value(item))
+        prefix = _KEYS.get(key)
+        if prefix is None:
+            prefix = _orjson_str(key) + b": "
+            if len(_KEYS) < 4096:
+                _KEYS[key] = prefix
+        items.append(prefix + (_orjson_str(item) if type(item) is str else value(item)))
     return b"{" + b", ".join(items) + b"}"
+
+
+#: The parts of the line that repeat from record to record (the call site and level; the
+#: module, process and thread), by their values: see ``_site`` and ``_origin``.
+_SITES: dict[tuple[Any, ...], bytes] = {}
+_ORIGINS: dict[tuple[Any, ...], bytes] = {}
+
+
+def _cached(cache: dict[tuple[Any, ...], bytes], key: tuple[Any, ...], make: Any) -> bytes:
+    part = cache.get(key)
+    if part is None:
+        part = make(*key)
+        if len(cache) >= 1024:  # a bound: values that never repeat (a patcher's) cost a miss
+            cache.clear()
+        cache[key] = part
+    return part
+
+
+def _site(  # noqa: PLR0917 - the cache key, unpacked
+    fname: str, path: str, function: str, icon: str, lname: str, levelno: int
+) -> bytes:
+    q = _orjson_str
+    return b'"file": {"name": %s, "path": %s}, "function": %s, ' % (
+        q(fname),
+        q(path),
+        q(function),
+    ) + (b'"level": {"icon": %s, "name": %s, "no": %d}' % (q(icon), q(lname), levelno))
+
+
+def _origin(  # noqa: PLR0917 - the cache key, unpacked
+    module: str, name: str | None, pid: int, pname: str, tid: int, tname: str
+) -> bytes:
+    q = _orjson_str
+    return b'"module": %s, "name": %s, "process": {"id": %d, "name": %s}, ' % (
+        q(module),
+        b"null" if name is None else q(name),
+        pid,
+        q(pname),
+    ) + b'"thread": {"id": %d, "name": %s}' % (tid, q(tname))
 
 
 def fast_line(text: str, record: Mapping[str, Any]) -> bytes:
@@ -161,6 +211,7 @@ def fast_line(text: str, record: Mapping[str, Any]) -> bytes:
     if not (
         type(elapsed) is _timedelta
         and isinstance(moment, _datetime)
+        and type(moment).__str__ is _dt_str  # loguru's datetime (or any without its own str)
         and type(line) is int
         and type(levelno) is int
         and type(pid) is int
@@ -205,30 +256,18 @@ def fast_line(text: str, record: Mapping[str, Any]) -> bytes:
         elapsed.total_seconds(),
         exc,
         extra_object(record["extra"]),
-        q(fname),
-        q(path),
-        q(function),
-        q(icon),
-        q(lname),
-        levelno,
+        _cached(_SITES, (fname, path, function, icon, lname, levelno), _site),
         line,
         q(message),
-        q(module),
-        b"null" if name is None else q(name),
-        pid,
-        q(pname),
-        tid,
-        q(tname),
-        q(str(moment)),
+        _cached(_ORIGINS, (module, name, pid, pname, tid, tname), _origin),
+        q(_dt_str(moment)),
         stamp,
     )
 
 
 _SKELETON = (
     b'{"text": %s, "record": {"elapsed": {"repr": %s, "seconds": %r}, "exception": %s, '
-    b'"extra": %s, "file": {"name": %s, "path": %s}, "function": %s, '
-    b'"level": {"icon": %s, "name": %s, "no": %d}, "line": %d, "message": %s, "module": %s, '
-    b'"name": %s, "process": {"id": %d, "name": %s}, "thread": {"id": %d, "name": %s}, '
+    b'"extra": %s, %s, "line": %d, "message": %s, %s, '
     b'"time": {"repr": %s, "timestamp": %r}}}\n'
 )
 
