@@ -638,3 +638,26 @@ class TestLockedAppends:
         written = [r for r in sink.lines() if r["logger"] == "t" and r["message"] == "r"]
         assert len(written) + pipeline.stats()["dropped"] == 500
         assert pipeline.stats()["dropped"] > 0
+
+
+class TestAppendWhole:
+    def test_whole_up_to_capacity_then_truncated(self) -> None:
+        """append_whole: a line over max_record_bytes is written whole while it fits in the
+        capacity; one over the capacity is truncated, marked and counted, as append's are."""
+        sink = MemorySink()
+        _, pipeline = pipeline_logger(sink, capacity=16 * 1024, max_record_bytes=1024)
+        small = b'{"n":1}\n'
+        big = b'{"pad":"' + b"x" * 8000 + b'"}\n'
+        huge = b'{"pad":"' + b"y" * 20_000 + b'"}\n'
+        pipeline.append_whole(small, fastlog_core.INFO)
+        pipeline.append_whole(big, fastlog_core.INFO)
+        pipeline.appender.append(big, fastlog_core.INFO)  # the ordinary path cuts it
+        pipeline.append_whole(huge, fastlog_core.INFO)
+        assert pipeline.flush(timeout=10)
+        lines = b"".join(sink.writes).splitlines(keepends=True)
+        assert lines[:2] == [small, big]
+        cut, marked = orjson.loads(lines[2]), orjson.loads(lines[3])
+        assert cut["fastlog_truncated"] == len(big) and marked["fastlog_truncated"] == len(huge)
+        assert len(lines[2]) <= 1024 and len(lines[3]) <= 1024
+        stats = pipeline.stats()
+        assert (stats["records_written"], stats["truncated"], stats["dropped"]) == (4, 2, 0)
