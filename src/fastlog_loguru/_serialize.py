@@ -260,9 +260,34 @@ def fast_line(text: str, record: Mapping[str, Any]) -> bytes:
         line,
         q(message),
         _cached(_ORIGINS, (module, name, pid, pname, tid, tname), _origin),
-        q(_dt_str(moment)),
+        _time_repr(moment, stamp),
         stamp,
     )
+
+
+#: str() of a datetime without its microseconds, as (its second, the JSON text before the
+#: fraction, the JSON text after it), by (POSIX second, tzinfo): records of one second share it.
+_SECONDS: dict[tuple[int, Any], tuple[int, bytes, bytes]] = {}
+
+
+def _time_repr(moment: _datetime, stamp: float) -> bytes:
+    """``q(str(moment))``: the wall-clock second's text is the same for every record of that
+    second and zone (the offset decides it), so only the microseconds are formatted here."""
+    tz = moment.tzinfo
+    key = (int(stamp), tz)
+    part = _SECONDS.get(key)
+    second = moment.second
+    if part is None or part[0] != second or stamp < 0:
+        text = _dt_str(moment.replace(microsecond=0))  # "YYYY-MM-DD HH:MM:SS" + offset
+        part = (second, _orjson_str(text[:19])[:-1], _orjson_str(text[19:])[1:])
+        if stamp >= 0:
+            if len(_SECONDS) >= 64:
+                _SECONDS.clear()
+            _SECONDS[key] = part
+    micro = moment.microsecond
+    if micro:
+        return b"%s.%06d%s" % (part[1], micro, part[2])
+    return part[1] + part[2]
 
 
 _SKELETON = (

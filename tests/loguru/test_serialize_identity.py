@@ -257,3 +257,25 @@ def test_orjson_escapes_strings_as_json() -> None:
     assert orjson.dumps(text) == json.dumps(text, ensure_ascii=False).encode("utf-8")
     with pytest.raises(orjson.JSONEncodeError):
         orjson.dumps("\udcff")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(1970, 1, 2),
+        timezones=st.none()
+        | st.builds(
+            datetime.timezone,
+            st.timedeltas(
+                min_value=-datetime.timedelta(hours=23), max_value=datetime.timedelta(hours=23)
+            ),
+        ),
+    ),
+    micros=st.lists(st.integers(0, 999_999), min_size=1, max_size=3),
+)
+def test_time_text_is_str_of_the_datetime(moment: datetime.datetime, micros: list[int]) -> None:
+    """The cached per-second text plus the microseconds is str() of the time, for any zone
+    offset (seconds included), naive times, whole seconds, and several records in one second."""
+    for micro in micros:
+        m = moment.replace(microsecond=micro)
+        assert _serialize._time_repr(m, m.timestamp()) == orjson.dumps(str(m))
