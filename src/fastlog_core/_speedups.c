@@ -427,7 +427,8 @@ typedef struct {
     PyObject *dumps;   /* orjson.dumps */
     PyObject *default_; /* the value policy: orjson's default= */
     PyObject *option;  /* orjson's option= */
-    PyObject *repair;  /* repair(record, exc) -> bytes: the line for a record orjson rejected */
+    PyObject *repair;  /* repair(record, exc, default, option) -> bytes: the line for a record
+                          orjson rejected, with the value policy it was encoded with */
     Py_ssize_t limit;
     Py_ssize_t max_record;
     Py_ssize_t slow_level;
@@ -588,8 +589,8 @@ Appender_emit(Appender *self, PyObject *const *args, Py_ssize_t nargs)
         if (exc == NULL) {
             return NULL;
         }
-        PyObject *again[2] = {args[0], exc};
-        line = PyObject_Vectorcall(self->repair, again, 2, NULL);
+        PyObject *again[4] = {args[0], exc, call[1], call[2]}; /* the same value policy */
+        line = PyObject_Vectorcall(self->repair, again, 4, NULL);
         Py_DECREF(exc);
         if (line == NULL) {
             return NULL; /* repair() never raises; if it did, the caller's guard reports it */

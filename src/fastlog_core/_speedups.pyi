@@ -45,7 +45,7 @@ class Appender:
         dumps: Callable[..., bytes],
         default: Callable[[Any], Any],
         option: int,
-        repair: Callable[[Any, BaseException], bytes],
+        repair: Callable[[Any, BaseException, Any, Any], bytes],
         /,
     ) -> None: ...
     def append(self, line: bytes, levelno: int, /) -> None: ...

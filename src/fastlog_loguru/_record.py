@@ -106,7 +106,7 @@ def fallback_line(record: Any, error: Exception) -> bytes:
         info = exception_of(exception)
         if info is not None:
             adapter.add_exception(fields, info)
-    return adapter.encode_repaired(fields, error)
+    return adapter.encode_repaired(fields, error, VALUE_DEFAULT, VALUE_OPTIONS)
 
 
 def _safe(read: Callable[[], Any], default: Any) -> Any:

@@ -114,7 +114,7 @@ def _native(  # noqa: PLR0917 - positional: one call per record, no keyword matc
     except Exception as error:
         if record is None:
             record = _merge(adapter.timestamp(), name, "root", event, None)
-        out.append(adapter.encode_repaired(record, error), levelno)
+        out.append(adapter.encode_repaired(record, error, DEFAULT), levelno)
         return
     out.emit(record, levelno, DEFAULT)
 

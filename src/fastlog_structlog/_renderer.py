@@ -300,7 +300,7 @@ def _render_repaired(
     record = adapter.merge(
         adapter.timestamp(), level, name if isinstance(name, str) else "root", message, fields
     )
-    return adapter.encode_repaired(record, error)[:-1]
+    return adapter.encode_repaired(record, error, DEFAULT)[:-1]
 
 
 def _is_iso(value: str) -> bool:

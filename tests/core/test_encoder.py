@@ -279,3 +279,68 @@ class TestAnyInput:
         record = records[0]
         assert (record["message"], record["level"], record["logger"]) == ("m", "info", "prop")
         assert str(record["timestamp"]).endswith("Z")
+
+
+def _structlog_like(obj: Any) -> Any:
+    return repr(obj)
+
+
+GOOD_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6).filter(lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s))
+    | st.uuids()
+    | st.sampled_from(list(Color))
+    | st.datetimes()
+    | st.decimals(allow_nan=False, places=2, max_value=10**6, min_value=-(10**6))
+    | st.builds(Point, st.integers(-5, 5), st.integers(-5, 5))
+    | st.just(Plain())
+    | st.frozensets(st.integers(0, 3), max_size=2)
+    | st.binary(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+BAD_VALUES = st.sampled_from([2**70, -(2**65), "\ud800", "a\udfffb", RaisingRepr()]) | st.builds(
+    lambda v: [1, {"x": v}], st.sampled_from([2**70, "\udc80"])
+)
+
+
+class TestRepairKeepsTheRest:
+    @settings(max_examples=300, deadline=None)
+    @given(
+        good=st.dictionaries(st.sampled_from(["a", "b", "c", "d", "é"]), GOOD_VALUES, max_size=4),
+        bad=BAD_VALUES,
+        policy=st.sampled_from([None, str, _structlog_like]),
+    )
+    def test_valid_fields_are_written_as_without_the_bad_one(
+        self, good: dict[str, Any], bad: Any, policy: Any
+    ) -> None:
+        """A record orjson rejects because of one field: every other field is written exactly
+        as the same value policy writes it when nothing needs repair."""
+        record = {"message": "m", **good, "bad": bad}
+        option = _encoder.OPTIONS
+        default = _encoder.default if policy is None else policy
+        with pytest.raises(Exception) as raised:
+            orjson.dumps(record, default=default, option=option)
+        line = orjson.loads(_encoder.encode_repaired(record, raised.value, policy, option))
+        assert line["fastlog_error"]
+        for key, value in good.items():
+            assert line[key] == orjson.loads(orjson.dumps(value, default=default, option=option))
+        assert list(line)[: len(good) + 1] == ["message", *good]
+
+    def test_through_the_appender_with_a_host_policy(self, log_path: Path) -> None:
+        """emit() with a host's value policy repairs with that policy (C and Python alike)."""
+        route = fastlog_core.route(str(log_path))
+        out = route.pipeline.appender
+        value = decimal.Decimal("1.50")
+        out.emit({"message": "m", "d": value, "u": uuid.UUID(int=1), "bad": 2**70}, 20, str)
+        assert route.pipeline.flush(timeout=10)
+        (record,) = read_lines(log_path)
+        assert (record["d"], record["u"], record["bad"]) == (
+            "1.50",
+            str(uuid.UUID(int=1)),
+            str(2**70),
+        )
+        assert record["fastlog_error"]

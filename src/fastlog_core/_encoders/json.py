@@ -117,7 +117,7 @@ def encode_record(
     try:
         return dumps(record, _core_default if default is None else default, option)
     except Exception as exc:
-        return encode_repaired(record, exc)
+        return encode_repaired(record, exc, default, option)
 
 
 def _safe_repr(obj: Any) -> str:
@@ -291,22 +291,71 @@ def add_exception(record: dict[str, Any], exception: Mapping[str, Any]) -> None:
     record["exception"] = exception
 
 
-def encode_repaired(record: Mapping[str, Any], error: BaseException) -> bytes:
-    """The slow path after orjson rejected *record*: sanitize, mark, count. Never raises."""
+def encode_repaired(
+    record: Mapping[str, Any],
+    error: BaseException,
+    default: Callable[[Any], Any] | None = None,
+    option: int = OPTIONS,
+) -> bytes:
+    """The slow path after orjson rejected *record*: repair, mark, count. Never raises.
+
+    Only what cannot be written is changed: every value orjson writes with the value policy
+    the record was encoded with (*default* and *option*, the core's unless a host gave its
+    own) is kept as it is, so repairing one field never changes how another is written.
+    """
     try:
         reason = f"{type(error).__name__}: {_safe_str(error)}"
         cause = error.__cause__
         if cause is not None:  # orjson chains what default() raised, e.g. a bad __repr__
             reason += f" ({type(cause).__name__}: {_safe_str(cause)})"
         _diagnostics.report("encoding", f"a record could not be serialized as given ({reason})")
-        clean = sanitize(record)
+        policy = _core_default if default is None else default
+        clean = _repair(record, policy, option & ~orjson.OPT_APPEND_NEWLINE, set(), 0)
         if not isinstance(clean, dict):  # pragma: no cover - record is always a dict
             clean = {"message": clean}
         clean[ERROR_KEY] = _clean_str(reason)
-        return dumps(clean, default=_safe_repr, option=OPTIONS)
+        return dumps(clean, policy, option | orjson.OPT_APPEND_NEWLINE)
     except Exception as exc:  # last resort: a line that only says what happened
         _diagnostics.report("encoding", f"a record could not be repaired ({type(exc).__name__})")
         return _own_line("a record could not be serialized", ERROR_KEY, _safe_repr(exc))
+
+
+def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int], depth: int) -> Any:
+    """*obj* if orjson writes it with *policy* and *option*; else a copy in which only the
+    parts it cannot write are replaced, as ``sanitize`` replaces them."""
+    if depth < _MAX_DEPTH:
+        nested = obj
+        for _ in range(depth):  # as deep as it sits in the record: orjson limits nesting
+            nested = [nested]
+        try:
+            dumps(nested, policy, option)
+            return obj
+        except Exception:
+            pass
+    container = isinstance(obj, Mapping | list | tuple | set | frozenset)
+    if depth >= _MAX_DEPTH or not container:
+        try:  # a scalar: what the policy makes of it, if that can be written
+            if not container and obj is not None and not isinstance(obj, bool | int | float | str):
+                fallback = policy(obj)
+                if fallback is not obj:
+                    return _repair(fallback, policy, option, seen, depth + 1)
+        except Exception:
+            pass
+        return sanitize(obj, seen, depth)
+    if id(obj) in seen:
+        return "<cycle>"
+    seen.add(id(obj))
+    try:
+        if isinstance(obj, Mapping):
+            return {
+                _key(key): _repair(value, policy, option, seen, depth + 1)
+                for key, value in list(obj.items())
+            }
+        return [_repair(item, policy, option, seen, depth + 1) for item in list(obj)]
+    except Exception:
+        return _safe_repr(obj)
+    finally:
+        seen.discard(id(obj))
 
 
 def truncate(line: bytes, limit: int) -> bytes:

@@ -66,7 +66,7 @@ class Appender:
         dumps: Callable[..., bytes],
         default: Callable[[Any], Any],
         option: int,
-        repair: Callable[[Any, BaseException], bytes],
+        repair: Callable[[Any, BaseException, Any, Any], bytes],
         /,
     ) -> None:
         self.buf: Any = bytearray()
@@ -116,14 +116,14 @@ class Appender:
         """Encode *record* with orjson (the core's value policy and options, or the host's
         *default* and *option*) and queue the line; a record orjson rejects is repaired,
         marked and counted. Never raises."""
+        if default is _CORE:
+            default = self._default
+        if option is _CORE:
+            option = self._option
         try:
-            line = self._dumps(
-                record,
-                self._default if default is _CORE else default,
-                self._option if option is _CORE else option,
-            )
-        except Exception as exc:
-            line = self._repair(record, exc)
+            line = self._dumps(record, default, option)
+        except Exception as exc:  # repaired with the same value policy
+            line = self._repair(record, exc, default, option)
         self.append(line, levelno)
 
 
@@ -132,7 +132,7 @@ def new_appender(
     dumps: Callable[..., bytes],
     default: Callable[[Any], Any],
     option: int,
-    repair: Callable[[Any, BaseException], bytes],
+    repair: Callable[[Any, BaseException, Any, Any], bytes],
 ) -> AppenderType:
     """The C appender when the speedups are built (and a GIL makes its append atomic), else
     the Python one. ``FASTLOG_NO_SPEEDUPS=1`` forces the Python one."""
