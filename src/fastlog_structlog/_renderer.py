@@ -100,7 +100,6 @@ def _fallback(obj: Any) -> Any:
 DEFAULT = _fallback
 
 _utcnow = adapter.utcnow
-_ctx_get = adapter.context_fields
 
 
 class FastlogRenderer:
@@ -161,41 +160,8 @@ class FastlogRenderer:
             exc_info = event_dict.pop("exc_info", None)
             if self._from_call:
                 record = call_record(logger, level, message, exc_info, event_dict)
-            elif exc_info or "exception" in event_dict:
-                record = _chain_record(logger, level, message, exc_info, event_dict)
             else:
-                # _chain_record without an exception, inlined: the common case of a chain
-                # that ends here.
-                given = event_dict.pop("level", None)
-                name = event_dict.pop("logger", None)
-                ts = event_dict.pop("timestamp", None)
-                if (
-                    (given is None or (type(given) is str and given == level))
-                    and (name is None or type(name) is str)
-                    and (ts is None or (type(ts) is str and _is_iso(ts)))
-                ):
-                    if ts is None:
-                        ts = _utcnow()
-                        if not ts.microsecond:
-                            ts = adapter.timestamp()
-                    if name is None:
-                        name = getattr(logger, "name", None) or "root"
-                    ctx = _ctx_get()
-                    fields = {**ctx, **event_dict} if ctx else event_dict
-                    record = {
-                        "timestamp": ts,
-                        "level": level,
-                        "logger": name,
-                        "message": message,
-                        **fields,
-                    }
-                    if len(record) != 4 + len(fields):
-                        record = adapter.merge(ts, level, name, message, fields)
-                else:  # put back what the general path reads
-                    for key, value in (("level", given), ("logger", name), ("timestamp", ts)):
-                        if value is not None:
-                            event_dict[key] = value
-                    record = _chain_record(logger, level, message, None, event_dict)
+                record = _chain_record(logger, level, message, exc_info, event_dict)
             if pipe is not None:
                 record = pipe.shape(record, levelno)
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
@@ -261,8 +227,10 @@ def _chain_record(
             moved["logger"] = name
         name = getattr(logger, "name", None) or "root"
     ts = event_dict.pop("timestamp", None)
-    if ts is None:
-        ts = adapter.timestamp()
+    if ts is None:  # no TimeStamper in the chain: adapter.timestamp(), its common case inline
+        ts = _utcnow()
+        if not ts.microsecond:
+            ts = adapter.timestamp()
     elif type(ts) is str and _is_iso(ts):
         pass  # TimeStamper(fmt="iso"): written as it is
     elif _is_time(ts):
