@@ -152,48 +152,6 @@ def _clean_int(value: int) -> int | str:
         return f"<int of {value.bit_length()} bits>"
 
 
-def sanitize(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
-    """A copy of *obj* that orjson can always serialize.
-
-    Keys become strings, out-of-range ints become decimal strings, lone surrogates become
-    escapes, cycles and excessive depth become markers, anything unknown its ``repr``.
-    """
-    if obj is None or isinstance(obj, (bool, float)):
-        return obj
-    if isinstance(obj, str):
-        return _clean_str(str.__str__(obj))  # an exact str, also for subclasses (StrEnum)
-    if isinstance(obj, int):
-        return _clean_int(int(obj))
-    if isinstance(obj, datetime.datetime | datetime.date | datetime.time):
-        return _safe_time(obj)
-    if _depth >= _MAX_DEPTH:
-        return "<max depth>"
-    if _seen is None:
-        _seen = set()
-    if isinstance(obj, Mapping | list | tuple | set | frozenset):
-        if id(obj) in _seen:
-            return "<cycle>"
-        _seen.add(id(obj))
-        try:
-            if isinstance(obj, Mapping):
-                out: dict[str, Any] = {}
-                for key, value in list(obj.items()):
-                    out[_key(key)] = sanitize(value, _seen, _depth + 1)
-                return out
-            return [sanitize(item, _seen, _depth + 1) for item in list(obj)]
-        except Exception:
-            return _safe_repr(obj)
-        finally:
-            _seen.discard(id(obj))
-    try:
-        fallback = default(obj)
-    except Exception:
-        return _safe_repr(obj)
-    if isinstance(fallback, str):
-        return _clean_str(fallback)
-    return sanitize(fallback, _seen, _depth + 1)
-
-
 def _safe_time(obj: datetime.date | datetime.time) -> Any:
     """A date or time orjson takes as it is, else its ISO text (or repr)."""
     try:
@@ -321,8 +279,10 @@ def encode_repaired(
 
 
 def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int], depth: int) -> Any:
-    """*obj* if orjson writes it with *policy* and *option*; else a copy in which only the
-    parts it cannot write are replaced, as ``sanitize`` replaces them."""
+    """*obj* if orjson writes it with *policy* and *option* at this *depth*; else a copy in
+    which only what it cannot write is replaced: keys become strings, out-of-range ints decimal
+    strings, lone surrogates escapes, cycles and excessive depth markers, anything else what
+    *policy* makes of it (its ``repr`` if that fails too)."""
     if depth < _MAX_DEPTH:
         nested = obj
         for _ in range(depth):  # as deep as it sits in the record: orjson limits nesting
@@ -332,30 +292,40 @@ def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int],
             return obj
         except Exception:
             pass
-    container = isinstance(obj, Mapping | list | tuple | set | frozenset)
-    if depth >= _MAX_DEPTH or not container:
-        try:  # a scalar: what the policy makes of it, if that can be written
-            if not container and obj is not None and not isinstance(obj, bool | int | float | str):
-                fallback = policy(obj)
-                if fallback is not obj:
-                    return _repair(fallback, policy, option, seen, depth + 1)
+    if obj is None or isinstance(obj, (bool, float)):
+        return obj
+    if isinstance(obj, str):
+        return _clean_str(str.__str__(obj))  # an exact str, also for subclasses (StrEnum)
+    if isinstance(obj, int):
+        return _clean_int(int(obj))
+    if isinstance(obj, datetime.datetime | datetime.date | datetime.time):
+        return _safe_time(obj)
+    if depth >= _MAX_DEPTH:
+        return "<max depth>"
+    if isinstance(obj, Mapping | list | tuple | set | frozenset):
+        if id(obj) in seen:
+            return "<cycle>"
+        seen.add(id(obj))
+        try:
+            if isinstance(obj, Mapping):
+                return {
+                    _key(key): _repair(value, policy, option, seen, depth + 1)
+                    for key, value in list(obj.items())
+                }
+            return [_repair(item, policy, option, seen, depth + 1) for item in list(obj)]
         except Exception:
-            pass
-        return sanitize(obj, seen, depth)
-    if id(obj) in seen:
-        return "<cycle>"
-    seen.add(id(obj))
+            return _safe_repr(obj)
+        finally:
+            seen.discard(id(obj))
     try:
-        if isinstance(obj, Mapping):
-            return {
-                _key(key): _repair(value, policy, option, seen, depth + 1)
-                for key, value in list(obj.items())
-            }
-        return [_repair(item, policy, option, seen, depth + 1) for item in list(obj)]
+        fallback = policy(obj)
     except Exception:
         return _safe_repr(obj)
-    finally:
-        seen.discard(id(obj))
+    if fallback is obj:  # a policy that hands the object back: it cannot be written
+        return _safe_repr(obj)
+    if isinstance(fallback, str):
+        return _clean_str(fallback)
+    return _repair(fallback, policy, option, seen, depth + 1)
 
 
 def truncate(line: bytes, limit: int) -> bytes:
