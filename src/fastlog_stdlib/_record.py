@@ -15,6 +15,7 @@ from typing import Any
 from fastlog_core import adapter
 from fastlog_core.adapter import Appender
 
+from ._frameworks import FRAMEWORKS
 from ._host import running_loop
 
 #: ``Pipeline.shape``: the default schema's dict in the pipeline's schema.
@@ -48,6 +49,7 @@ _record_fields = adapter.record_fields
 _merge = adapter.merge
 _modules = sys.modules
 _ctx_get = adapter.context_fields
+_frameworks_get = FRAMEWORKS.get
 _LEVELS: dict[str, str] = {}
 _HAS_TASK_NAME = "taskName" in STANDARD_ATTRS  # Python >= 3.12 records it itself
 
@@ -231,6 +233,9 @@ class RecordEncoder:
             task = task_name()
             if task is not None:
                 fields["taskName"] = task
+        framework = _frameworks_get(record.name)
+        if framework is not None:
+            framework(record, fields)
         return fields if shape is None else shape(fields, record.levelno)
 
     def _shaped(self, record: logging.LogRecord) -> dict[str, Any]:
@@ -258,6 +263,9 @@ class RecordEncoder:
         task = record.__dict__.get("taskName") if _HAS_TASK_NAME else task_name()
         if task is not None:
             fields["taskName"] = task
+        framework = _frameworks_get(record.name)
+        if framework is not None:
+            framework(record, fields)
         if self._timestamp_key != "timestamp":
             ts = fields.pop("timestamp")
             if self._timestamp_key is not None:
