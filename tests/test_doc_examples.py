@@ -1,5 +1,5 @@
-"""The marked examples of the getting-started, troubleshooting, migration and architecture pages
-run as printed.
+"""The marked examples of the getting-started, troubleshooting, migration, architecture and
+structlog pages run as printed.
 
 A page marks what the test uses with HTML comments, invisible on the site:
 
@@ -45,6 +45,7 @@ REQUIRED = [
     DOCS / "troubleshooting.md",
     *(DOCS / "migrate" / f"{host}.md" for host in ("stdlib", "loguru", "structlog")),
     DOCS / "architecture.md",
+    DOCS / "structlog.md",
 ]
 PAGES = sorted({*REQUIRED, *(DOCS / "migrate").glob("*.md")})
 MARKER = re.compile(

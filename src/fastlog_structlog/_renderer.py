@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Unpack
@@ -120,6 +121,14 @@ class FastlogRenderer:
     Use it with :class:`FastlogLoggerFactory`, or with structlog's ``BytesLoggerFactory`` to
     write the lines yourself.
 
+    As the last of ``structlog.stdlib.ProcessorFormatter``'s processors, without
+    ``remove_processors_meta`` before it, it takes the ``LogRecord`` the formatter adds
+    (``_record``) as the source of the logger name and the time when the chain set neither,
+    and writes neither ``_record`` nor ``_from_structlog``: a plain ``logging`` record then
+    gets its own logger's name and time (the formatter hands the renderer no logger for
+    those), a wrapped structlog event the time of its call. ``extra=`` fields are the chain's
+    to add, as for ``JSONRenderer``: ``structlog.stdlib.ExtraAdder()`` in ``foreign_pre_chain``.
+
     Args:
         text: Return ``str`` instead of ``bytes``: for ``structlog.stdlib.ProcessorFormatter``
             on a stdlib handler, and ``PrintLoggerFactory``.
@@ -155,20 +164,22 @@ class FastlogRenderer:
         else:
             pipe = None
         message: Any = None
+        source = None
         try:
             message = event_dict.pop("event", None)
             exc_info = event_dict.pop("exc_info", None)
             if self._from_call:
                 record = call_record(logger, level, message, exc_info, event_dict)
             else:
-                record = _chain_record(logger, level, message, exc_info, event_dict)
+                source = _formatter_record(event_dict) if "_record" in event_dict else None
+                record = _chain_record(logger, level, message, exc_info, event_dict, source=source)
             if pipe is not None:
                 record = pipe.shape(record, levelno)
             # Without the newline: structlog's BytesLogger and PrintLogger add their own;
             # FastlogLogger adds it back.
             line = adapter.encode_record(record, DEFAULT)[:-1]
         except Exception as exc:  # a processor left something this mapping cannot read
-            line = _render_repaired(logger, level, event_dict, message, exc)
+            line = _render_repaired(logger, level, event_dict, message, exc, source=source)
         return line.decode("utf-8") if self._text else line
 
 
@@ -214,9 +225,17 @@ def call_record(
 
 
 def _chain_record(
-    logger: Any, level: str, message: Any, exc_info: Any, event_dict: MutableMapping[str, Any]
+    logger: Any,
+    level: str,
+    message: Any,
+    exc_info: Any,
+    event_dict: MutableMapping[str, Any],
+    *,
+    source: logging.LogRecord | None,
 ) -> dict[str, Any]:
-    """The record for an event dict a user's own chain made (see ``FastlogRenderer``)."""
+    """The record for an event dict a user's own chain made (see ``FastlogRenderer``): the
+    chain's ``logger`` and ``timestamp`` when it set them, else those of *source* (the
+    ``LogRecord`` a ``ProcessorFormatter`` formats), else the logger's name and the time now."""
     moved: dict[str, Any] = {}
     given = event_dict.pop("level", None)
     if given is not None and not (type(given) is str and given == level):
@@ -225,9 +244,11 @@ def _chain_record(
     if type(name) is not str:
         if name is not None:
             moved["logger"] = name
-        name = getattr(logger, "name", None) or "root"
+        name = source.name if source is not None else getattr(logger, "name", None) or "root"
     ts = event_dict.pop("timestamp", None)
-    if ts is None:  # no TimeStamper in the chain: adapter.timestamp(), its common case inline
+    if ts is None and source is not None:
+        ts = adapter.timestamp_from(source.created)
+    elif ts is None:  # no TimeStamper in the chain: adapter.timestamp(), its common case inline
         ts = _utcnow()
         if not ts.microsecond:
             ts = adapter.timestamp()
@@ -236,7 +257,8 @@ def _chain_record(
     elif _is_time(ts):
         ts = _timestamp(ts)
     else:
-        moved["timestamp"], ts = ts, adapter.timestamp()
+        moved["timestamp"] = ts
+        ts = adapter.timestamp() if source is None else adapter.timestamp_from(source.created)
     exception = None
     if exc_info:
         exception = adapter.exception_info(exc_info)
@@ -256,18 +278,40 @@ def _chain_record(
     return record
 
 
+def _formatter_record(event_dict: MutableMapping[str, Any]) -> logging.LogRecord | None:
+    """The ``LogRecord`` ``ProcessorFormatter`` put under ``_record``, taken out of the event
+    dict with ``_from_structlog``, when no ``remove_processors_meta`` ran before the renderer.
+
+    Those two keys are the formatter's, not fields, and the record is the only place the name
+    and the time of a foreign (plain ``logging``) record are: the formatter passes its own
+    ``logger`` argument, ``None`` by default, for those. Any other chain has no ``_record``,
+    and one that is not a ``LogRecord`` is a field of the user's.
+    """
+    source = event_dict.get("_record")
+    if not isinstance(source, logging.LogRecord):
+        return None
+    del event_dict["_record"]
+    event_dict.pop("_from_structlog", None)
+    return source
+
+
 def _render_repaired(
-    logger: Any, level: str, event_dict: Any, message: Any, error: Exception
+    logger: Any,
+    level: str,
+    event_dict: Any,
+    message: Any,
+    error: Exception,
+    *,
+    source: logging.LogRecord | None = None,
 ) -> bytes:
     """The event as one line marked with ``fastlog_error``, everything readable kept."""
     try:
         fields = dict(event_dict)
     except Exception:
         fields = {}
-    name = getattr(logger, "name", None)
-    record = adapter.merge(
-        adapter.timestamp(), level, name if isinstance(name, str) else "root", message, fields
-    )
+    name = getattr(source if source is not None else logger, "name", None)
+    ts = adapter.timestamp() if source is None else adapter.timestamp_from(source.created)
+    record = adapter.merge(ts, level, name if isinstance(name, str) else "root", message, fields)
     return adapter.encode_repaired(record, error, DEFAULT)[:-1]
 
 

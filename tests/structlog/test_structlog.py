@@ -383,41 +383,6 @@ class TestThroughStdlib:
         assert third["exception"]["type"] == "OSError"
         assert third["level"] == "error"
 
-    def test_processor_formatter_on_a_stdlib_handler(self, log_path: Path) -> None:
-        """ProcessorFormatter ending in FastlogRenderer(text=True) on a handler you keep:
-        structlog and foreign stdlib records get fastlog's schema."""
-        handler = logging.FileHandler(log_path)
-        handler.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                foreign_pre_chain=[structlog.stdlib.add_log_level],
-                processors=[
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    FastlogRenderer(text=True),
-                ],
-            )
-        )
-        std = logging.getLogger("pf")
-        std.addHandler(handler)
-        std.setLevel(logging.INFO)
-        std.propagate = False
-        structlog.configure(
-            processors=[
-                structlog.stdlib.add_log_level,
-                structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-            ],
-            logger_factory=structlog.stdlib.LoggerFactory(),
-            wrapper_class=structlog.stdlib.BoundLogger,
-        )
-        try:
-            structlog.get_logger("pf").warning("from structlog", k=1)
-            std.info("from stdlib")
-        finally:
-            std.removeHandler(handler)
-            handler.close()
-        first, second = read_lines(log_path)
-        assert (first["level"], first["message"], first["k"]) == ("warning", "from structlog", 1)
-        assert (second["level"], second["message"]) == ("info", "from stdlib")
-
 
 class TestRepairKeepsSchema:
     def test_bad_value_and_colliding_key(self, log_path: Path) -> None:

@@ -88,3 +88,11 @@ def structlog_examples() -> None:
         logger_factory=fastlog_structlog.FastlogLoggerFactory("app.log"),
         cache_logger_on_first_use=True,
     )
+    # docs/structlog.md: ProcessorFormatter on a handler of your own.
+    handler = logging.handlers.RotatingFileHandler("app.log", maxBytes=10_000_000)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.ExtraAdder()],
+            processors=[fastlog_structlog.FastlogRenderer(text=True)],
+        )
+    )
