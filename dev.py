@@ -92,8 +92,16 @@ def main(argv: list[str]) -> None:
         # Each host's own test suite, vendored in tests/upstream/<host>/ with fastlog configured
         # around it: a pytest process per suite, because each brings its host's pytest settings
         # and a top-level package named "tests" of its own (tests/upstream/README.md).
+        # A suite's optional runs.txt gives one run per line (extra pytest arguments, e.g. the
+        # harness's configuration to test); without it, one run.
         for ini in sorted((ROOT / "tests" / "upstream").glob("*/pytest.ini")):
-            run(PYTHON, "-m", "pytest", ini.parent.relative_to(ROOT))
+            suite = ini.parent
+            runs = suite / "runs.txt"
+            lines = runs.read_text(encoding="utf-8").splitlines() if runs.exists() else [""]
+            for line in lines:
+                if line.strip().startswith("#"):
+                    continue
+                run(PYTHON, "-m", "pytest", suite.relative_to(ROOT), *line.split())
     else:
         for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
             run(PYTHON, script.relative_to(ROOT), *rest)

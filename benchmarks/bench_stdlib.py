@@ -1,6 +1,8 @@
 """stdlib ``logging`` through FastlogHandler against the usual JSON setups and stdlib's floor.
 
 Same record for all: ``logger.info("user logged in", extra={user_id, ip, ok})`` to a file.
+python-json-logger and FastlogFormatter get the same ``fmt``
+(``"%(asctime)s %(levelname)s %(name)s %(message)s"``) on the same ``logging.FileHandler``.
 
     python benchmarks/bench_stdlib.py            # full: 200k records x 5 rounds
     python benchmarks/bench_stdlib.py --quick    # smoke
@@ -57,6 +59,22 @@ def case_pjl_file(path: str, count: int, threads: int) -> float:
     handler = logging.FileHandler(path)
     handler.setFormatter(_pjl())
     return timed(threads, count, _body(_logger(handler)), handler.flush)
+
+
+def case_formatter(path: str, count: int, threads: int, pjl_compatible: bool = False) -> float:
+    from fastlog_stdlib import FastlogFormatter
+
+    handler = logging.FileHandler(path)
+    handler.setFormatter(
+        FastlogFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s", pjl_compatible=pjl_compatible
+        )
+    )
+    return timed(threads, count, _body(_logger(handler)), handler.flush)
+
+
+def case_formatter_pjl_compatible(path: str, count: int, threads: int) -> float:
+    return case_formatter(path, count, threads, pjl_compatible=True)
 
 
 def case_pjl_queue(path: str, count: int, threads: int) -> float:
@@ -117,6 +135,8 @@ CASES: dict[str, Case] = {
     "FastlogHandler": case_fastlog,
     "FastlogHandler (optimize)": case_fastlog_optimized,
     "python-json-logger + FileHandler": case_pjl_file,
+    "FastlogFormatter + FileHandler": case_formatter,
+    "FastlogFormatter(pjl_compatible) + FileHandler": case_formatter_pjl_compatible,
     "python-json-logger + QueueHandler/Listener": case_pjl_queue,
     "picologging FileHandler (text)": case_picologging,
     "no-op handler (stdlib floor)": case_noop,
@@ -134,6 +154,16 @@ if __name__ == "__main__":
             [
                 ("python-json-logger + FileHandler / FastlogHandler", pjl, fast),
                 ("python-json-logger + FileHandler / FastlogHandler (optimize)", pjl, fast_opt),
+                (
+                    "python-json-logger + FileHandler / FastlogFormatter + FileHandler",
+                    pjl,
+                    ("FastlogFormatter + FileHandler", 1),
+                ),
+                (
+                    "python-json-logger + FileHandler / FastlogFormatter(pjl_compatible)",
+                    pjl,
+                    ("FastlogFormatter(pjl_compatible) + FileHandler", 1),
+                ),
                 (
                     "python-json-logger + QueueHandler / FastlogHandler",
                     ("python-json-logger + QueueHandler/Listener", 1),

@@ -26,6 +26,8 @@ __all__ = [
     "record_fields_py",
     "utc_naive",
     "utc_naive_py",
+    "utc_stamp",
+    "utc_stamp_py",
 ]
 
 RecordFields = Callable[
@@ -103,22 +105,39 @@ def utc_naive_py(moment: Any) -> _datetime | None:
 
 
 UtcNaive = Callable[[Any], "_datetime | None"]
+UtcStamp = Callable[[float], "str | None"]
 
 
-def _pick() -> tuple[RecordFields, UtcNaive, bool]:
+def utc_stamp_py(seconds: float) -> str | None:
+    """The schema's timestamp text (``2026-12-07T04:22:52.307967Z``) for a POSIX time, rounded
+    to the microsecond as ``datetime.fromtimestamp`` rounds; ``None`` outside years 1..9999.
+
+    For hosts whose value policy writes naive datetimes as they are (no ``Z``), so the
+    timestamp cannot be a naive datetime; the C twin formats it directly.
+    """
+    try:
+        moment = _datetime.fromtimestamp(seconds, _UTC).replace(tzinfo=None)
+        return moment.isoformat(timespec="microseconds") + "Z"
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _pick() -> tuple[RecordFields, UtcNaive, UtcStamp, bool]:
     if os.environ.get("FASTLOG_NO_SPEEDUPS") or not getattr(sys, "_is_gil_enabled", lambda: True)():
         # Without a GIL the C loop would need critical sections around the record's dict.
-        return record_fields_py, utc_naive_py, False
+        return record_fields_py, utc_naive_py, utc_stamp_py, False
     try:
         from ._speedups import record_fields as fast
         from ._speedups import utc_naive as fast_utc
+        from ._speedups import utc_stamp as fast_stamp
     except ImportError:
-        return record_fields_py, utc_naive_py, False
-    return fast, fast_utc, True
+        return record_fields_py, utc_naive_py, utc_stamp_py, False
+    return fast, fast_utc, fast_stamp, True
 
 
 record_fields: RecordFields
 utc_naive: UtcNaive
+utc_stamp: UtcStamp
 #: True when the C versions are in use.
 SPEEDUPS: bool
-record_fields, utc_naive, SPEEDUPS = _pick()
+record_fields, utc_naive, utc_stamp, SPEEDUPS = _pick()

@@ -9,6 +9,7 @@
  *   is a walk over the dict's entries (twin: _fields.record_fields_py).
  * - utc_naive: loguru's aware record time as the schema's naive UTC datetime (twin:
  *   _fields.utc_naive_py).
+ * - utc_stamp: a POSIX time as the schema's timestamp text (twin: _fields.utc_stamp_py).
  *
  * Each Python twin defines the behaviour; tests drive both the same way (tests/core/
  * test_appender.py, test_block.py, test_fields.py). Built by hatch_build.py when a C compiler
@@ -18,6 +19,8 @@
 #include <Python.h>
 #include <datetime.h>
 #include <structmember.h>
+#include <math.h>
+#include <time.h>
 
 static PyObject *k_timestamp, *k_level, *k_logger, *k_message, *k_utcoffset;
 
@@ -655,11 +658,66 @@ static PyType_Spec Appender_spec = {
     Appender_slots,
 };
 
+/* utc_stamp(seconds) -> str | None
+ * "YYYY-MM-DDTHH:MM:SS.ffffffZ" for a POSIX time, rounded to the microsecond half-even as
+ * datetime.fromtimestamp rounds; None outside years 1..9999 or for a non-finite time. */
+static PyObject *
+utc_stamp(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    double seconds = PyFloat_AsDouble(arg);
+    if (seconds == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!isfinite(seconds) || seconds < -62135596800.0 || seconds >= 253402300800.0) {
+        Py_RETURN_NONE;
+    }
+    double whole;
+    double frac = modf(seconds, &whole);
+    double micros = nearbyint(frac * 1e6); /* the default rounding mode: half to even */
+    if (micros >= 1e6) {
+        micros -= 1e6;
+        whole += 1.0;
+    }
+    else if (micros < 0) {
+        micros += 1e6;
+        whole -= 1.0;
+    }
+    time_t t = (time_t)whole;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) {
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyUnicode_New(27, 127);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_UCS1 *c = PyUnicode_1BYTE_DATA(out);
+    int year = tm.tm_year + 1900, us = (int)micros;
+    int parts[6] = {tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0};
+    c[0] = '0' + year / 1000; c[1] = '0' + year / 100 % 10;
+    c[2] = '0' + year / 10 % 10; c[3] = '0' + year % 10;
+    const char seps[5] = {'-', 'T', ':', ':', '.'};
+    c[4] = '-';
+    for (int i = 0; i < 5; i++) {
+        c[5 + 3 * i] = '0' + parts[i] / 10;
+        c[6 + 3 * i] = '0' + parts[i] % 10;
+        c[7 + 3 * i] = seps[i];
+    }
+    for (int i = 25; i >= 20; i--) {
+        c[i] = '0' + us % 10;
+        us /= 10;
+    }
+    c[26] = 'Z';
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"record_fields", (PyCFunction)(void (*)(void))record_fields, METH_FASTCALL,
      "The record dict for a LogRecord's __dict__, or None when the general path is needed."},
     {"utc_naive", utc_naive, METH_O,
      "The naive UTC datetime for an aware one with a datetime.timezone, or None."},
+    {"utc_stamp", utc_stamp, METH_O,
+     "The schema's timestamp text for a POSIX time, or None outside years 1..9999."},
     {NULL, NULL, 0, NULL},
 };
 

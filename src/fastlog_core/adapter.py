@@ -36,16 +36,18 @@ from ._encoders.json import (
     describe_exception,
     encode,
     encode_record,
+    encode_rejected,
     encode_repaired,
     exception_info,
     from_posix,
     interpolate,
     merge,
+    relayout,
     timestamp,
     timestamp_from,
     utcnow,
 )
-from ._fields import SPEEDUPS, naive_copy, record_fields, utc_naive
+from ._fields import SPEEDUPS, naive_copy, record_fields, utc_naive, utc_stamp
 from ._levels import level_name, levelno_of, parse_level
 from ._pipeline import AppenderType as Appender
 from ._pipeline import Pipeline
@@ -66,6 +68,7 @@ __all__ = [
     "describe_exception",
     "encode",
     "encode_record",
+    "encode_rejected",
     "encode_repaired",
     "exception_info",
     "from_posix",
@@ -76,10 +79,12 @@ __all__ = [
     "naive_copy",
     "parse_level",
     "record_fields",
+    "relayout",
     "report_error",
     "route",
     "timestamp",
     "timestamp_from",
     "utc_naive",
+    "utc_stamp",
     "utcnow",
 ]

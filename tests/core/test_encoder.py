@@ -59,7 +59,7 @@ class TestBadValues:
             ({1, 2, 3}, [1, 2, 3], False),
             (b"bytes\xff", "bytes\\xff", False),
             ("lone \ud800 surrogate", "lone \\ud800 surrogate", True),
-            ({1: "int key", None: "none key"}, {"1": "int key", "None": "none key"}, True),
+            ({1: "int key", None: "none key"}, {"1": "int key", "null": "none key"}, False),
             ({(1, 2): "tuple key"}, {"(1, 2)": "tuple key"}, True),
             (decimal.Decimal("1.5"), "Decimal('1.5')", False),
             (ValueError("bad"), "ValueError: bad", False),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import json
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -227,18 +228,25 @@ def has_surrogate(text: str) -> bool:
     return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
-def rejected(value: Any, ancestors: frozenset[int] = frozenset()) -> bool:
-    """Whether orjson, with fastlog's ``default``, refuses *value*: the record needs repair."""
+def rejected(value: Any, ancestors: frozenset[int] = frozenset(), *, policy: str = "repr") -> bool:
+    """Whether orjson, with the host's value policy, refuses *value*: the record needs repair.
+
+    *policy*: ``"repr"`` (the core's and structlog's: ``repr()``), ``"str"`` (loguru's
+    ``default=str``) or ``"pjl"`` (stdlib: python-json-logger's, ``str()`` then ``repr()`` then
+    a marker, never failing).
+    """
     if value is None or isinstance(value, (bool, float)):
         return False
     if isinstance(value, str):
         return has_surrogate(value)
     if isinstance(value, int):
         return not _INT_MIN <= value <= _INT_MAX
-    if isinstance(value, (bytes, datetime.date, datetime.time, decimal.Decimal, Opaque, BadStr)):
+    if isinstance(value, (bytes, datetime.date, datetime.time, decimal.Decimal, Opaque)):
         return False
+    if isinstance(value, BadStr):
+        return policy == "str"
     if isinstance(value, Unprintable):
-        return True
+        return policy != "pjl"
     if isinstance(value, BaseException):
         return has_surrogate(str(value))
     if isinstance(value, (list, tuple, set, frozenset, dict)):
@@ -246,12 +254,22 @@ def rejected(value: Any, ancestors: frozenset[int] = frozenset()) -> bool:
             return True  # a cycle
         inner = ancestors | {id(value)}
         if isinstance(value, dict):
-            return any(
-                not isinstance(k, str) or has_surrogate(k) or rejected(v, inner)
-                for k, v in value.items()
-            )
-        return any(rejected(item, inner) for item in value)
+            return any(bad_key(k) or rejected(v, inner, policy=policy) for k, v in value.items())
+        if policy == "pjl" and isinstance(value, (set, frozenset)):
+            # Written as its str() as pjl writes it; "__could_not_encode__" when that raises.
+            return not unrepresentable(value) and has_surrogate(str(value))
+        return any(rejected(item, inner, policy=policy) for item in value)
     raise AssertionError(f"no rule for {type(value)}")
+
+
+def bad_key(key: Any) -> bool:
+    """Whether a dict key needs repair: ints, floats, bools and None are written as text, as
+    json.dumps writes them (no mark); other types, and strings with lone surrogates, are not."""
+    if isinstance(key, str):
+        return has_surrogate(key)
+    if isinstance(key, int):
+        return not _INT_MIN <= key <= _INT_MAX
+    return not (key is None or isinstance(key, float))
 
 
 def huge(value: Any, ancestors: frozenset[int] = frozenset()) -> bool:
@@ -293,6 +311,7 @@ def expect(
     fields: Mapping[Any, Any] | None = None,
     *,
     exc_info_key: bool = True,
+    policy: str = "repr",
 ) -> Expected:
     """For adapters that pass the message through (native, stdlib, structlog).
 
@@ -304,9 +323,10 @@ def expect(
     if exc_info_key and "exc_info" in fields:
         exc_repair = exc_info_needs_repair(fields.pop("exc_info"))
     plain_text = isinstance(call.msg, str) and not call.args
-    repaired = rejected(fields) or exc_repair or (plain_text and has_surrogate(call.msg))
+    bad_fields = rejected(fields, policy=policy)
+    repaired = bad_fields or exc_repair or (plain_text and has_surrogate(call.msg))
     clean = (
-        not rejected(fields)
+        not bad_fields
         and not exc_repair
         and isinstance(call.msg, str)
         and not has_surrogate(call.msg)
@@ -478,7 +498,6 @@ def test_native_logger(tail: Tail, row: Row, batch: list[Call]) -> None:
 
 #: Names stdlib itself refuses in ``extra=`` (KeyError from ``Logger.makeRecord``).
 STDLIB_REFUSED = frozenset({"message", "asctime", *logging.makeLogRecord({}).__dict__})
-STDLIB_EVENT_DROPPED = frozenset({"timestamp", "level", "logger", "logger_name", "exc_info"})
 
 
 @pytest.fixture
@@ -511,14 +530,11 @@ def test_stdlib_handler(
             )
         else:
             stdlib_logger.log(levelno, call.msg, *call.args, extra=extra)
-        if isinstance(call.msg, dict) and not call.args:
-            # A dict message is a structured event (structlog's ProcessorFormatter hands those
-            # over): its items are fields, "event" the message, and what structlog's processors
-            # add ("timestamp", "level", "logger", "logger_name", "exc_info") is not written.
-            event = {k: v for k, v in call.msg.items() if k not in STDLIB_EVENT_DROPPED}
-            want = expect(call, call.level, "bad.stdlib", {**extra, **event}, exc_info_key=False)
-        else:
-            want = expect(call, call.level, "bad.stdlib", extra, exc_info_key=False)
+        # A dict message (not a structlog event) is python-json-logger's "log a dict": its
+        # items are fields, extra= ones win, the message is "".
+        logged_dict = isinstance(call.msg, dict) and not call.args
+        fields = {**call.msg, **extra} if logged_dict else extra
+        want = expect(call, call.level, "bad.stdlib", fields, exc_info_key=False, policy="pjl")
         expected.append(want)
     check(tail.new_lines(), expected)
     row.add(
@@ -625,15 +641,10 @@ def test_structlog(
             method(call.msg, *args, **kw)
         made = Call(call.level, call.msg, args, call.fields, call.bound)
         merged: dict[Any, Any] = {**bound, **kw, **(odd_keys if processors else {})}
-        # A "level" that names a level is add_log_level's: it sets the record's level; a
-        # "logger" string is add_logger_name's (docs/structlog.md).
-        level = merged.get("level")
-        if isinstance(level, str) and level.lower() in STRUCTLOG_LEVELS:
-            want_level = STRUCTLOG_LEVELS[level.lower()]
-        else:
-            want_level = STRUCTLOG_LEVELS[call.level]
-        name = merged.get("logger")
-        want_logger = name if isinstance(name, str) else "bad.structlog"
+        # Under configure() the level and the logger are the call's: a "level" or "logger"
+        # field is kept as fields.<key> (docs/structlog.md).
+        want_level = STRUCTLOG_LEVELS[call.level]
+        want_logger = "bad.structlog"
         expected.append(expect(made, want_level, want_logger, merged))
     check(tail.new_lines(), expected)
     row.add(
@@ -707,8 +718,8 @@ def loguru_expected(call: LoguruCall) -> Expected:
     return Expected(
         level=call.level,
         logger=__name__,
-        repaired=rejected(extra) or has_surrogate(final),
-        clean=not rejected(extra) and not has_surrogate(final),
+        repaired=rejected(extra, policy="str") or has_surrogate(final),
+        clean=not rejected(extra, policy="str") and not has_surrogate(final),
         oversized=huge(final) or huge(extra),
     )
 
@@ -772,8 +783,8 @@ def only_line(path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "value",
-    [{Color.RED: 1}, datetime.time(12, 30, tzinfo=datetime.UTC)],
-    ids=["StrEnum-key", "aware-time"],
+    [{(1, 2): 1}, datetime.time(12, 30, tzinfo=datetime.UTC)],
+    ids=["tuple-key", "aware-time"],
 )
 def test_repair_keeps_the_record(tmp_path: Path, value: Any) -> None:
     """A value that needs repair leaves the record's message, level, logger and fields in place."""
@@ -784,6 +795,20 @@ def test_repair_keeps_the_record(tmp_path: Path, value: Any) -> None:
     assert "fastlog_error" in line
     assert (line["message"], line["level"], line["logger"]) == ("keep me", "info", "bad.native")
     assert line["user"] == 42
+
+
+def test_keys_json_writes_are_not_repairs(tmp_path: Path) -> None:
+    """Keys that are ints, floats, bools, None or a StrEnum are written as json.dumps writes
+    them, unmarked and uncounted."""
+    path = tmp_path / "app.log"
+    fastlog_core.configure(sink=str(path), level="debug")
+    keyed = {1: "a", 2.5: "b", False: "c", None: "d", Color.RED: "e"}
+    fastlog_core.get_logger("bad.native").info("m", keyed=keyed)
+    line = only_line(path)
+    assert line["keyed"] == {"1": "a", "2.5": "b", "false": "c", "null": "d", "red": "e"}
+    assert line["keyed"] == json.loads(json.dumps(keyed))
+    assert "fastlog_error" not in line
+    assert fastlog_core.stats()["errors"] == 0
 
 
 def test_renamed_field_does_not_overwrite_another(tmp_path: Path) -> None:

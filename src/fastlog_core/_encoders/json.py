@@ -54,6 +54,7 @@ ERROR_KEY = "fastlog_error"
 TRUNCATED_KEY = "fastlog_truncated"
 
 _MAX_DEPTH = 64
+_NON_STR_KEYS_LINE = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
 _INT64_MIN = -(2**63)
 _UINT64_MAX = 2**64 - 1
 
@@ -117,7 +118,34 @@ def encode_record(
     try:
         return dumps(record, _core_default if default is None else default, option)
     except Exception as exc:
-        return encode_repaired(record, exc, default, option)
+        return encode_rejected(record, exc, default, option)
+
+
+def relayout(
+    line: bytes,
+    *,
+    indent: int | str | None = None,
+    ensure_ascii: bool = False,
+    separators: tuple[str, str] | None = None,
+) -> str:
+    """*line* (one encoded record) as ``json.dumps`` lays it out: indented, ASCII-escaped,
+    spaced. Never raises.
+
+    For hosts whose users asked for ``json.dumps``'s layout (python-json-logger's
+    ``json_indent``, ``json_ensure_ascii``): the record is encoded once, by orjson with the
+    host's value policy, and only its text is laid out again; what orjson wrote parses back to
+    the same values, so the result is what ``json.dumps`` writes for them. The trailing newline
+    is not kept.
+    """
+    import json  # only for hosts that ask for this layout
+
+    try:
+        return json.dumps(
+            orjson.loads(line), indent=indent, ensure_ascii=ensure_ascii, separators=separators
+        )
+    except Exception as exc:  # pragma: no cover - orjson's own output always parses
+        _diagnostics.report("encoding", f"a line could not be laid out ({type(exc).__name__})")
+        return line.rstrip(b"\n").decode("utf-8", "replace")
 
 
 def _safe_repr(obj: Any) -> str:
@@ -170,7 +198,9 @@ _EXACT_TIMES = (datetime.datetime, datetime.date, datetime.time)
 def _key(key: Any) -> str:
     if isinstance(key, str):
         return _clean_str(str.__str__(key))  # orjson takes exact str keys only (StrEnum...)
-    if isinstance(key, (int, float, bool)) or key is None:
+    if key is None:
+        return "null"  # as json.dumps and orjson's OPT_NON_STR_KEYS write it
+    if isinstance(key, (int, float, bool)):
         return str(key) if not isinstance(key, bool) else ("true" if key else "false")
     return _safe_repr(key)
 
@@ -239,7 +269,7 @@ def encode(
             record = shape(record, levelno)
         return dumps(record, default=default, option=OPTIONS)
     except Exception as exc:
-        return encode_repaired(record, exc)
+        return encode_rejected(record, exc)
 
 
 def add_exception(record: dict[str, Any], exception: Mapping[str, Any]) -> None:
@@ -247,6 +277,29 @@ def add_exception(record: dict[str, Any], exception: Mapping[str, Any]) -> None:
     if "exception" in record:
         record[_renamed("exception", record)] = record.pop("exception")
     record["exception"] = exception
+
+
+def encode_rejected(
+    record: Mapping[str, Any],
+    error: BaseException,
+    default: Callable[[Any], Any] | None = None,
+    option: int = OPTIONS,
+) -> bytes:
+    """The line for a record orjson rejected (*error*): ``encode_repaired``'s, unless the only
+    problem was keys that are ints, floats, bools or None. Never raises.
+
+    Such keys are ordinary data that ``json.dumps`` (every host's own JSON output) writes as
+    text; orjson takes them under an option that costs every record a key check, so it is
+    given only here, after a rejection, and the line is not marked.
+    """
+    if not option & orjson.OPT_NON_STR_KEYS:
+        try:
+            return dumps(
+                record, _core_default if default is None else default, option | _NON_STR_KEYS_LINE
+            )
+        except Exception:
+            pass
+    return encode_repaired(record, error, default, option)
 
 
 def encode_repaired(
@@ -261,13 +314,13 @@ def encode_repaired(
     the record was encoded with (*default* and *option*, the core's unless a host gave its
     own) is kept as it is, so repairing one field never changes how another is written.
     """
+    policy = _core_default if default is None else default
     try:
         reason = f"{type(error).__name__}: {_safe_str(error)}"
         cause = error.__cause__
         if cause is not None:  # orjson chains what default() raised, e.g. a bad __repr__
             reason += f" ({type(cause).__name__}: {_safe_str(cause)})"
         _diagnostics.report("encoding", f"a record could not be serialized as given ({reason})")
-        policy = _core_default if default is None else default
         clean = _repair(record, policy, option & ~orjson.OPT_APPEND_NEWLINE, set(), 0)
         if not isinstance(clean, dict):  # pragma: no cover - record is always a dict
             clean = {"message": clean}

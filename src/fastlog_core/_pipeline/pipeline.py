@@ -58,7 +58,7 @@ class Pipeline(Backpressure):
             _encoders.json.dumps,
             _encoders.json.default,
             _encoders.json.OPTIONS,
-            _encoders.json.encode_repaired,
+            _encoders.json.encode_rejected,
         )
         self._thread = None
         self._reset_state()
