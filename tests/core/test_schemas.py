@@ -24,6 +24,7 @@ from fastlog_core import _diagnostics, _levels, _schemas
 from fastlog_core._encoders import json as _encoder
 from fastlog_core._presets import ConfigError
 from fastlog_core._schemas import resolve_schema
+from fastlog_core._schemas.base import CORE_KEYS
 
 TS = datetime.datetime(2026, 1, 2, 3, 4, 5, 123456)  # naive UTC, as the core builds it
 TS_TEXT = "2026-01-02T03:04:05.123456Z"
@@ -651,6 +652,204 @@ class TestResolve:
 
 
 # ---------------------------------------------------------------------------------------------
+# The HTTP group (access records: fastlog_stdlib's framework mappers, or a user's own fields)
+
+
+def http_record(**fields: Any) -> dict[str, Any]:
+    """An access record in the default schema, every HTTP key set, as the adapters order it."""
+    return plain_record(
+        **{
+            "http.request.method": "GET",
+            "url.path": "/orders/42",
+            "url.query": "expand=items",
+            "http.response.status_code": 200,
+            "client.address": "2001:db8::7",
+            "client.port": 52000,
+            "network.protocol.version": "1.1",
+            "user_agent.original": "curl/8.5",
+            "http.request.header.referer": ["https://example.com/"],
+            "http.response.body.size": 512,
+            "http.server.request.duration": 0.0125,
+            "request_id": "r-1",
+        },
+        **fields,
+    )
+
+
+@pytest.mark.usefixtures("no_span")
+class TestHttpGroup:
+    def test_ecs(self) -> None:
+        # https://www.elastic.co/guide/en/ecs/current/ecs-http.html, ecs-url.html,
+        # ecs-client.html ("duplicated to .ip"), ecs-user_agent.html, ecs-event.html (ns)
+        assert_same(
+            get_schema("ecs").apply(http_record(), 20),
+            {
+                "@timestamp": TS,
+                "log.level": "info",
+                "message": "hello",
+                "ecs": {"version": "1.6.0"},
+                "log": {"logger": "app"},
+                "http": {
+                    "request": {"method": "GET", "referrer": "https://example.com/"},
+                    "response": {"status_code": 200, "body": {"bytes": 512}},
+                    "version": "1.1",
+                },
+                "url": {"path": "/orders/42", "query": "expand=items"},
+                "client": {"address": "2001:db8::7", "ip": "2001:db8::7", "port": 52000},
+                "user_agent": {"original": "curl/8.5"},
+                "event": {"duration": 12_500_000},
+                "request_id": "r-1",
+            },
+        )
+
+    def test_gcp(self) -> None:
+        # https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry#HttpRequest
+        # (int64 as a string, Duration as "<seconds>s")
+        assert_same(
+            get_schema("gcp").apply(http_record(), 20),
+            {
+                "severity": "INFO",
+                "message": "hello",
+                "time": TS,
+                "logging.googleapis.com/labels": {"python_logger": "app"},
+                "httpRequest": {
+                    "requestMethod": "GET",
+                    "requestUrl": "/orders/42?expand=items",
+                    "status": 200,
+                    "responseSize": "512",
+                    "userAgent": "curl/8.5",
+                    "remoteIp": "2001:db8::7",
+                    "referer": "https://example.com/",
+                    "latency": "0.0125s",
+                    "protocol": "HTTP/1.1",
+                },
+                "client.port": 52000,
+                "request_id": "r-1",
+            },
+        )
+
+    def test_datadog(self) -> None:
+        # https://docs.datadoghq.com/standard-attributes/ (http, url details, network,
+        # performance: duration in nanoseconds)
+        assert_same(
+            get_schema("datadog").apply(http_record(), 20),
+            {
+                "timestamp": TS,
+                "status": "info",
+                "message": "hello",
+                "logger.name": "app",
+                "http.method": "GET",
+                "http.url": "/orders/42?expand=items",
+                "http.url_details.path": "/orders/42",
+                "http.status_code": 200,
+                "http.version": "1.1",
+                "http.useragent": "curl/8.5",
+                "http.referer": "https://example.com/",
+                "network.client.ip": "2001:db8::7",
+                "network.client.port": 52000,
+                "network.bytes_written": 512,
+                "duration": 12_500_000,
+                "request_id": "r-1",
+            },
+        )
+
+    def test_otel_keeps_the_semantic_convention_names(self) -> None:
+        record = http_record()
+        out = get_schema("otel").apply(record, 20)
+        assert out["Attributes"] == {k: v for k, v in record.items() if k not in CORE_KEYS}
+
+    def test_status_alone(self) -> None:
+        """The marker on its own: the platform's status field and nothing else."""
+        record = plain_record(**{"http.response.status_code": 500})
+        assert get_schema("ecs").apply(record, 40)["http"] == {"response": {"status_code": 500}}
+        assert get_schema("gcp").apply(record, 40)["httpRequest"] == {"status": 500}
+        out = get_schema("datadog").apply(record, 40)
+        assert out["http.status_code"] == 500
+        assert "http.response.status_code" not in out
+
+    def test_without_the_marker_the_fields_stay(self) -> None:
+        """No status: the keys are a user's fields like any other, under their own names."""
+        record = plain_record(**{"url.path": "/x", "client.address": "10.0.0.1"})
+        for name in ("ecs", "gcp", "datadog"):
+            out = get_schema(name).apply(record, 20)
+            assert (out["url.path"], out["client.address"]) == ("/x", "10.0.0.1"), name
+
+    @pytest.mark.parametrize(
+        ("name", "key"), [("ecs", "event"), ("ecs", "url"), ("gcp", "httpRequest"),
+                          ("datadog", "duration"), ("datadog", "http")],
+    )  # fmt: skip
+    def test_fields_named_like_its_output_move_aside_in_access_records_only(
+        self, name: str, key: str
+    ) -> None:
+        plain = get_schema(name).apply(plain_record(**{key: "mine"}), 20)
+        assert plain[key] == "mine"
+        assert f"fields.{key}" not in plain
+        access = get_schema(name).apply(http_record(**{key: "mine"}), 20)
+        assert access[f"fields.{key}"] == "mine"
+        assert access.get(key) != "mine"
+
+    def test_in_a_span(self) -> None:
+        """The traced tables of an access record: ids and HTTP fields both written."""
+        pytest.importorskip("opentelemetry.sdk")
+        from opentelemetry import trace
+
+        with trace.use_span(trace.NonRecordingSpan(span_context(trace))):
+            ecs = get_schema("ecs").apply(http_record(trace="mine"), 20)
+            gcp = get_schema("gcp").apply(http_record(), 20)
+            datadog = get_schema("datadog").apply(http_record(), 20)
+        assert (ecs["trace"], ecs["fields.trace"]) == ({"id": f"{TRACE_ID:032x}"}, "mine")
+        assert ecs["http"]["response"] == {"status_code": 200, "body": {"bytes": 512}}
+        assert "logging.googleapis.com/trace" in gcp
+        assert gcp["httpRequest"]["status"] == 200
+        assert (datadog["dd.span_id"], datadog["http.status_code"]) == (str(SPAN_ID), 200)
+
+    def test_values_of_other_types_are_written_as_they_are(self) -> None:
+        """Fields set by hand with other types: unconverted, never a failed record."""
+        odd = {
+            "http.response.status_code": "200",
+            "http.server.request.duration": float("inf"),
+            "http.response.body.size": "big",
+            "http.request.header.referer": ["a", "b"],
+            "network.protocol.version": 2,
+            "client.address": "not an ip",
+            "url.query": "q=1",
+        }
+        record = plain_record(**odd)
+        ecs = get_schema("ecs").apply(record, 20)
+        assert ecs["event"] == {"duration": float("inf")}
+        assert ecs["client"] == {"address": "not an ip"}
+        assert ecs["http"]["request"] == {"referrer": ["a", "b"]}
+        gcp = get_schema("gcp").apply(record, 20)["httpRequest"]
+        assert (gcp["latency"], gcp["responseSize"], gcp["protocol"]) == (float("inf"), "big", 2)
+        assert gcp["requestUrl"] == "?q=1"
+        datadog = get_schema("datadog").apply(record, 20)
+        assert (datadog["duration"], datadog["http.url"]) == (float("inf"), "?q=1")
+        for out in (ecs, datadog):
+            assert _encoder.ERROR_KEY not in out
+
+    @pytest.mark.parametrize(
+        ("seconds", "nanos", "latency"),
+        [(0, 0, "0s"), (3, 3_000_000_000, "3s"), (0.000001, 1000, "0.000001s"),
+         (1.5, 1_500_000_000, "1.5s"), (0.123456789, 123_456_789, "0.123456789s"),
+         (0.000065, 65_000, "0.000065s")],  # 0.000065 * 1e9 is 64999.99999999999: rounded
+    )  # fmt: skip
+    def test_duration_units(self, seconds: float, nanos: int, latency: str) -> None:
+        record = plain_record(
+            **{"http.response.status_code": 200, "http.server.request.duration": seconds}
+        )
+        assert get_schema("ecs").apply(record, 20)["event"]["duration"] == nanos
+        assert get_schema("datadog").apply(record, 20)["duration"] == nanos
+        assert get_schema("gcp").apply(record, 20)["httpRequest"]["latency"] == latency
+
+    def test_otel_semantic_convention_fields_pass_when_not_written(self) -> None:
+        """A field named like an attribute the schema writes only with its group (a captured
+        warning's code.file.path) keeps its name in a record without that group."""
+        record = plain_record(**{"code.file.path": "/app/x.py", "thread.id": 7})
+        attributes = get_schema("otel").apply(record, 20)["Attributes"]
+        assert attributes == {"code.file.path": "/app/x.py", "thread.id": 7}
+
+
+# ---------------------------------------------------------------------------------------------
 # Trace context
 
 
@@ -903,9 +1102,9 @@ JSON_VALUES = st.recursive(
 #: Keys the schemas write or read, to make collisions likely.
 INTERESTING_KEYS = sorted(
     {
-        *_schemas.ecs._ECS_KEYS_TRACED.kinds,
-        *_schemas.gcp._GCP_KEYS_TRACED.kinds,
-        *_schemas.datadog._DATADOG_KEYS_TRACED.kinds,
+        *_schemas.ecs._ECS_HTTP_TABLES[1].kinds,
+        *_schemas.gcp._GCP_HTTP_TABLES[1].kinds,
+        *_schemas.datadog._DATADOG_HTTP_TABLES[1].kinds,
         *_schemas.otel._OTEL_KEYS.kinds,
         "fields.status",
         "fields.log",
@@ -927,6 +1126,7 @@ CONSUMABLE = {
     "thread_name",
     "exception",
     "logging.googleapis.com/labels",
+    *_schemas.http.HTTP_KEYS,
 }
 
 

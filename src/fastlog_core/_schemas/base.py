@@ -61,6 +61,7 @@ EXC: Final = 8  # exception: the core's {"type", "message", "traceback"}
 LABELS: Final = 16  # gcp: a user's logging.googleapis.com/labels dict, merged
 CORE: Final = 32  # timestamp, level, logger, message: always consumed
 RENAME: Final = 64  # the schema writes this key
+HTTP: Final = 128  # the default schema's HTTP fields (http.py): present with their marker
 
 #: The core's optional groups of keys, each consumed whole when the schema places the group.
 GROUPS: Final = {
@@ -84,14 +85,19 @@ class Keys:
         kinds: input keys it consumes (always, or with their group) and keys it writes.
         same: core keys the schema writes under their own name with the input's value
             (``message``, Datadog's ``timestamp``): copying them again changes nothing.
+        grouped: keys the schema writes only with a group (the group's bit): a field named
+            like one is moved aside only in a record that has the group.
     """
 
-    __slots__ = ("_same", "_written", "kinds", "plans")
+    __slots__ = ("_grouped", "_same", "_written", "kinds", "plans")
 
-    def __init__(self, kinds: dict[str, int], same: Iterable[str] = ()) -> None:
+    def __init__(
+        self, kinds: dict[str, int], same: Iterable[str] = (), grouped: Mapping[str, int] = {}
+    ) -> None:
         self.kinds = kinds
         self._same = frozenset(same)
         self._written = frozenset(key for key, kind in kinds.items() if kind & RENAME)
+        self._grouped = dict(grouped)
         #: Per combination of consumed groups, made on first use (setting an item is atomic).
         self.plans: dict[int, Plan] = {}
         self.plan(CORE)
@@ -101,10 +107,13 @@ class Keys:
         ``out.update(fields)`` (``None`` when a skipped key is also one the schema writes: it
         would be overwritten, then removed); the written keys a copied field could clash with.
         """
+        written = self._written.union(
+            key for key, group in self._grouped.items() if group & consumed
+        )
         skip = frozenset(key for key, kind in self.kinds.items() if kind & consumed)
-        safe = self._written.isdisjoint(skip - self._same)
+        safe = written.isdisjoint(skip - self._same)
         drops = tuple(key for key in skip if key not in self._same) if safe else None
-        plan = (skip, drops, self._written - skip)
+        plan = (skip, drops, written - skip)
         self.plans[consumed] = plan
         return plan
 
@@ -114,17 +123,21 @@ def key_tables(
     written: Iterable[str],
     soft: Iterable[str] = (),
     same: Iterable[str] = (),
+    grouped: Mapping[str, int] = {},
 ) -> tuple[Keys, Keys]:
-    """The key tables without and with trace ids (``soft`` keys are written only in a span)."""
+    """The key tables without and with trace ids (``soft`` keys are written only in a span,
+    ``grouped`` ones only with their group)."""
     kinds = {key: RENAME for key in written}
     for key, bit in consumed.items():
         kinds[key] = kinds.get(key, 0) | bit
     for key in CORE_KEYS:
         kinds[key] = kinds.get(key, 0) | CORE
+    for key in grouped:
+        kinds.setdefault(key, 0)  # listed, so the tests find every key a schema may write
     traced = dict(kinds)
     for key in soft:
         traced[key] = traced.get(key, 0) | RENAME
-    return Keys(kinds, same), Keys(traced, same)
+    return Keys(kinds, same, grouped), Keys(traced, same, grouped)
 
 
 def aside(key: str, out: Mapping[Any, Any]) -> str:
@@ -150,13 +163,11 @@ def copy_rest(fields: Mapping[Any, Any], out: dict[Any, Any], keys: Keys, consum
             if key not in skip:
                 out[key] = value  # noqa: PERF403 - a comprehension is slower on 3.11
         return
-    kinds = keys.kinds
     renamed = False
     for key, value in fields.items():
-        kind = kinds.get(key, 0)
-        if kind & consumed:
+        if key in skip:
             continue
-        if kind & RENAME or (renamed and key in out):
+        if key in clashes or (renamed and key in out):
             # the schema's own key, or "fields.x" after a field was renamed to "fields.x"
             out[aside(key, out)] = value
             renamed = True

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from . import http
 from .base import (
     CORE,
     EXC,
+    HTTP,
     LOC,
     THREAD,
     LevelCache,
@@ -50,23 +52,35 @@ _DATADOG_LEVELS: Final = LevelCache(datadog_status)
 
 _DD_MASK: Final = 0xFFFFFFFFFFFFFFFF
 
-_DATADOG_KEYS, _DATADOG_KEYS_TRACED = key_tables(
-    # file and line have no standard attribute, nor do process and the thread id: they keep
-    # the core's names.
-    consumed={"function": LOC, "thread_name": THREAD, "exception": EXC},
-    written=(
-        "status",
-        "logger",
-        "logger.name",
-        "logger.thread_name",
-        "logger.method_name",
-        "error",
-        "error.kind",
-        "error.message",
-        "error.stack",
-    ),
-    soft=("dd.trace_id", "dd.span_id"),
-    same=("timestamp", "message"),
+# file and line have no standard attribute, nor do process and the thread id: they keep the
+# core's names.
+_DATADOG_CONSUMED: Final = {"function": LOC, "thread_name": THREAD, "exception": EXC}
+_DATADOG_WRITTEN: Final = (
+    "status",
+    "logger",
+    "logger.name",
+    "logger.thread_name",
+    "logger.method_name",
+    "error",
+    "error.kind",
+    "error.message",
+    "error.stack",
+)
+_DATADOG_SOFT: Final = ("dd.trace_id", "dd.span_id")
+_DATADOG_SAME: Final = ("timestamp", "message")
+
+_DATADOG_TABLES = _DATADOG_KEYS, _DATADOG_KEYS_TRACED = key_tables(
+    consumed=_DATADOG_CONSUMED,
+    written=_DATADOG_WRITTEN,
+    soft=_DATADOG_SOFT,
+    same=_DATADOG_SAME,
+)
+# For a record with the HTTP group: its attributes are the schema's only then.
+_DATADOG_HTTP_TABLES = key_tables(
+    consumed={**_DATADOG_CONSUMED, **dict.fromkeys(http.DATADOG_CONSUMED, HTTP)},
+    written=(*_DATADOG_WRITTEN, *http.DATADOG_WRITTEN),
+    soft=_DATADOG_SOFT,
+    same=_DATADOG_SAME,
 )
 
 
@@ -75,7 +89,9 @@ class DatadogSchema(Schema):
     ones (``logger.name``, ``logger.thread_name``, ``logger.method_name``, ``error.kind``,
     ``error.message``, ``error.stack``), written as flat dotted keys as Datadog's Python
     formatters and ddtrace do; in a span ``dd.trace_id``/``dd.span_id`` as decimal strings of
-    the 64-bit ids (the trace id's low half), as ddtrace writes them.
+    the 64-bit ids (the trace id's low half), as ddtrace writes them. An access record's HTTP
+    fields become ``http.*``, ``network.client.*``, ``network.bytes_written`` and ``duration``
+    (``http.py``).
     """
 
     __slots__ = ()
@@ -117,13 +133,18 @@ class DatadogSchema(Schema):
                 out["error.kind"] = exc.get("type")
                 out["error.message"] = exc.get("message")
                 out["error.stack"] = exc.get("traceback")
+            tables = _DATADOG_TABLES
+            if "http.response.status_code" in fields:  # http.HTTP_MARK, inlined: the one test
+                consumed |= HTTP
+                tables = _DATADOG_HTTP_TABLES
+                http.datadog_http(fields, out)
             ids = self._trace() if self._current_span is not None else None
             if ids is None:
-                copy_rest(fields, out, _DATADOG_KEYS, consumed)
+                copy_rest(fields, out, tables[0], consumed)
             else:
                 out["dd.trace_id"] = ids[0]
                 out["dd.span_id"] = ids[1]
-                copy_rest(fields, out, _DATADOG_KEYS_TRACED, consumed)
+                copy_rest(fields, out, tables[1], consumed)
             return out
         except Exception as exc:
             return self._failed(fields, exc)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from .._levels import LEVEL_NAMES
+from . import http
 from .base import (
     CORE,
     EXC,
     GROUPS,
+    HTTP,
     LOC,
     PROC,
     THREAD,
@@ -38,34 +40,42 @@ _ECS_LEVELS: Final = LevelCache(ecs_level)
 
 # ECS
 
-_ECS_KEYS, _ECS_KEYS_TRACED = key_tables(
-    consumed=GROUPS,
-    # Top-level keys, and the dotted spellings of the paths written (Elasticsearch reads
-    # "log.logger" and {"log": {"logger": ...}} as the same field).
-    written=(
-        "@timestamp",
-        "log.level",
-        "ecs",
-        "ecs.version",
-        "log",
-        "log.logger",
-        "log.origin",
-        "log.origin.file",
-        "log.origin.file.name",
-        "log.origin.file.line",
-        "log.origin.function",
-        "process",
-        "process.pid",
-        "process.name",
-        "process.thread",
-        "process.thread.id",
-        "process.thread.name",
-        "error",
-        "error.type",
-        "error.message",
-        "error.stack_trace",
-    ),
-    soft=("trace", "trace.id", "span", "span.id"),
+# Top-level keys, and the dotted spellings of the paths written (Elasticsearch reads
+# "log.logger" and {"log": {"logger": ...}} as the same field).
+_ECS_WRITTEN: Final = (
+    "@timestamp",
+    "log.level",
+    "ecs",
+    "ecs.version",
+    "log",
+    "log.logger",
+    "log.origin",
+    "log.origin.file",
+    "log.origin.file.name",
+    "log.origin.file.line",
+    "log.origin.function",
+    "process",
+    "process.pid",
+    "process.name",
+    "process.thread",
+    "process.thread.id",
+    "process.thread.name",
+    "error",
+    "error.type",
+    "error.message",
+    "error.stack_trace",
+)
+_ECS_SOFT: Final = ("trace", "trace.id", "span", "span.id")
+
+_ECS_TABLES = _ECS_KEYS, _ECS_KEYS_TRACED = key_tables(
+    consumed=GROUPS, written=_ECS_WRITTEN, soft=_ECS_SOFT, same=("message",)
+)
+# For a record with the HTTP group: its paths are ECS's only then (a field of yours named
+# "event" or "url" moves aside in an access record, and is left alone in any other).
+_ECS_HTTP_TABLES = key_tables(
+    consumed={**GROUPS, **dict.fromkeys(http.ECS_CONSUMED, HTTP)},
+    written=(*_ECS_WRITTEN, *http.ECS_WRITTEN),
+    soft=_ECS_SOFT,
     same=("message",),
 )
 
@@ -77,7 +87,8 @@ class EcsSchema(Schema):
     ``log.level`` never nested), then ``ecs.version`` and the other fields as nested objects:
     ``{"log": {"logger", "origin": {"file": {"name", "line"}, "function"}}, "process": {"pid",
     "name", "thread": {"id", "name"}}, "error": {"type", "message", "stack_trace"}}``, and
-    ``trace.id``/``span.id`` in a span.
+    ``trace.id``/``span.id`` in a span. An access record's HTTP fields become ``http``,
+    ``url``, ``client``, ``user_agent`` and ``event.duration`` (``http.py``).
     """
 
     __slots__ = ()
@@ -140,13 +151,18 @@ class EcsSchema(Schema):
                     "message": exc.get("message"),
                     "stack_trace": exc.get("traceback"),
                 }
+            tables = _ECS_TABLES
+            if "http.response.status_code" in fields:  # http.HTTP_MARK, inlined: the one test
+                consumed |= HTTP
+                tables = _ECS_HTTP_TABLES
+                http.ecs_http(fields, out)
             ids = self._trace() if self._current_span is not None else None
             if ids is None:
-                copy_rest(fields, out, _ECS_KEYS, consumed)
+                copy_rest(fields, out, tables[0], consumed)
             else:
                 out["trace"] = {"id": ids[0]}
                 out["span"] = {"id": ids[1]}
-                copy_rest(fields, out, _ECS_KEYS_TRACED, consumed)
+                copy_rest(fields, out, tables[1], consumed)
             return out
         except Exception as exc:
             return self._failed(fields, exc)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any, Final
 
+from . import http
 from .base import (
     CORE,
     EXC,
+    HTTP,
     LABELS,
     LOC,
     LevelCache,
@@ -55,16 +57,25 @@ _GCP_TRACE: Final = "logging.googleapis.com/trace"
 _GCP_SPAN: Final = "logging.googleapis.com/spanId"
 _GCP_SAMPLED: Final = "logging.googleapis.com/trace_sampled"
 
-_GCP_KEYS, _GCP_KEYS_TRACED = key_tables(
-    consumed={
-        "file": LOC,
-        "line": LOC,
-        "function": LOC,
-        "exception": EXC,
-        _GCP_LABELS: LABELS,
-    },
-    written=("severity", "time", _GCP_SOURCE, _GCP_LABELS, "stack_trace"),
-    soft=(_GCP_TRACE, _GCP_SPAN, _GCP_SAMPLED),
+_GCP_CONSUMED: Final = {
+    "file": LOC,
+    "line": LOC,
+    "function": LOC,
+    "exception": EXC,
+    _GCP_LABELS: LABELS,
+}
+_GCP_WRITTEN: Final = ("severity", "time", _GCP_SOURCE, _GCP_LABELS, "stack_trace")
+_GCP_SOFT: Final = (_GCP_TRACE, _GCP_SPAN, _GCP_SAMPLED)
+
+_GCP_TABLES = _GCP_KEYS, _GCP_KEYS_TRACED = key_tables(
+    consumed=_GCP_CONSUMED, written=_GCP_WRITTEN, soft=_GCP_SOFT, same=("message",)
+)
+# For a record with the HTTP group: httpRequest is the schema's then, a user's own one
+# passes through in any other record.
+_GCP_HTTP_TABLES = key_tables(
+    consumed={**_GCP_CONSUMED, **dict.fromkeys(http.GCP_CONSUMED, HTTP)},
+    written=(*_GCP_WRITTEN, *http.GCP_WRITTEN),
+    soft=_GCP_SOFT,
     same=("message",),
 )
 
@@ -79,7 +90,8 @@ class GcpSchema(Schema):
     (which Error Reporting evaluates first), and in a span ``logging.googleapis.com/trace``
     (``projects/<GOOGLE_CLOUD_PROJECT>/traces/<id>``, read when the schema is resolved, or the
     bare id), ``logging.googleapis.com/spanId`` and ``logging.googleapis.com/trace_sampled``.
-    Process and thread fields keep the core's names.
+    Process and thread fields keep the core's names. An access record's HTTP fields become
+    the ``httpRequest`` special field (``http.py``).
     """
 
     __slots__ = ("project",)
@@ -133,14 +145,19 @@ class GcpSchema(Schema):
             if type(exc) is dict and "traceback" in exc:
                 consumed |= EXC
                 out["stack_trace"] = exc.get("traceback")
+            tables = _GCP_TABLES
+            if "http.response.status_code" in fields:  # http.HTTP_MARK, inlined: the one test
+                consumed |= HTTP
+                tables = _GCP_HTTP_TABLES
+                out[http.GCP_HTTP_REQUEST] = http.gcp_http(fields)
             ids = self._trace() if self._current_span is not None else None
             if ids is None:
-                copy_rest(fields, out, _GCP_KEYS, consumed)
+                copy_rest(fields, out, tables[0], consumed)
             else:
                 out[_GCP_TRACE] = ids[0]
                 out[_GCP_SPAN] = ids[1]
                 out[_GCP_SAMPLED] = ids[2]
-                copy_rest(fields, out, _GCP_KEYS_TRACED, consumed)
+                copy_rest(fields, out, tables[1], consumed)
             return out
         except Exception as exc:
             return self._failed(fields, exc)

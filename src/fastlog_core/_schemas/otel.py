@@ -49,17 +49,20 @@ _OTEL_LEVELS: Final = LevelCache(otel_severity)
 _OTEL_KEYS, _ = key_tables(
     # Inside Attributes. process_name has no semantic convention and keeps its name.
     consumed={key: group for key, group in GROUPS.items() if key != "process_name"},
-    written=(
-        "code.file.path",
-        "code.line.number",
-        "code.function.name",
-        "process.pid",
-        "thread.id",
-        "thread.name",
-        "exception.type",
-        "exception.message",
-        "exception.stacktrace",
-    ),
+    written=(),
+    # Each attribute is the schema's only in a record that has its group: a field of yours
+    # with that name (a captured warning's code.file.path) is left alone in any other.
+    grouped={
+        "code.file.path": LOC,
+        "code.line.number": LOC,
+        "code.function.name": LOC,
+        "process.pid": PROC,
+        "thread.id": THREAD,
+        "thread.name": THREAD,
+        "exception.type": EXC,
+        "exception.message": EXC,
+        "exception.stacktrace": EXC,
+    },
 )
 
 
