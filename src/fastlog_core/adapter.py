@@ -53,6 +53,7 @@ from ._pipeline import AppenderType as Appender
 from ._pipeline import Pipeline
 from ._presets import OPTION_NAMES
 from ._registry import Route, route
+from ._schemas.http import HttpKeys
 
 __all__ = [
     "ERROR_KEY",
@@ -61,6 +62,7 @@ __all__ = [
     "RESERVED",
     "SPEEDUPS",
     "Appender",
+    "HttpKeys",
     "Pipeline",
     "Route",
     "add_exception",

@@ -23,38 +23,28 @@ from fastlog_core import adapter
 
 Mapper = Callable[[logging.LogRecord, dict[str, Any]], None]
 
-# The default schema's names (OpenTelemetry semantic conventions; docs/stdlib.md).
-METHOD: Final = "http.request.method"
-PATH: Final = "url.path"
-QUERY: Final = "url.query"
-STATUS: Final = "http.response.status_code"
-CLIENT_ADDRESS: Final = "client.address"
-CLIENT_PORT: Final = "client.port"
-PROTOCOL_VERSION: Final = "network.protocol.version"
-USER_AGENT: Final = "user_agent.original"
+# The default schema's names (OpenTelemetry semantic conventions; docs/stdlib.md), as the
+# core's schemas read them.
+_KEYS = adapter.HttpKeys
+METHOD: Final = _KEYS.METHOD
+PATH: Final = _KEYS.PATH
+QUERY: Final = _KEYS.QUERY
+STATUS: Final = _KEYS.STATUS
+CLIENT_ADDRESS: Final = _KEYS.CLIENT_ADDRESS
+CLIENT_PORT: Final = _KEYS.CLIENT_PORT
+PROTOCOL_VERSION: Final = _KEYS.PROTOCOL_VERSION
+USER_AGENT: Final = _KEYS.USER_AGENT
 #: A list of one string, as semantic conventions give every ``http.request.header.<key>``.
-REFERER: Final = "http.request.header.referer"
-RESPONSE_SIZE: Final = "http.response.body.size"
+REFERER: Final = _KEYS.REFERER
+RESPONSE_SIZE: Final = _KEYS.RESPONSE_SIZE
 #: Seconds (float): the name and unit of the semantic conventions' server duration metric.
-DURATION: Final = "http.server.request.duration"
+DURATION: Final = _KEYS.DURATION
 WARNING_CATEGORY: Final = "warning.category"
 CODE_FILE: Final = "code.file.path"
 CODE_LINE: Final = "code.line.number"
 
 #: The keys these mappers write, in the order they are written.
-HTTP_FIELDS: Final = (
-    METHOD,
-    PATH,
-    QUERY,
-    STATUS,
-    CLIENT_ADDRESS,
-    CLIENT_PORT,
-    PROTOCOL_VERSION,
-    USER_AGENT,
-    REFERER,
-    RESPONSE_SIZE,
-    DURATION,
-)
+HTTP_FIELDS: Final = _KEYS.ALL
 
 
 def _failed(record: logging.LogRecord, exc: Exception) -> None:

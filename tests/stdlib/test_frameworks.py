@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 
 from fastlog_core import _diagnostics
-from fastlog_core._schemas import http as schema_http
-from fastlog_stdlib import FastlogFormatter, FastlogHandler, _frameworks
+from fastlog_stdlib import FastlogFormatter, FastlogHandler
 from tests.helpers import read_lines
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -723,10 +722,6 @@ class TestSchemas:
         record = json.loads(stream.getvalue())
         assert record["severity"] == "info"
         assert {k: record[k] for k in GUNICORN_FIELDS} == GUNICORN_FIELDS
-
-    def test_the_names_are_the_core_schemas(self) -> None:
-        """The mappers write exactly the HTTP keys the platform schemas consume."""
-        assert _frameworks.HTTP_FIELDS == schema_http.HTTP_KEYS
 
 
 # ---------------------------------------------------------------------------------------------

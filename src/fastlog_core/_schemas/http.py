@@ -60,6 +60,24 @@ HTTP_KEYS: Final = (
 )
 
 
+class HttpKeys:
+    """The HTTP group's keys in the default schema, for adapters that write access records
+    (``fastlog_core.adapter.HttpKeys``): one definition, the one the schemas read."""
+
+    METHOD: Final = METHOD
+    PATH: Final = PATH
+    QUERY: Final = QUERY
+    STATUS: Final = STATUS
+    CLIENT_ADDRESS: Final = CLIENT_ADDRESS
+    CLIENT_PORT: Final = CLIENT_PORT
+    PROTOCOL_VERSION: Final = PROTOCOL_VERSION
+    USER_AGENT: Final = USER_AGENT
+    REFERER: Final = REFERER
+    RESPONSE_SIZE: Final = RESPONSE_SIZE
+    DURATION: Final = DURATION
+    ALL: Final = HTTP_KEYS
+
+
 def nanos(seconds: Any) -> Any:
     """Seconds as integer nanoseconds (ECS ``event.duration``, Datadog ``duration``)."""
     if type(seconds) is int:
