@@ -19,6 +19,14 @@ import fastlog_core
 from fastlog_core._encoders import json as _encoder
 from tests.helpers import read_lines
 
+# Text JSON writes longer than it is: control characters as six-byte \u00XX escapes (or two for
+# \n, \t...), quotes and backslashes as two bytes, non-ASCII as two to four bytes of UTF-8.
+ESCAPING = st.text(
+    st.sampled_from([chr(c) for c in range(0x20)] + ['"', "\\", "é", "\U0001f600", "a"]),
+    min_size=100,
+    max_size=1500,
+)
+
 
 def one_record(path: Path) -> dict[str, Any]:
     assert fastlog_core.flush(timeout=10)
@@ -203,6 +211,32 @@ class TestTruncation:
         (record,) = read_lines(log_path)
         assert set(record) == {"timestamp", "level", "logger", "message", "fastlog_truncated"}
         assert log_path.stat().st_size <= 2048
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        record=st.fixed_dictionaries(
+            {
+                "timestamp": st.just("2026-01-01T00:00:00.000000Z"),
+                "level": st.sampled_from(["info", "error"]),
+                "logger": ESCAPING,
+                "message": ESCAPING,
+            },
+            optional={"extra": ESCAPING, "detail": ESCAPING},
+        ),
+        limit=st.integers(1024, 8192),
+    )
+    def test_truncated_line_fits_its_limit_after_escaping(
+        self, record: dict[str, Any], limit: int
+    ) -> None:
+        """Whatever JSON escapes in the logger name and the message (six bytes for a control
+        character), the truncated line fits its limit, parses and says it was cut."""
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        out = _encoder.truncate(line, limit)
+        assert len(out) <= limit
+        assert out.endswith(b"\n") and out.count(b"\n") == 1
+        cut = orjson.loads(out)
+        assert cut["fastlog_truncated"] == len(line)
+        assert (cut["timestamp"], cut["level"]) == (record["timestamp"], record["level"])
 
 
 # Values hypothesis may generate: everything JSON can hold plus what orjson rejects.

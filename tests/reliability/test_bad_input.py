@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import itertools
 import json
 import logging
 import math
@@ -41,7 +42,7 @@ import fastlog_core
 import fastlog_structlog
 from fastlog_loguru import FastlogSink
 from fastlog_stdlib import FastlogHandler
-from tests.helpers import reset_loguru, reset_structlog
+from tests.helpers import finishes, reset_loguru, reset_structlog
 from tests.reliability.conftest import Result, run_child
 
 MAX_RECORD = 32 * 1024  # max_record_bytes of every pipeline here: oversized records stay cheap
@@ -857,6 +858,61 @@ def test_structlog_bad_format_does_not_raise(
     structlog.get_logger("bad.structlog").info(event, *args)  # must not raise
     line = only_line(path)
     assert (line["level"], line["logger"]) == ("info", "bad.structlog")
+
+
+#: Text JSON writes six bytes per character for most (``\\u00XX``), two for ``\\n``, quotes and
+#: backslashes, several for non-ASCII: a logger name and message of a few hundred such characters
+#: outgrow a 1 KiB capacity several times over once escaped.
+ESCAPING = st.text(
+    st.sampled_from([chr(c) for c in range(0x20)] + ['"', "\\", "é", "\U0001f600"]),
+    min_size=100,
+    max_size=1200,
+)
+_escaped_paths = itertools.count()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=ESCAPING,
+    message=ESCAPING,
+    capacity=st.integers(1024, 4096),
+    policy=st.sampled_from(["block", "drop"]),
+)
+def test_escaped_record_over_a_small_capacity(
+    tmp_path: Path, name: str, message: str, capacity: int, policy: str
+) -> None:
+    """A logger name and a message JSON escapes, capacity (and max_record_bytes) 1-4 KiB, block
+    and drop: the call returns, and the record, alone in an empty buffer, is written truncated
+    within the capacity, counted; flush() says True only then."""
+    path = tmp_path / f"escaped-{next(_escaped_paths)}.log"
+    route = fastlog_core.route(
+        str(path), capacity=capacity, max_record_bytes=capacity, policy=policy
+    )
+    pipeline = route.pipeline
+    log = fastlog_core.Logger(name, route)
+    try:
+        finishes(lambda: log.info(message), timeout=20, message=f"log.info under {policy}")
+        flushed = pipeline.flush(timeout=10)
+        stats = pipeline.stats()
+        data = path.read_bytes()
+    finally:
+        pipeline.shutdown(timeout=1)
+    assert stats["records_written"] + stats["dropped"] == 1
+    assert stats["dropped"] == 0, "a record alone in an empty buffer was dropped"
+    assert flushed is True
+    (line,) = data.splitlines(keepends=True)
+    assert len(line) <= capacity
+    record = orjson.loads(line)
+    assert record["level"] == "info"
+    if "fastlog_truncated" in record:
+        assert record["fastlog_truncated"] > capacity
+        assert stats["truncated"] == 1
+    else:
+        assert (record["logger"], record["message"]) == (name, message)
 
 
 CHILD_RAISING_UTCOFFSET = """

@@ -382,10 +382,13 @@ def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int],
 
 
 def truncate(line: bytes, limit: int) -> bytes:
-    """Cut a record longer than *limit* bytes down to a valid line that says it was cut.
+    """Cut a record longer than *limit* bytes down to a valid line of at most *limit* bytes
+    that says it was cut.
 
     The schema keys are kept; long string values are shortened, other large values replaced
-    by a shortened text of their JSON.
+    by a shortened text of their JSON. Sizes are counted as written, escapes included (a
+    control character takes six bytes), so the line always fits: when shortening every value
+    is not enough, only the schema keys are kept, their longest values cut until it fits.
     """
     try:
         record = orjson.loads(line)
@@ -405,13 +408,58 @@ def truncate(line: bytes, limit: int) -> bytes:
         out = dumps(cut, option=OPTIONS)
         if len(out) > limit:
             small = {k: cut[k] for k in RESERVED if k in cut}
-            small["message"] = str(small.get("message", ""))[: max(0, limit // 8)] + "…"
             small[TRUNCATED_KEY] = len(line)
-            out = dumps(small, option=OPTIONS)
-        return out
+            out = _fit(small, limit)
     except Exception as exc:
         _diagnostics.report("truncate", f"{type(exc).__name__}: {exc}")
-        return _own_line("an oversized record could not be truncated", TRUNCATED_KEY, len(line))
+        out = _own_line("an oversized record could not be truncated", TRUNCATED_KEY, len(line))
+    if len(out) > limit:  # a limit below fastlog's own line (~170 bytes): nothing fits
+        out = _own_line("", TRUNCATED_KEY, len(line))
+    return out
+
+
+def _fit(record: dict[str, Any], limit: int) -> bytes:
+    """*record* as one line of at most *limit* bytes where possible: its message, else its
+    longest string values (non-string ones as their JSON text), shortened as written until it
+    fits."""
+    values = {
+        key: value if value is None or isinstance(value, (str, int, float)) else _json_text(value)
+        for key, value in record.items()
+    }
+    out = dumps(values, option=OPTIONS)
+    for _ in range(len(values)):
+        excess = len(out) - limit
+        if excess <= 0:
+            break
+        sizes = {key: len(dumps(v)) - 2 for key, v in values.items() if isinstance(v, str) and v}
+        if not sizes:
+            break
+        key = max(sizes, key=sizes.__getitem__)
+        if sizes.get("message", 0) > excess:  # the message gives way first, when that does
+            key = "message"
+        values[key] = _shorten(str(values[key]), sizes[key] - excess)
+        out = dumps(values, option=OPTIONS)
+    return out
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, default=_safe_repr).decode("utf-8", "replace")
+
+
+def _shorten(text: str, size: int) -> str:
+    """The longest start of *text* that, with a closing "…", takes at most *size* bytes as
+    JSON writes it (between the quotes); "" when none does."""
+    room = size - len("…".encode())
+    if room <= 0:
+        return ""
+    low, high = 0, min(len(text), room)  # a character takes one byte at least
+    while low < high:  # the longest prefix whose escaped size fits in room
+        mid = (low + high + 1) // 2
+        if len(dumps(text[:mid])) - 2 <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low] + "…"
 
 
 def _own_line(message: str, key: str, value: Any) -> bytes:
