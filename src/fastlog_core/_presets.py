@@ -35,7 +35,11 @@ class Settings:
         wake_bytes: Buffered bytes at which a caller wakes the writer early.
         max_record_bytes: Cap on one encoded record; a larger one is truncated and marked.
         block_timeout: With ``block``, the longest a caller waits for room before it drops the
-            record after all (counted); ``None`` waits as long as the writer makes progress.
+            record after all (counted, and noted in the stream); ``None`` waits as long as the
+            writer makes progress. A caller never waits when the writer cannot make room:
+            every sink failing, a write that has not returned for 5 s (a destination that
+            takes nothing, such as a pipe nobody reads), the pipeline shut down, or the
+            interpreter exiting; the record is then dropped at once, counted and noted.
         sync: Write in the caller's thread instead of a writer thread (the ``dev`` preset).
         format: ``"json"`` lines, or ``"console"`` for human-readable lines.
         colors: With ``console``: ``None`` colours when the destination is a terminal.

@@ -512,6 +512,96 @@ class TestFailingSink:
         assert stats["errors"] >= 1
 
 
+class TestStuckWriter:
+    """A sink whose write does not return (a destination that takes nothing)."""
+
+    def test_shutdown_gives_up_and_counts_the_stuck_batch(self) -> None:
+        """shutdown() returns False within its timeout; the batch in the writer's hands counts
+        as lost, so the stats add up; a record logged afterwards is counted, not written into
+        the stuck sink; when the write returns after all, its records move to written."""
+        sink = MemorySink()
+        sink.gate.clear()
+        log, pipeline = pipeline_logger(sink, flush_interval=0.01)
+        for i in range(100):
+            log.info("r", i=i)
+        assert sink.started.wait(timeout=30), "the writer never started its write"
+        for i in range(100, 150):  # these stay in the buffer
+            log.info("r", i=i)
+        start = time.monotonic()
+        assert pipeline.shutdown(timeout=0.3) is False
+        assert time.monotonic() - start < 2.0
+        stats = pipeline.stats()
+        assert (stats["records_written"], stats["dropped"], stats["lost"]) == (0, 0, 150)
+        assert not sink.closed  # not closed under the write in progress
+        finishes(lambda: log.info("after"), message="a record logged after the give-up")
+        assert pipeline.stats()["lost"] == 151
+        sink.gate.set()  # the write returns: the writer closes the sinks and ends
+        wait_until(lambda: sink.closed, message="the writer closing the sinks once back")
+        written = [r["i"] for r in sink.lines()]
+        assert written == list(range(len(written))) and written
+        stats = pipeline.stats()
+        assert stats["records_written"] == len(written)
+        assert stats["records_written"] + stats["lost"] == 151
+
+
+class TestBacklogBound:
+    """What a failing sink keeps for its retry, and what it gives up."""
+
+    def test_drop_notes_never_push_accepted_records_out(self) -> None:
+        """Every sink failing, callers dropping: the drop notes queued behind the held records
+        do not count against capacity, so after recovery every accepted record is written."""
+        sink = MemorySink(fail_times=10**9)
+        log, pipeline = pipeline_logger(
+            sink, policy="drop", capacity=16 * 1024, max_record_bytes=4096, flush_interval=0.01
+        )
+        for i in range(2000):
+            log.info("r", i=i, pad="d" * 50)
+        wait_until(lambda: pipeline._stalled, message="the pipeline stalled on its failing sink")
+        for i in range(2000, 2500):  # dropped, and noted by later writer cycles
+            log.info("r", i=i, pad="d" * 50)
+        wait_until(lambda: pipeline._accounts.notes >= 2, message="drop notes queued")
+        sink.fail_times = 0  # the destination recovers
+        wait_until(lambda: pipeline.flush(timeout=1), message="recovery")
+        stats = pipeline.stats()
+        records = [r for r in sink.lines() if r["logger"] == "t"]
+        notes = [r for r in sink.lines() if r["logger"] == "fastlog"]
+        assert stats["lost"] == 0
+        assert len(records) == stats["records_written"]
+        assert stats["records_written"] + stats["dropped"] == 2500
+        assert sum(n["dropped"] for n in notes) == stats["dropped"] > 0
+        # one note per gap, however many writer cycles the failure lasted
+        assert len(notes) <= 2
+
+    def test_partly_written_line_is_finished_before_anything_is_given_up(self) -> None:
+        """A failing sink next to a healthy one, its writes cut in the middle (a short write):
+        when its backlog is trimmed, the line it is in the middle of is finished first, so its
+        stream has no torn line, and a note tells what was given up."""
+        healthy = MemorySink()
+        failing = MemorySink(fail_times=5, partial=True)
+        fastlog_core.configure(
+            sink=[healthy, failing], capacity=16 * 1024, max_record_bytes=4096, flush_interval=0.01
+        )
+        log = fastlog_core.get_logger("t")
+        pipeline = fastlog_core.get_pipeline([healthy, failing])
+        for i in range(1500):
+            log.info("r", i=i, pad="t" * 50)
+            if i % 100 == 99:  # one batch per writer cycle, retries left to their backoff
+                cycle = pipeline._cycles
+                wait_until(lambda: pipeline._cycles > cycle, message="a writer cycle")
+        assert failing.fail_times > 0, "recovered before its backlog reached capacity"
+        wait_until(lambda: pipeline.flush(timeout=1), message="the failing sink recovering")
+        lines = failing.lines()  # every line parses: none torn
+        records = [r["i"] for r in lines if r["logger"] == "t"]
+        assert records == sorted(set(records))
+        stats = pipeline.stats()
+        mine = stats["sinks"][1]
+        assert mine["lost"] > 0, "nothing was given up: the test did not exercise a trim"
+        assert sum(r.get("lost", 0) for r in lines if r["logger"] == "fastlog") == mine["lost"]
+        assert len(records) == mine["records_written"]
+        assert mine["records_written"] + mine["lost"] + stats["dropped"] == 1500
+        assert len(healthy.lines()) == 1500 - stats["dropped"]
+
+
 class TestSharing:
     def test_same_path_same_pipeline(self, log_path: Path) -> None:
         """Asking twice for one file (relative or absolute) gives one pipeline."""

@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 import threading
 import time
@@ -683,3 +684,403 @@ def test_stalled_reader_memory_at_a_larger_capacity(
         )
     )
     check_rss(r)
+
+
+# -- a destination that takes nothing: a FIFO nobody reads -------------------------------------
+
+
+class LateReader(threading.Thread):
+    """Reads nothing from the FIFO until *go* exists, then everything, to EOF."""
+
+    def __init__(self, fd: int, go: Path) -> None:
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.go = go
+        self.data = bytearray()
+
+    def run(self) -> None:
+        with contextlib.suppress(AssertionError):
+            wait_until(self.go.exists, timeout=120, message=str(self.go))
+        os.set_blocking(self.fd, True)
+        while chunk := os.read(self.fd, 1 << 20):
+            self.data += chunk
+
+    def lines(self) -> list[dict[str, Any]]:
+        assert self.data == b"" or self.data.endswith(b"\n"), "a torn last line"
+        return [orjson.loads(line) for line in bytes(self.data).splitlines()]
+
+
+@contextlib.contextmanager
+def unread_fifo(tmp_path: Path, go: Path | None = None) -> Iterator[LateReader | None]:
+    """A FIFO at tmp_path/unread.fifo whose reader reads nothing (until *go* exists, with a
+    ``LateReader``); the read end stays open, so the writer blocks instead of seeing EPIPE."""
+    fifo = tmp_path / "unread.fifo"
+    os.mkfifo(fifo)
+    read_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # open() of the write end won't wait
+    reader = LateReader(read_fd, go) if go is not None else None
+    if reader is not None:
+        reader.start()
+    try:
+        yield reader
+    finally:
+        if reader is not None:
+            go.touch()  # type: ignore[union-attr]
+            reader.join(30)
+        os.close(read_fd)
+
+
+CHILD_UNREAD_SHUTDOWN = """
+import sys, threading, time
+import fastlog_core
+
+fifo, go = sys.argv[1], sys.argv[2]
+fastlog_core.configure(sink=fifo, capacity="1 MiB", max_record_bytes=4096, flush_interval=0.01)
+log = fastlog_core.get_logger("unread")
+sent = 4_000  # ~680 KB: ten times what the pipe holds
+for i in range(sent):
+    log.info("r", seq=i, pad="u" * 64)
+start = time.monotonic()
+clean = fastlog_core.shutdown(timeout=0.5)
+took = time.monotonic() - start
+s = fastlog_core.stats()
+at_shutdown = {k: s[k] for k in ("records_written", "dropped", "lost")}
+# The reader starts now: the write the writer was stuck in completes, the writer ends.
+open(go, "w").close()
+for thread in threading.enumerate():
+    if thread.name.startswith("fastlog-writer"):
+        thread.join(60)
+        assert not thread.is_alive(), "the writer never got out of its write"
+report(sent=sent, clean=clean, took=took, at_shutdown=at_shutdown)
+"""
+
+
+def test_unread_fifo_shutdown_gives_up_and_counts(tmp_path: Path, results: list[Result]) -> None:
+    """A FIFO nobody reads: shutdown(timeout=0.5) returns False in time and the stats add up
+    exactly, the batch the stuck writer holds counted as lost; when the write completes
+    after all, what it delivered moves from lost to written, exactly."""
+    go = tmp_path / "go"
+    with unread_fifo(tmp_path, go) as reader:
+        assert reader is not None
+        child = run_child(CHILD_UNREAD_SHUTDOWN, str(tmp_path / "unread.fifo"), str(go))
+    r = child.report
+    sent, at_shutdown = r["sent"], r["at_shutdown"]
+    assert r["clean"] is False, "shutdown said everything was written"
+    assert r["took"] < 3.0, "shutdown(timeout=0.5) took far longer than its timeout"
+    assert at_shutdown["records_written"] + at_shutdown["dropped"] + at_shutdown["lost"] == sent
+    assert at_shutdown["lost"] > 0
+    assert "could not be written" in child.stderr
+    # The stuck write completed once the reader came: exactly its records are now written.
+    found = seqs(reader.lines())
+    assert found == list(range(len(found)))
+    assert len(found) == r["records_written"] > 0
+    assert r["records_written"] + r["dropped"] + r["lost"] == sent
+    results.append(
+        Result(
+            fault="Destination takes nothing (FIFO nobody reads): `shutdown(timeout=0.5)`",
+            setup="default preset, capacity 1 MiB, 4,000 records (~680 KB; the pipe holds 64 KiB)",
+            sent=sent,
+            written=r["records_written"],
+            dropped=r["dropped"],
+            lost=r["lost"],
+            note=(
+                f"shutdown returned False after {r['took']:.2f} s; at that moment written "
+                f"{at_shutdown['records_written']:,} + dropped {at_shutdown['dropped']:,} + lost "
+                f"{at_shutdown['lost']:,} = sent (the stuck writer's batch counted as lost); a "
+                f"reader then came, the stuck write completed, and its {len(found):,} records "
+                "moved from lost to written"
+            ),
+        )
+    )
+
+
+CHILD_UNREAD_EXIT = """
+import atexit, sys, time
+import fastlog_core
+
+def after_fastlog():  # registered before fastlog's exit hook, so it runs after it
+    report(sent=sent, exit_seconds=time.monotonic() - ended)
+
+atexit.register(after_fastlog)
+fifo = sys.argv[1]
+fastlog_core.configure(sink=fifo, capacity="1 MiB", max_record_bytes=4096, flush_interval=0.01)
+log = fastlog_core.get_logger("unread")
+sent = 4_000
+for i in range(sent):
+    log.info("r", seq=i, pad="u" * 64)
+ended = time.monotonic()
+"""
+
+
+def test_unread_fifo_at_interpreter_exit(tmp_path: Path, results: list[Result]) -> None:
+    """A FIFO nobody reads at interpreter exit: the exit hook gives up within its timeout,
+    and the stats read after it add up exactly (the stuck batch counted as lost)."""
+    with unread_fifo(tmp_path):
+        child = run_child(CHILD_UNREAD_EXIT, str(tmp_path / "unread.fifo"), timeout=60)
+    r = child.report
+    assert r["records_written"] + r["dropped"] + r["lost"] == r["sent"]
+    assert r["lost"] > 0
+    assert r["exit_seconds"] < 5.0 + 5.0  # the exit hook's 5 s timeout, and some slack
+    assert "could not be written" in child.stderr
+    results.append(
+        Result(
+            fault="Destination takes nothing (FIFO nobody reads): interpreter exit",
+            setup="default preset, capacity 1 MiB, 4,000 records, then the program ends",
+            sent=r["sent"],
+            written=r["records_written"],
+            dropped=r["dropped"],
+            lost=r["lost"],
+            note=(
+                f"the exit hook gave up after {r['exit_seconds']:.1f} s (its timeout: 5 s); "
+                "everything unwritten counted as lost, the stuck writer's batch included, and "
+                "reported on stderr"
+            ),
+        )
+    )
+
+
+CHILD_BLOCK_NO_TIMEOUT = """
+import sys, time
+import fastlog_core
+
+fifo, go = sys.argv[1], sys.argv[2]
+# balanced: policy="block", block_timeout=None
+fastlog_core.configure(sink=fifo, capacity="64 KiB", max_record_bytes=4096, flush_interval=0.01)
+log = fastlog_core.get_logger("stalled")
+sent = 2_000  # ~340 KB: fills the pipe (64 KiB) and the buffer (64 KiB)
+longest = 0.0
+start = time.monotonic()
+for i in range(sent):
+    t = time.monotonic()
+    log.info("r", seq=i, pad="b" * 64)
+    longest = max(longest, time.monotonic() - t)
+calls = time.monotonic() - start
+s = fastlog_core.stats()
+during = {k: s[k] for k in ("records_written", "dropped", "blocked")}
+open(go, "w").close()  # the reader starts: the writer gets through and notes the drops
+flushed = fastlog_core.flush(timeout=60)
+report(sent=sent, longest=longest, calls=calls, during=during, flushed=flushed)
+"""
+
+
+def test_block_without_timeout_does_not_wait_on_a_stalled_writer(
+    tmp_path: Path, results: list[Result]
+) -> None:
+    """policy=block, block_timeout=None, a FIFO nobody reads: the call that finds the buffer
+    full returns once the writer has been stuck for writer.STALL (5 s), its record dropped;
+    the drops are counted, and noted in the stream once the reader comes."""
+    go = tmp_path / "go"
+    with unread_fifo(tmp_path, go) as reader:
+        assert reader is not None
+        child = run_child(CHILD_BLOCK_NO_TIMEOUT, str(tmp_path / "unread.fifo"), str(go))
+    r = child.report
+    assert r["longest"] < 20.0, "a logging call waited far past the stall period"
+    assert r["longest"] > 4.0, "a call should have waited while the writer could progress"
+    during = r["during"]
+    assert during["dropped"] > 0 and during["blocked"] > 0
+    assert r["flushed"] is True
+    records, notes = split(reader.lines())
+    found = seqs(records)
+    assert_exactly_once(found, len(found))  # no duplicates
+    assert found == sorted(found)
+    assert len(found) == r["records_written"]
+    assert r["records_written"] + r["dropped"] == r["sent"]
+    assert r["lost"] == 0
+    assert sum(n["dropped"] for n in notes) == r["dropped"], "drops not noted in the stream"
+    results.append(
+        Result(
+            fault="Destination takes nothing (FIFO reader absent, comes back later)",
+            setup="policy=block, block_timeout=None, capacity 64 KiB, 2,000 records",
+            sent=r["sent"],
+            written=len(found),
+            dropped=r["dropped"],
+            note=(
+                f"the longest call took {r['longest']:.1f} s: callers wait while the writer "
+                "makes progress, and drop (counted) once one write has not returned for 5 s; "
+                f"all {r['sent']:,} calls returned in {r['calls']:.1f} s; once the reader came, "
+                f"{len(notes)} in-stream note(s) accounted for every drop"
+            ),
+        )
+    )
+
+
+CHILD_NON_DAEMON = """
+import atexit, sys, threading, time
+import fastlog_core
+
+def after_fastlog():  # registered before fastlog's exit hook, so it runs after it
+    report(sent=sent, exit_seconds=time.monotonic() - started)
+
+atexit.register(after_fastlog)
+fifo = sys.argv[1]
+fastlog_core.configure(sink=fifo, capacity="64 KiB", max_record_bytes=4096, flush_interval=0.01)
+log = fastlog_core.get_logger("worker")
+sent = 2_000
+started = time.monotonic()
+
+def work():
+    for i in range(sent):
+        log.info("r", seq=i, pad="n" * 64)
+
+threading.Thread(target=work, daemon=False).start()
+# The main thread ends here; the interpreter waits for the worker before its exit hooks.
+"""
+
+
+def test_non_daemon_thread_logging_into_a_stalled_fifo_lets_the_process_exit(
+    tmp_path: Path, results: list[Result]
+) -> None:
+    """A non-daemon thread that logs into a FIFO nobody reads (policy=block, no timeout) ends,
+    and the process exits, within a bound; every record is counted."""
+    with unread_fifo(tmp_path):
+        child = run_child(CHILD_NON_DAEMON, str(tmp_path / "unread.fifo"), timeout=60)
+    r = child.report
+    assert r["exit_seconds"] < 30.0
+    assert r["dropped"] > 0
+    assert r["records_written"] + r["dropped"] + r["lost"] == r["sent"]
+    results.append(
+        Result(
+            fault="Destination takes nothing: a non-daemon thread logs into it",
+            setup="policy=block, block_timeout=None, capacity 64 KiB, 2,000 records",
+            sent=r["sent"],
+            written=r["records_written"],
+            dropped=r["dropped"],
+            lost=r["lost"],
+            note=(
+                f"the thread ended and the process exited {r['exit_seconds']:.1f} s after it "
+                "started (5 s stall, then the exit hook's give-up); every record counted"
+            ),
+        )
+    )
+
+
+# -- fan-out: a full file system that recovers --------------------------------------------------
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs mounted for the test: a real file system that fills up (ENOSPC) and has
+    space again once a file is removed. Mounting needs root (CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "small-fs"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+CHILD_FAN_OUT_FULL = """
+import os, sys
+import fastlog_core
+from tests.helpers import wait_until
+
+full, elsewhere, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+a = os.path.join(full, "a.log")
+b = os.path.join(full if mode == "both-full" else elsewhere, "b.log")
+first = {"sink": a, "level": "info"} if mode == "one-full-filtered" else a
+fastlog_core.configure(sink=[first, b], level="debug", capacity="64 KiB",
+                       max_record_bytes=4096, flush_interval=0.01)
+log = fastlog_core.get_logger("fan")
+# Fill the file system: from now on every write to it fails with ENOSPC.
+filler = os.path.join(full, "filler")
+fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+try:
+    while True:
+        os.write(fd, b"x" * 512)
+except OSError:
+    pass
+os.close(fd)
+sent = 3_000  # ~510 KB: eight times the capacity
+for i in range(sent):
+    level = log.debug if mode == "one-full-filtered" and i % 4 == 0 else log.info
+    level("r", seq=i, pad="p" * 64)
+wait_until(lambda: fastlog_core.stats()["errors_by_kind"].get("sink", 0) >= 2,
+           message="writes to the full file system failing")
+flushed_full = fastlog_core.flush(timeout=0.5)
+os.remove(filler)  # space again
+recovered = wait_until(lambda: fastlog_core.flush(timeout=1), message="recovery")
+(pipeline,) = fastlog_core.stats()["pipelines"].values()
+report(sent=sent, flushed_full=flushed_full, recovered=recovered, sinks=pipeline["sinks"])
+"""
+
+
+@pytest.mark.parametrize("mode", ["both-full", "one-full", "one-full-filtered"])
+def test_fan_out_full_file_system_recovers(
+    mode: str, small_tmpfs: Path, tmp_path: Path, results: list[Result]
+) -> None:
+    """Two sinks, capacity 64 KiB, a real tmpfs that fills up then has space again.
+
+    Both sinks on it: callers drop (counted, noted) while both fail, and after recovery every
+    accepted record is in both files, none lost (a drop note once pushed the backlog past
+    capacity, and trimming gave up a quarter of it). One sink on it, the other healthy: the
+    failing one gives up its oldest records past capacity, counted as lost for it alone and
+    told by a note in its own stream where they were. Per sink, exactly: sent = written +
+    filtered + lost + dropped."""
+    child = run_child(CHILD_FAN_OUT_FULL, str(small_tmpfs), str(tmp_path), mode, timeout=90)
+    r = child.report
+    sent, dropped = r["sent"], r["dropped"]
+    assert r["flushed_full"] is False
+    assert r["recovered"] is True
+    paths = [small_tmpfs / "a.log", (small_tmpfs if mode == "both-full" else tmp_path) / "b.log"]
+    streams = [split(read_lines(path)) for path in paths]
+    if mode == "both-full":
+        assert r["lost"] == 0, "accepted records given up although every sink was failing"
+    else:
+        _, notes = streams[0]
+        told = sum(note.get("lost", 0) for note in notes)
+        assert told > 0, "records given up without a note in that sink's stream"
+    for (records, notes), sink in zip(streams, r["sinks"], strict=True):
+        found = seqs(records)
+        assert found == sorted(set(found)), "records duplicated or out of order"
+        assert len(found) == sink["records_written"]
+        assert sent == sink["records_written"] + sink["filtered"] + sink["lost"] + dropped
+        assert sum(note.get("lost", 0) for note in notes) == sink["lost"]
+        assert sum(note.get("dropped", 0) for note in notes) == dropped
+    (a_records, _), (b_records, _) = streams
+    a_sink, b_sink = r["sinks"]
+    if mode == "both-full":
+        assert seqs(a_records) == seqs(b_records)
+        assert a_sink["lost"] == b_sink["lost"] == 0
+    else:
+        assert b_sink["lost"] == 0 and len(b_records) + dropped == sent
+        assert a_sink["lost"] > 0
+    if mode == "one-full-filtered":
+        assert a_sink["filtered"] > 0
+        assert {rec["level"] for rec in a_records} == {"info"}
+    setup = {
+        "both-full": "both sinks on the full file system",
+        "one-full": "one sink on it, the other on a healthy disk",
+        "one-full-filtered": "one sink on it (level=info, a quarter of the records debug), "
+        "the other on a healthy disk",
+    }[mode]
+    results.append(
+        Result(
+            fault="Fan-out, full file system that recovers (tmpfs of 256 KiB, filled, then freed)",
+            setup=f"{setup}; capacity 64 KiB, 3,000 records",
+            sent=sent,
+            written=a_sink["records_written"],
+            dropped=dropped,
+            lost=a_sink["lost"],
+            note=(
+                "figures of the sink on the full file system; "
+                + (
+                    "every accepted record written to both after recovery, none lost; drops "
+                    "noted in both streams"
+                    if mode == "both-full"
+                    else f"the healthy sink got all {len(b_records):,} accepted records; the "
+                    f"failing one gave up {a_sink['lost']:,} past capacity, told by notes in "
+                    "its own stream where they were"
+                )
+                + "; per sink, sent = written + filtered + lost + dropped exactly"
+            ),
+        )
+    )

@@ -20,9 +20,13 @@ _next = next
 
 
 class SinkStats(TypedDict):
+    """One sink's counters: records sent = records_written + filtered + lost + the
+    pipeline's dropped, for each sink."""
+
     sink: str
     records_written: int
     filtered: int
+    lost: int
     bytes_written: int
     errors: int
     pending_bytes: int
@@ -57,15 +61,49 @@ class PipelineStats(Counters):
 
 
 class Note(bytes):
-    """A drop note line (the writer's own record): sinks write it, counters leave it out, so
-    that records sent = written + dropped + lost holds exactly."""
+    """A note line (the writer's own record: drops, losses): sinks write it, counters leave it
+    out, so that records sent = written + dropped + lost holds exactly."""
 
     __slots__ = ()
 
 
+class DropNote(Note):
+    """A note telling the records dropped (buffer full) since the previous one."""
+
+    # Set by drop_note_line(), the one maker of drop notes.
+    dropped_by_level: dict[str, int]
+    policy: str
+
+
+def drop_note_line(by_level: dict[str, int], policy: str) -> DropNote:
+    """The note line for *by_level* records dropped (per level name) under *policy*."""
+    count = sum(by_level.values())
+    note = DropNote(
+        _encoders.json.encode(
+            _encoders.json.timestamp(),
+            "warning",
+            "fastlog",
+            f"{count} records dropped: buffer full (policy={policy})",
+            {"dropped": count, "dropped_by_level": by_level},
+        )
+    )
+    note.dropped_by_level = by_level
+    note.policy = policy
+    return note
+
+
+def merge_drop_notes(first: DropNote, second: DropNote) -> DropNote:
+    """One note for two consecutive ones: a failing sink's backlog keeps one note per gap,
+    not one per writer cycle (those would grow without bound while it fails)."""
+    by_level = dict(first.dropped_by_level)
+    for name, count in second.dropped_by_level.items():
+        by_level[name] = by_level.get(name, 0) + count
+    return drop_note_line(by_level, second.policy)
+
+
 def records(part: Data) -> int:
-    """The records (lines) in *part*; none for a drop note."""
-    return 0 if type(part) is Note else part.count(b"\n")
+    """The records (lines) in *part*; none for a note of fastlog's own."""
+    return 0 if isinstance(part, Note) else part.count(b"\n")
 
 
 def peek(counter: itertools.count[int]) -> int:
@@ -128,10 +166,10 @@ class Accounting:
             dropped[name] = dropped.get(name, 0) + total
         return dropped
 
-    def drop_note(self, policy: str) -> bytes:
-        """The writer's record telling the drops since the last note, or ``b""``."""
+    def drop_note(self, policy: str) -> DropNote | None:
+        """The writer's record telling the drops since the last note, if there were any."""
         if not self.drop_counts:
-            return b""
+            return None
         totals = self.drops()
         noted = self.drops_noted
         by_level: dict[str, int] = {}
@@ -140,13 +178,6 @@ class Accounting:
                 name = level_name(levelno)
                 by_level[name] = by_level.get(name, 0) + total - noted.get(levelno, 0)
         if not by_level:
-            return b""
+            return None
         self.drops_noted = totals
-        count = sum(by_level.values())
-        return _encoders.json.encode(
-            _encoders.json.timestamp(),
-            "warning",
-            "fastlog",
-            f"{count} records dropped: buffer full (policy={policy})",
-            {"dropped": count, "dropped_by_level": by_level},
-        )
+        return drop_note_line(by_level, policy)

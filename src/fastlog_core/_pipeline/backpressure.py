@@ -1,16 +1,17 @@
 """The callers' slow path: a full block, a full buffer (block or drop), sync mode, re-entry.
 
 The appender sends a record here when its lock-free check fails: the block being filled is
-full (``_seal`` starts the next), the buffer is full (``policy="block"`` waits for the writer,
-``"drop"`` counts the record, per level, without the lock), the record is oversized (truncated)
-or at ``fsync_level`` (flushed and fsynced before the call returns), or the pipeline is in
-sync mode or closed (written in the caller's thread). A record logged from inside this path on
-the same thread (a signal handler, a sink that logs) takes ``_append_reentrant``, which touches
-no lock.
+full (``_seal`` starts the next), the buffer is full (``policy="block"`` waits for the writer
+while waiting can help, see ``_append_locked``; ``"drop"`` counts the record, per level,
+without the lock), the record is oversized (truncated) or at ``fsync_level`` (flushed and
+fsynced before the call returns), or the pipeline is in sync mode or closed (written in the
+caller's thread). A record logged from inside this path on the same thread (a signal handler,
+a sink that logs) takes ``_append_reentrant``, which touches no lock.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -123,7 +124,14 @@ class Backpressure(Writer):
     def _append_locked(self, line: bytes, levelno: int) -> bool:
         """Append under the lock, waiting for room if the policy says so.
 
-        Returns False when the record was dropped instead (counted per level).
+        Returns False when the record was dropped instead (counted per level, noted in the
+        stream by the writer).
+
+        ``policy="block"`` waits while waiting can help: at most ``block_timeout`` when set,
+        and never once the writer cannot make room, i.e. when every sink is failing, when the
+        writer has been stuck in one write for ``writer.STALL`` seconds (a destination that
+        takes nothing), when the pipeline is shut down, or when the interpreter is exiting
+        (no writer runs then).
         """
         needed = len(line)
         out = self.appender
@@ -136,7 +144,10 @@ class Backpressure(Writer):
             if (
                 self._drop_policy
                 or self._stalled
+                or needed > self._capacity  # could never fit (truncation keeps lines within)
                 or threading.get_ident() == self._writer_ident  # a sink that logs cannot wait
+                or self._writer_stuck()
+                or sys.is_finalizing()
             ):
                 self._count_drop(levelno)
                 return False
@@ -147,7 +158,7 @@ class Backpressure(Writer):
             accounts.blocked += 1
             try:
                 while not self._fits(needed):
-                    if self._stalled or self._closed:
+                    if self._stalled or self._closed or self._writer_stuck() or sys.is_finalizing():
                         self._count_drop(levelno)
                         return False
                     self._ensure_writer()

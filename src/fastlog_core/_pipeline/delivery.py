@@ -2,21 +2,36 @@
 
 A batch is delivered to every sink of the pipeline in one call each (``writev`` where the sink
 has it, else ``write`` of up to ``JOIN`` bytes). A sink that fails keeps the batch's blocks as
-its backlog (no copy) and is retried with exponential backoff; its backlog is bounded by the
-pipeline's capacity, what it gives up counted as lost. Sinks are called inside fastlog's slow
-path, so a sink (or a signal handler) that logs meanwhile appends to the buffer and never
-re-enters a sink's write().
+its backlog (no copy) and is retried with exponential backoff. Sinks are called inside
+fastlog's slow path, so a sink (or a signal handler) that logs meanwhile appends to the buffer
+and never re-enters a sink's write().
+
+What each sink is owed is counted per sink, so that for every sink, records sent = written +
+filtered (below its level) + lost + dropped, exactly:
+
+- While every sink fails, the buffer stops admitting records (``held``): backlogs stay within
+  capacity and nothing accepted is given up. fastlog's own note lines never count against
+  that bound, so a note cannot push accepted records out.
+- While another sink is healthy, a failing sink's backlog is bounded on its own: past
+  capacity its oldest records are given up, counted as lost for that sink, and a note saying
+  how many goes into that sink's stream where they were (``LossNote``), so a reader of that
+  destination sees the gap. Trimming one sink's backlog never touches another's.
+- When shutdown gives up on a writer stuck inside a sink's write (a FIFO nobody reads), it
+  ``abandon``\\ s the delivery: everything owed is counted as lost at once, and the stuck
+  writer, should its write ever return, only corrects the count for what that write did
+  deliver (``settle``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .. import _diagnostics, _encoders
 from . import per_sink, wake
-from .accounting import Accounting, Note, records
+from .accounting import Accounting, DropNote, Note, merge_drop_notes, records
 from .per_sink import SinkOptions
 
 if TYPE_CHECKING:
@@ -29,63 +44,197 @@ BACKOFF_MAX = 2.0
 JOIN = 1024 * 1024
 
 
-class Chunks:
-    """Bytes kept as the list of buffers they came in: extended and trimmed without copying
-    the whole (a failing sink's backlog can reach ``capacity``)."""
+class LossNote(Note):
+    """The note a sink's stream gets where records were given up from its backlog.
 
-    __slots__ = ("parts", "size")
+    ``lost`` is how many it tells; counters leave it out, as every ``Note``. It also tells
+    the drops whose notes were among what was given up (``dropped_by_level``), so every drop
+    stays noted in that stream.
+    """
+
+    lost: int  # both set by loss_note(), the one maker of loss notes
+    dropped_by_level: dict[str, int]
+
+
+def loss_note(count: int, dropped_by_level: dict[str, int]) -> LossNote:
+    fields: dict[str, object] = {"lost": count}
+    message = (
+        f"{count} records lost: this destination kept failing while another one worked, "
+        "and its backlog reached capacity"
+    )
+    dropped = sum(dropped_by_level.values())
+    if dropped:
+        message += f"; {dropped} records dropped meanwhile: buffer full"
+        fields.update(dropped=dropped, dropped_by_level=dropped_by_level)
+    note = LossNote(
+        _encoders.json.encode(_encoders.json.timestamp(), "error", "fastlog", message, fields)
+    )
+    note.lost = count
+    note.dropped_by_level = dropped_by_level
+    return note
+
+
+def _drops_told(notes: Sequence[Note]) -> dict[str, int]:
+    """The drops, per level name, that *notes* (given up unwritten) told."""
+    total: dict[str, int] = {}
+    for note in notes:
+        if isinstance(note, (LossNote, DropNote)):
+            for level, count in note.dropped_by_level.items():
+                total[level] = total.get(level, 0) + count
+    return total
+
+
+class Backlog:
+    """What one sink is owed: the parts of the batches it has not taken, as they came (the
+    buffer's blocks, no copy), each with this sink's bytes for it (the part itself for a plain
+    JSON sink, its rendering for one with its own level or encoder) and the records in it that
+    this sink is to write (-1 for a plain part: counted when asked, since the writer's healthy
+    path must not scan every batch for newlines, see docs/architecture.md).
+
+    The first ``done`` bytes of the first part's bytes are written already (a partial write):
+    that part is finished first and never given up, so the destination gets no torn line.
+    """
+
+    __slots__ = ("done", "notes", "outs", "owed", "parts", "size")
 
     def __init__(self) -> None:
         self.parts: list[Data] = []
-        self.size = 0
+        self.outs: list[Data] = []
+        self.owed: list[int] = []
+        self.size = 0  # bytes of the parts: what this backlog keeps in memory
+        self.notes = 0  # bytes of them that are fastlog's own notes
+        self.done = 0
 
     def __len__(self) -> int:
-        return self.size
+        """The bytes of the records held (fastlog's own notes left out, as in every count)."""
+        return self.size - self.notes
 
     def __bool__(self) -> bool:
-        return self.size > 0
+        return bool(self.parts)
 
-    def extend(self, parts: Sequence[Data]) -> None:
-        for part in parts:
-            if part:
-                self.parts.append(part)
-                self.size += len(part)
+    def add(self, part: Data, out: Data, owed: int = -1) -> None:
+        if not out and owed <= 0:  # nothing for this sink (lines below its level, empty part)
+            return
+        self.parts.append(part)
+        self.outs.append(out)
+        self.owed.append(owed)
+        self.size += len(part)
+        if isinstance(part, Note):
+            self.notes += len(part)
+
+    def last_drop_note(self) -> DropNote | None:
+        """The last part, when it is a drop note nothing has been written of."""
+        parts = self.parts
+        if parts and isinstance(parts[-1], DropNote) and not (self.done and len(parts) == 1):
+            return parts[-1]
+        return None
+
+    def replace_last(self, note: Note, out: Data) -> None:
+        self.size += len(note) - len(self.parts[-1])
+        self.notes += len(note) - len(self.parts[-1])
+        self.parts[-1] = note
+        self.outs[-1] = out
+
+    def insert_note(self, note: LossNote, out: bytes) -> None:
+        """*note* before everything not yet started (after a partly written first part)."""
+        at = 1 if self.done else 0
+        self.parts.insert(at, note)
+        self.outs.insert(at, out)
+        self.owed.insert(at, 0)
+        self.size += len(note)
+        self.notes += len(note)
+
+    def owed_by(self, at: int) -> int:
+        """The records the part at *at* holds for this sink."""
+        owed = self.owed[at]
+        if owed < 0:
+            owed = self.owed[at] = records(self.parts[at])
+        return owed
 
     def records(self) -> int:
-        """The records in these bytes (drop notes left out)."""
-        return sum(map(records, self.parts))
+        """The records still owed (a partly written plain part: its unwritten lines only)."""
+        total = sum(self.owed_by(at) for at in range(len(self.parts)))
+        if self.done and self.owed[0] and self.outs[0] is self.parts[0]:
+            total -= self.parts[0].count(b"\n", 0, self.done)
+        return total
 
-    def drop(self, count: int, *, whole_lines: bool = False) -> int:
-        """Remove the first *count* bytes (with *whole_lines*, up to the end of the line they
-        end in); return the number of records removed (with *whole_lines*; drop notes are not
-        records). Copies at most one part."""
-        parts = self.parts
-        lines = 0
-        while parts and count >= len(parts[0]):
-            part = parts.pop(0)
-            count -= len(part)
-            self.size -= len(part)
-            lines += records(part) if whole_lines else 0
-        if count > 0 and parts:
-            part = parts[0]
-            cut = count
-            if whole_lines:
-                cut = part.find(b"\n", count - 1) + 1 or len(part)
-                lines += 0 if type(part) is Note else part.count(b"\n", 0, cut)
+    def loss_told(self) -> int:
+        """The losses the loss notes in this backlog tell."""
+        return sum(part.lost for part in self.parts if isinstance(part, LossNote))
+
+    def to_write(self) -> list[Data | memoryview]:
+        """This sink's bytes, from where the last write stopped."""
+        if not self.done:
+            return [*self.outs]
+        return [memoryview(self.outs[0])[self.done :], *self.outs[1:]]
+
+    def _pop(self, at: int) -> tuple[Data, int]:
+        owed = self.owed_by(at)
+        part = self.parts.pop(at)
+        del self.outs[at]
+        del self.owed[at]
+        self.size -= len(part)
+        if isinstance(part, Note):
+            self.notes -= len(part)
+        return part, owed
+
+    def advance(self, count: int) -> int:
+        """*count* more bytes were written: forget what is finished. Returns the losses told
+        by the loss notes that went out whole."""
+        told = 0
+        count += self.done
+        self.done = 0
+        while self.outs and count >= len(self.outs[0]):
+            count -= len(self.outs[0])
+            part, _ = self._pop(0)
+            if isinstance(part, LossNote):
+                told += part.lost
+        if count and self.outs:
+            self.done = count
+        return told
+
+    def trim(
+        self, target: int, render: Callable[[bytes], tuple[Data, int]]
+    ) -> tuple[int, list[Note]]:
+        """Give up the oldest records until the parts, notes left out, take at most *target*
+        bytes; return the records given up, and the notes given up with them (what they told
+        is to be told again). A part is cut at a line end (*render* gives this sink's bytes
+        and records for what is left of it); a partly written first part is kept.
+        """
+        keep = 1 if self.done else 0
+        lost = 0
+        notes: list[Note] = []
+        while len(self.parts) > keep and self.size - self.notes > target:
+            part = self.parts[keep]
+            excess = self.size - self.notes - target
+            if isinstance(part, Note):
+                notes.append(part)
+                self._pop(keep)
+                continue
+            if len(part) <= excess:
+                lost += self._pop(keep)[1]
+                continue
+            cut = part.find(b"\n", excess - 1) + 1 or len(part)
             rest = bytes(memoryview(part)[cut:])
-            parts[0] = Note(rest) if type(part) is Note else rest
+            if not rest:
+                lost += self._pop(keep)[1]
+                continue
+            out, owed = render(rest)
+            lost += self.owed_by(keep) - owed
+            self.parts[keep], self.outs[keep], self.owed[keep] = rest, out, owed
             self.size -= cut
-            if not parts[0]:
-                parts.pop(0)
-        return lines
+            break
+        return lost, notes
 
     def clear(self) -> None:
         self.parts = []
-        self.size = 0
+        self.outs = []
+        self.owed = []
+        self.size = self.notes = self.done = 0
 
 
 class Slot:
-    """A sink, its options, and what the writer still owes it after a failure."""
+    """A sink, its options, and what the writer still owes it."""
 
     __slots__ = (
         "encoder",
@@ -96,10 +245,11 @@ class Slot:
         "lost",
         "options",
         "pending",
-        "rendered",
         "retry_at",
+        "settle",
         "sink",
         "transformed",
+        "unnoted",
         "written",
     )
 
@@ -112,14 +262,20 @@ class Slot:
         self.reset()
 
     def reset(self) -> None:
-        self.pending: Chunks = Chunks()  # JSON lines not yet written to this sink
-        self.rendered: Chunks = Chunks()  # ``pending`` as this sink's bytes, when transformed
+        self.pending: Backlog = Backlog()  # handed to this sink and not yet written
         self.filtered = 0  # lines below this sink's level
-        self.failures = 0
+        self.failures = 0  # failed writes in a row (0: the last write worked)
         self.retry_at = 0.0
-        self.lost = 0  # records given up at shutdown
+        self.lost = 0  # records given up: trimmed from the backlog, or at shutdown
+        self.unnoted = 0  # of those, trimmed ones no note in this sink's stream has told yet
+        self.settle = 0  # lost records a stuck write may still deliver (see Delivery.abandon)
         self.written = 0
         self.errors = 0
+
+    @property
+    def failing(self) -> bool:
+        """Its last write failed and it holds records back."""
+        return bool(self.failures and self.pending)
 
     def configure(self, format: str, colors: bool | None) -> None:
         """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
@@ -130,7 +286,18 @@ class Slot:
 class Delivery:
     """The sinks of one pipeline and what each is owed."""
 
-    __slots__ = ("_accounts", "capacity", "level_key", "slots")
+    __slots__ = (
+        "_accounts",
+        "_counted",
+        "_guard",
+        "_position",
+        "_sinks_closed",
+        "_staged",
+        "abandoned",
+        "capacity",
+        "level_key",
+        "slots",
+    )
 
     def __init__(
         self,
@@ -142,27 +309,49 @@ class Delivery:
         self._accounts = accounts
         self.capacity = 0
         self.level_key: str | None = "level"  # where lines carry their level (the schema's)
+        self._init_guard()
+
+    def _init_guard(self) -> None:
+        # Orders the writer's bookkeeping after each write against shutdown giving up on a
+        # stuck writer (abandon). Never held across a sink's write, only the writer and
+        # shutdown take it: callers never wait on it.
+        self._guard = threading.Lock()
+        self.abandoned = False  # shutdown gave up on a writer stuck in a write
+        self._position = -1  # the slot being written to, while a write is in progress
+        self._staged = False  # the batch being delivered is in every backlog
+        self._counted: Sequence[Data] = ()  # the batch abandon counted before it was staged
+        self._sinks_closed = False
 
     # -- state the pipeline reads ------------------------------------------------------------
 
     def failing(self) -> bool:
-        """Some sink holds data back after a failed write."""
-        return any(slot.pending for slot in self.slots)
+        """Some sink holds data back after a failed write (or the delivery was abandoned)."""
+        return self.abandoned or any(slot.failing for slot in self.slots)
 
     def stalled(self) -> bool:
         """Every sink does: waiting for room cannot help."""
-        return all(slot.pending for slot in self.slots)
+        return self.abandoned or all(slot.failing for slot in self.slots)
 
     def held(self) -> int:
-        """What the sinks hold back in common (backpressure applies to that)."""
-        return min((len(s.pending) for s in self.slots), default=0)
+        """What the failing sinks hold back, when every sink is failing (backpressure applies
+        to that); 0 while one is healthy, the others' backlogs then being bounded here.
+
+        The largest backlog: the buffer then admits no more than lets each backlog stay
+        within capacity, so nothing accepted has to be given up while every sink fails.
+        """
+        slots = self.slots
+        if all(slot.failing for slot in slots):
+            return max(len(slot.pending) for slot in slots)
+        return 0
 
     def next_retry(self) -> float | None:
-        return min((s.retry_at for s in self.slots if s.pending), default=None)
+        return min((s.retry_at for s in self.slots if s.failing), default=None)
 
     def reset(self) -> None:
+        """Nothing owed, counters at zero: at creation and in a forked child."""
         for slot in self.slots:
             slot.reset()
+        self._init_guard()
 
     # -- the writer's side -------------------------------------------------------------------
 
@@ -180,80 +369,174 @@ class Delivery:
         finally:
             wake.local.depth = depth
 
-    def _deliver_all(self, parts: Sequence[Data], *, force: bool) -> None:
-        now = time.monotonic()
-        done: dict[tuple[int, int], tuple[list[bytes], int]] = {}  # once per (encoder, level)
+    def _stage(self, parts: Sequence[Data]) -> None:
+        """Put the batch in every sink's backlog, in that sink's bytes (guard held).
+
+        Each distinct (encoder, level) pair renders the batch once; plain JSON sinks get the
+        blocks as they are.
+        """
+        done: dict[tuple[int, int], tuple[list[bytes], list[int], int]] = {}
         for slot in self.slots:
-            fresh: Sequence[Data] = parts
-            if slot.transformed and parts:
+            backlog = slot.pending
+            if slot.transformed:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
                 if cached is None:
                     cached = done[key] = per_sink.transform_parts(slot, self.level_key, parts)
-                fresh = cached[0]
-                slot.filtered += cached[1]
-            if slot.pending:
-                if parts:
-                    slot.pending.extend(parts)
-                    if slot.transformed:
-                        slot.rendered.extend(fresh)
-                    self._bound_backlog(slot)
-                if slot.retry_at > now and not force:
-                    continue
-                out: Sequence[Data] = (slot.rendered if slot.transformed else slot.pending).parts
-            elif not parts:
-                continue
+                outs, owed, filtered = cached
+                slot.filtered += filtered
+                for part, out, count in zip(parts, outs, owed, strict=True):
+                    if not self._merged(slot, part):
+                        backlog.add(part, out, count)
             else:
-                out = fresh
-            try:
-                written = write(slot.sink, out)
-            except Exception as exc:
-                if not slot.pending:  # the backlog keeps the batch's buffers: no copy
-                    slot.pending.extend(parts)
-                    if slot.transformed:
-                        slot.rendered.extend(out)
-                # A partial write: keep the rest of this sink's bytes.
-                done_bytes = getattr(exc, "fastlog_written", 0)
-                (slot.rendered if slot.transformed else slot.pending).drop(done_bytes)
-                slot.failures += 1
-                slot.errors += 1
-                slot.retry_at = now + min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (slot.failures - 1))
-                self._bound_backlog(slot)
-                _diagnostics.report(
-                    "sink",
-                    f"writing to {slot.sink!r} failed ({type(exc).__name__}: {exc}); "
-                    f"{len(slot.pending)} bytes kept for retry",
-                )
-                continue
-            slot.written += written
-            if slot.pending:
-                slot.pending.clear()
-                slot.rendered.clear()
-                slot.failures = 0
+                for part in parts:
+                    if not self._merged(slot, part):
+                        backlog.add(part, part)
+
+    def _merged(self, slot: Slot, part: Data) -> bool:
+        """Whether *part*, a drop note, was merged into the drop note that ends *slot*'s
+        backlog: a failing sink keeps one note per gap in its stream, not one per writer
+        cycle, so its backlog does not grow without bound while callers drop."""
+        if not isinstance(part, DropNote):
+            return False
+        last = slot.pending.last_drop_note()
+        if last is None:
+            return False
+        note = merge_drop_notes(last, part)
+        out: Data = note
+        if slot.transformed:
+            out = per_sink.transform_parts(slot, self.level_key, [note])[0][0]
+        slot.pending.replace_last(note, out)
+        return True
+
+    def _deliver_all(self, parts: Sequence[Data], *, force: bool) -> None:
+        now = time.monotonic()
+        guard = self._guard
+        with guard:
+            if self.abandoned:
+                if parts is not self._counted:  # a record logged after shutdown gave up
+                    self._lose(parts)
+                    return
+            elif parts:
+                self._stage(parts)
+            self._staged = True
+        try:
+            if self._given_up():  # the stuck writer's batch, counted when shutdown gave up
+                return
+            for index, slot in enumerate(self.slots):
+                with guard:
+                    if self._given_up():
+                        return
+                    backlog = slot.pending
+                    if not backlog or (slot.failures and slot.retry_at > now and not force):
+                        continue
+                    self._position = index
+                    out = backlog.to_write()
+                try:
+                    written = write(slot.sink, out)
+                except Exception as exc:
+                    with guard:
+                        if self._given_up():  # counted as lost by then
+                            return
+                        self._failed(slot, exc, now)
+                    continue
+                finally:
+                    del out
+                with guard:
+                    if self._given_up():
+                        self._settle(slot, written)
+                        return
+                    slot.written += written
+                    slot.unnoted -= backlog.loss_told()
+                    backlog.clear()
+                    slot.failures = 0
+            with guard:
+                if not self._given_up():
+                    for slot in self.slots:
+                        if slot.failing:
+                            self._bound_backlog(slot)
+        finally:
+            with guard:
+                self._position = -1
+                self._staged = False
+                given_up = self.abandoned
+            if given_up:
+                # The writer shutdown gave up on is back: the sinks are its to close (closing
+                # them under its write could have let the descriptor's number be reused, the
+                # write's rest landing in another file; a stream's lock was held by it).
+                self.close()
+
+    def _given_up(self) -> bool:
+        """``abandoned``, read afresh: shutdown may set it while the writer is in a write."""
+        return self.abandoned
+
+    def _failed(self, slot: Slot, exc: Exception, now: float) -> None:
+        """A write to *slot* raised (guard held): keep what it did not write, back off."""
+        backlog = slot.pending
+        # A partial write: the rest of this sink's bytes is kept, the written part forgotten.
+        slot.unnoted -= backlog.advance(getattr(exc, "fastlog_written", 0))
+        slot.failures += 1
+        slot.errors += 1
+        slot.retry_at = now + min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (slot.failures - 1))
+        _diagnostics.report(
+            "sink",
+            f"writing to {slot.sink!r} failed ({type(exc).__name__}: {exc}); "
+            f"{len(backlog)} bytes kept for retry",
+        )
 
     def _bound_backlog(self, slot: Slot) -> None:
-        """Keep one failing sink's backlog within capacity by giving up its oldest lines.
+        """Keep one failing sink's backlog within capacity by giving up its oldest records.
 
-        Only reached while another sink of the pipeline is healthy (otherwise the buffer stops
-        admitting records first, see Pipeline._update_limit); what is given up is counted as
-        lost for that sink and reported.
+        Reached only while another sink of the pipeline is healthy, or in sync mode (while
+        every sink fails, the buffer stops admitting records first: see ``held``); fastlog's
+        own notes do not count. What is given up is counted as lost for that sink, reported,
+        and told in its stream by a note where the records were.
         """
-        if len(slot.pending) <= self.capacity:
+        backlog = slot.pending
+        if backlog.size - backlog.notes <= self.capacity:
             return
+
+        def render(rest: bytes) -> tuple[Data, int]:
+            if not slot.transformed:
+                return rest, records(rest)
+            out, filtered = per_sink.transform(slot, self.level_key, rest.splitlines())
+            return out, max(0, records(rest) - filtered)
+
         # Trim to three quarters of capacity, so a sink that stays down costs one trim (and
-        # for a transformed sink one re-encoding) per quarter-capacity of records, not per
-        # record.
-        lines = slot.pending.drop(len(slot.pending) - self.capacity * 3 // 4, whole_lines=True)
-        slot.lost += lines
-        self._accounts.lost += lines
-        if slot.transformed:  # its lines were counted as filtered when they first came
-            slot.rendered.clear()
-            slot.rendered.extend(
-                per_sink.transform_parts(slot, self.level_key, slot.pending.parts)[0]
-            )
+        # for a transformed sink one re-encoding of a part) per quarter-capacity of records.
+        lost, notes = backlog.trim(self.capacity * 3 // 4, render)
+        slot.lost += lost
+        self._accounts.lost += lost
+        slot.unnoted += lost
+        untold = slot.unnoted - backlog.loss_told()
+        drops = _drops_told(notes)
+        if untold > 0 or drops:
+            note = loss_note(untold, drops)
+            backlog.insert_note(note, per_sink.render_note(slot, note))
+        if not lost:
+            return
         _diagnostics.report(
-            "sink", f"{slot.sink!r} is failing: {lines} records given up to stay within capacity"
+            "sink", f"{slot.sink!r} is failing: {lost} records given up to stay within capacity"
         )
+
+    def _lose(self, parts: Sequence[Data]) -> None:
+        """After ``abandon``: *parts* cannot be delivered; counted as lost for every sink."""
+        count = sum(map(records, parts))
+        if count:
+            for slot in self.slots:
+                slot.lost += count
+                self._accounts.lost += count
+            _diagnostics.report(
+                "shutdown", f"{count} records logged after shutdown gave up on a stuck sink: lost"
+            )
+
+    def _settle(self, slot: Slot, written: int) -> None:
+        """A write that shutdown gave up on returned after all (guard held): what it wrote is
+        written, not lost."""
+        slot.written += written
+        slot.lost -= slot.settle
+        self._accounts.lost -= slot.settle
+        slot.settle = 0
 
     def flush_sinks(self, fsync: bool) -> bool:
         """Every sink's ``flush()`` (and ``fsync()`` where it has one); False if one failed."""
@@ -271,24 +554,47 @@ class Delivery:
                 _diagnostics.report("sink", f"flushing {slot.sink!r} failed: {type(exc).__name__}")
         return ok
 
-    def give_up(self, never_delivered: int) -> tuple[int, int]:
-        """At shutdown: count *never_delivered* records and every backlog as lost.
+    def give_up(
+        self, never_delivered: int, in_flight: Sequence[Data] = (), *, abandon: bool = False
+    ) -> tuple[int, int]:
+        """At shutdown: count *never_delivered* records and every backlog as lost, for each
+        sink. With *abandon*, the writer is stuck inside a write: *in_flight*, the batch it
+        holds, is counted too where it has not reached the backlogs, and the writer's later
+        bookkeeping is reduced to ``_settle``.
 
-        Returns (records lost, lines left unwritten: a drop note counts there too)."""
-        for slot in self.slots:
-            slot.lost += never_delivered
-        lost = unwritten = never_delivered
-        for slot in self.slots:
-            if slot.pending:
-                lines = slot.pending.records()  # a drop note left unwritten is no record
-                slot.lost += lines
-                lost += lines
-                unwritten += lines or 1
-                slot.pending.clear()
-                slot.rendered.clear()
-        return lost, unwritten
+        Returns (records lost, summed over the sinks; lines left unwritten, a note counting
+        too)."""
+        with self._guard:
+            lost = 0
+            unwritten = never_delivered
+            if abandon:
+                self.abandoned = True
+                if not self._staged:  # taken from the buffer, not yet in any backlog
+                    self._counted = in_flight
+                    held = sum(map(records, in_flight))
+                    never_delivered += held
+                    unwritten += held + sum(1 for part in in_flight if isinstance(part, Note))
+                if self._position >= 0:
+                    stuck = self.slots[self._position]
+                    stuck.settle = stuck.pending.records()
+            for slot in self.slots:
+                owed = never_delivered
+                backlog = slot.pending
+                if backlog:
+                    lines = backlog.records()  # a note left unwritten is no record
+                    owed += lines
+                    unwritten += lines or 1
+                    backlog.clear()
+                slot.failures = 0
+                slot.lost += owed
+                lost += owed
+            return lost, unwritten
 
     def close(self) -> None:
+        """Close every sink, once."""
+        if self._sinks_closed:
+            return
+        self._sinks_closed = True
         for slot in self.slots:
             try:
                 slot.sink.close()
@@ -322,7 +628,7 @@ def has_writev(kind: type) -> bool:
     return known
 
 
-def write(sink: Sink, parts: Sequence[Data]) -> int:
+def write(sink: Sink, parts: Sequence[Data | memoryview]) -> int:
     """Write *parts* in order; return the bytes written. Raises as the sink's write does,
     with ``fastlog_written`` set to what all the calls before the failure wrote."""
     parts = [part for part in parts if part]
@@ -333,7 +639,7 @@ def write(sink: Sink, parts: Sequence[Data]) -> int:
         sink.writev(parts)  # type: ignore[attr-defined]
         return total
     written = 0
-    group: list[Data] = []
+    group: list[Data | memoryview] = []
     size = 0
     for part in [*parts, b""]:  # b"": the end, writes the last group
         if group and (size + len(part) > JOIN or not part):

@@ -123,19 +123,35 @@ def transform(slot: Slot, level_key: str | None, lines: list[bytes]) -> tuple[by
 
 def transform_parts(
     slot: Slot, level_key: str | None, parts: Sequence[Data]
-) -> tuple[list[bytes], int]:
-    """This sink's bytes for each part of a batch, and the lines filtered in all.
+) -> tuple[list[bytes], list[int], int]:
+    """This sink's bytes for each part of a batch, the records of each it is to write, and the
+    lines filtered in all.
 
     Part by part, so the writer's working memory is one block's lines, not the batch's.
     """
     outs = []
+    owed = []
     filtered = 0
     for part in parts:
-        out, dropped = transform(slot, level_key, bytes(part).splitlines())
+        lines = bytes(part).splitlines()
+        out, dropped = transform(slot, level_key, lines)
         outs.append(out)
-        if type(part) is not Note:  # a drop note below the sink's level is no record
+        if isinstance(part, Note):  # a drop note is no record, below the sink's level or not
+            owed.append(0)
+        else:
+            owed.append(max(0, part.count(b"\n") - dropped))
             filtered += dropped
-    return outs, filtered
+    return outs, owed, filtered
+
+
+def render_note(slot: Slot, note: bytes) -> bytes:
+    """A note of fastlog's own in this sink's encoding, whatever the sink's level: a
+    destination is always told what it missed."""
+    encoder = slot.encoder
+    if encoder is None:
+        return bytes(note)
+    out, _ = _encoders.encode_batch(encoder, _encoders.parse_lines(note.splitlines()))
+    return out
 
 
 def _isatty(sink: Any) -> bool:

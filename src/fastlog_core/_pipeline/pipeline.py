@@ -17,6 +17,7 @@ a module named for it:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,8 +142,13 @@ class Pipeline(Backpressure):
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Flush, stop the writer, close the sinks. Later appends are written synchronously.
 
-        Returns True when nothing was left unwritten. What could not be written is counted
-        as ``lost`` and reported on stderr.
+        Returns True when everything was written. Returns False when something could not be:
+        a failing destination, or a writer still stuck in a write when *timeout* (in seconds,
+        for the whole call) ran out, e.g. on a FIFO nobody reads. What was not written is
+        counted as ``lost`` then, the batch the stuck writer holds included, so that
+        ``stats()`` adds up (records sent = written + dropped + lost) when this returns; it
+        is reported on stderr. Records logged later to a pipeline whose writer was given up
+        on are counted as lost too, rather than written into the stuck destination.
         """
         if self._closed:
             # Closed already; lines a sink logged during the last synchronous write wait in
@@ -150,29 +156,37 @@ class Pipeline(Backpressure):
             with self._lock:
                 if self.appender.buf or self._sealed:
                     self._take_and_deliver(final=True, hold=True)
-                return self._count_leftovers() == 0
+                return self._count_leftovers() == 0 and not self._delivery.abandoned
+        deadline = time.monotonic() + timeout
         if not self._sync:
             self.flush(timeout=timeout)
         with self._lock:
             self._closing = True  # from now on every append takes the lock
             self._update_limit()
-        stopped = self._stop_writer(timeout)
+        # What flush left of the timeout (a writer stuck in one write for writer.STALL seconds
+        # already is not waited for again); a moment at least, for an idle writer to wake up.
+        with self._lock:
+            left = 0.0 if self._writer_stuck() else deadline - time.monotonic()
+        stopped = self._stop_writer(max(left, min(timeout, 0.1)), report=False)
         with self._lock:
             if stopped:
                 self._take_and_deliver(final=True, hold=True)
-            leftover_lines = self._count_leftovers()
+            leftover_lines = self._count_leftovers(abandon=not stopped)
             self._closed = True
             self._closing = False
             self._update_limit()
             if stopped:
                 self._wake.close()  # appends are synchronous from now on: no writer to wake
-            self._delivery.flush_sinks(fsync=False)
-            self._delivery.close()
+                self._delivery.flush_sinks(fsync=False)
+                self._delivery.close()
+            # else the writer is stuck inside a sink: a sink's flush or close could wait on
+            # that write (a stream's lock), so they are left to the writer, should it return.
             self._cond.notify_all()
         return leftover_lines == 0
 
-    def _count_leftovers(self) -> int:
-        """Count what is still buffered or held for a failing sink as lost (lock held).
+    def _count_leftovers(self, *, abandon: bool = False) -> int:
+        """Count what is still buffered or held for a failing sink as lost (lock held); with
+        *abandon* (the writer is stuck in a write), the batch it holds too.
 
         Returns non-zero when anything was left unwritten (a drop note too)."""
         blocks = [*self._sealed, self.appender.buf]
@@ -183,10 +197,27 @@ class Pipeline(Backpressure):
                 buffer.clear(block)
             self._sealed = []
             self._sealed_bytes = 0
-        lost, unwritten = self._delivery.give_up(never_delivered)
+        in_flight = self._in_flight
+        if abandon:
+            # The stuck writer holds this batch; from now on it is counted here, not as in
+            # flight (the writer's own reference to the list is all it keeps).
+            self._in_flight = []
+            self._in_flight_bytes = 0
+        lost, unwritten = self._delivery.give_up(never_delivered, in_flight, abandon=abandon)
+        told = []  # one report: they are rate-limited per kind
+        if abandon:
+            unwritten += 1  # whatever the stuck write was doing, it did not finish
+            told.append("its writer is stuck in a write and was given up on")
         if lost:
             self._accounts.lost += lost
-            _diagnostics.report("shutdown", f"{lost} records for {self.name} could not be written")
+            told.append(f"{lost} records could not be written")
+        accounts = self._accounts
+        if accounts.unnoted():  # the writer never got to write the note of these drops
+            unwritten += 1
+            drops = sum(accounts.drops().values()) - sum(accounts.drops_noted.values())
+            told.append(f"{drops} dropped records could not be noted in the stream")
+        if told:
+            _diagnostics.report("shutdown", f"{self.name}: {'; '.join(told)}")
         return unwritten
 
     def reconfigure(self, settings: Settings) -> None:
@@ -235,21 +266,29 @@ class Pipeline(Backpressure):
             queued = out.buf.count(b"\n") + sealed
             taken = out.appended - queued - in_flight
             slots = self._delivery.slots
+            # What a sink holds back after a failed write; a healthy sink's backlog is the
+            # batch being written to it, counted as in flight.
+            held = [slot.pending if slot.failing else None for slot in slots]
             sinks: list[SinkStats] = [
                 {
                     "sink": repr(slot.sink),
-                    "records_written": taken - slot.pending.records() - slot.lost - slot.filtered,
+                    "records_written": taken
+                    - (backlog.records() if backlog is not None else 0)
+                    - slot.lost
+                    - slot.filtered,
                     "filtered": slot.filtered,
+                    "lost": slot.lost,
                     "bytes_written": slot.written,
                     "errors": slot.errors,
-                    "pending_bytes": len(slot.pending),
-                    "failing": bool(slot.pending),
+                    "pending_bytes": len(backlog) if backlog is not None else 0,
+                    "failing": backlog is not None,
                 }
-                for slot in slots
+                for slot, backlog in zip(slots, held, strict=True)
             ]
             accounts = self._accounts
             dropped = accounts.dropped_by_name()
-            queued = len(out.buf) + sum(map(len, self._sealed)) + sum(len(s.pending) for s in slots)
+            held_bytes = sum(s["pending_bytes"] for s in sinks)
+            queued = len(out.buf) + sum(map(len, self._sealed)) + held_bytes
             sampler = self._sampler
             sampled, sampled_by_level, rate_limited = (
                 sampler.counts() if sampler is not None else (0, {}, 0)

@@ -31,6 +31,7 @@ class State:
 
     __slots__ = (
         "_accounts",
+        "_busy_since",
         "_capacity",
         "_closed",
         "_closing",
@@ -83,6 +84,7 @@ class State:
     _sealed_bytes: int
     _in_flight: list[Data]  # the batch being delivered
     _in_flight_bytes: int
+    _busy_since: float  # when the writer's delivery in progress began (0.0: none)
     _capacity: int
     _room: int  # bytes the block being filled may grow to now
     _wake_bytes: int
@@ -118,6 +120,7 @@ class State:
         self._accounts.reset()
         self._in_flight = []
         self._in_flight_bytes = 0
+        self._busy_since = 0.0
         self._sealed = []
         self._sealed_bytes = 0
         # Reentrant: a signal handler that logs while this thread is in the slow path (holding

@@ -15,12 +15,17 @@ from typing import TYPE_CHECKING
 
 from .. import _diagnostics
 from . import buffer, wake
-from .accounting import Note
 from .delivery import BACKOFF_MIN
 from .state import State
 
 if TYPE_CHECKING:
     from .buffer import Data
+
+#: Seconds one delivery may take before the writer counts as stuck (a destination that takes
+#: nothing: a FIFO or pipe nobody reads, a hung network file system). A write that has not
+#: returned after this long is not waited for: blocked callers drop their record (counted, and
+#: noted in the stream once the writer gets through), and flush() returns False.
+STALL = 5.0
 
 
 class Writer(State):
@@ -39,7 +44,7 @@ class Writer(State):
         if not self._sync and not self._closed and (thread is None or not thread.is_alive()):
             self._start_writer()
 
-    def _stop_writer(self, timeout: float) -> bool:
+    def _stop_writer(self, timeout: float, *, report: bool = True) -> bool:
         """Stop the writer thread; True when it has stopped (it may be stuck in a sink)."""
         thread = self._thread
         if thread is None or thread.ident == threading.get_ident():
@@ -54,7 +59,10 @@ class Writer(State):
             wake.local.depth = depth
         thread.join(timeout)
         if thread.is_alive():
-            _diagnostics.report("shutdown", f"writer of {self.name} did not stop within {timeout}s")
+            if report:
+                _diagnostics.report(
+                    "shutdown", f"writer of {self.name} did not stop within {timeout}s"
+                )
             return False
         return True
 
@@ -107,18 +115,20 @@ class Writer(State):
         self._cond.notify_all()  # room was freed for blocked callers
         if note:
             accounts.notes += 1
-            parts.append(Note(note))  # after the batch, one more part: no copy of it
+            parts.append(note)  # after the batch, one more part: no copy of it
         delivery = self._delivery
         if parts or delivery.failing():
             self._in_flight = parts
             if hold:
                 self._deliver_parts(parts, force=force)
             else:
+                self._busy_since = time.monotonic()
                 self._lock.release()
                 try:
                     self._deliver_parts(parts, force=force)
                 finally:
                     self._lock.acquire()
+                    self._busy_since = 0.0
             self._in_flight = []
         self._in_flight_bytes = 0
         self._failing = delivery.failing()
@@ -156,6 +166,16 @@ class Writer(State):
         self._update_limit()
         return parts
 
+    def _writer_stuck(self) -> bool:
+        """Whether the writer has been inside one delivery for longer than ``STALL`` (lock
+        held). Then waiting for it cannot help: the pipeline counts as stalled, so callers of
+        a full buffer drop at once, without the lock, until the writer's next cycle."""
+        since = self._busy_since
+        if since and time.monotonic() - since > STALL:
+            self._stalled = True
+            return True
+        return False
+
     def _deliver_parts(self, parts: list[Data], *, force: bool) -> None:
         # An empty list retries a failing sink's backlog.
         self._delivery.deliver(parts, force=force)
@@ -166,10 +186,12 @@ class Writer(State):
     def flush(self, timeout: float | None = None, *, fsync: bool = False) -> bool:
         """Wait until everything appended before this call is written; True when it is.
 
-        Returns False when *timeout* passes first, or when a write attempt made after this
-        call failed (the data stays buffered and is retried): flush never waits on a broken
-        destination forever. Called from a signal handler that interrupted this thread
-        inside fastlog, it returns False at once (it cannot wait on itself).
+        Returns False when *timeout* passes first, when a write attempt made after this call
+        failed (the data stays buffered and is retried), or, without a *timeout*, when the
+        writer has been stuck in one write for ``STALL`` seconds (a destination that takes
+        nothing): flush never waits on a broken or stalled destination forever. Called from a
+        signal handler that interrupted this thread inside fastlog, it returns False at once
+        (it cannot wait on itself).
         """
         depth = wake.depth()
         if depth:
@@ -222,6 +244,8 @@ class Writer(State):
                         return False
                     if self.closed:  # shut down meanwhile: the final drain has run
                         return self._done >= target
+                    if deadline is None and self._writer_stuck():
+                        return False  # no timeout given: not forever on a stalled destination
                     self._ensure_writer()
                     if unnoted:  # the cycle that notes them, without waiting flush_interval
                         self._wake.set()
