@@ -587,7 +587,7 @@ class TestBacklogBound:
             log.info("r", i=i, pad="t" * 50)
             if i % 100 == 99:  # one batch per writer cycle, retries left to their backoff
                 cycle = pipeline._cycles
-                wait_until(lambda: pipeline._cycles > cycle, message="a writer cycle")
+                wait_until(lambda c=cycle: pipeline._cycles > c, message="a writer cycle")
         assert failing.fail_times > 0, "recovered before its backlog reached capacity"
         wait_until(lambda: pipeline.flush(timeout=1), message="the failing sink recovering")
         lines = failing.lines()  # every line parses: none torn

@@ -158,14 +158,15 @@ class Pipeline(Backpressure):
                     self._take_and_deliver(final=True, hold=True)
                 return self._count_leftovers() == 0 and not self._delivery.abandoned
         deadline = time.monotonic() + timeout
-        if not self._sync:
+        with self._lock:
+            stuck = self._writer_stuck()
+        if not self._sync and not stuck:  # a writer stuck for writer.STALL: no use waiting
             self.flush(timeout=timeout)
         with self._lock:
             self._closing = True  # from now on every append takes the lock
             self._update_limit()
-        # What flush left of the timeout (a writer stuck in one write for writer.STALL seconds
-        # already is not waited for again); a moment at least, for an idle writer to wake up.
-        with self._lock:
+            # What flush left of the timeout (a writer stuck in one write for writer.STALL
+            # seconds is not waited for again); a moment at least, for an idle writer to wake.
             left = 0.0 if self._writer_stuck() else deadline - time.monotonic()
         stopped = self._stop_writer(max(left, min(timeout, 0.1)), report=False)
         with self._lock:
