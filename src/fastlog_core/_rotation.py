@@ -7,8 +7,9 @@ here and the other way round.
 
 This module holds the parsing (checked once, at configure time, raising ``ConfigError`` naming
 the option), the policies' arithmetic, the listing of a sink's rotated files, retention, gzip
-compression and the background thread that does the last two off the writer's path.
-``FileSink`` (``_sinks.py``) decides when to rotate and does the rename itself.
+compression and the background thread that does the last two off the writer's path, and the
+lock that lets several processes rotate one file (``PathLock``). ``FileSink`` (``_sinks.py``)
+decides when to rotate and does the rename itself.
 """
 
 from __future__ import annotations
@@ -22,20 +23,32 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+try:
+    import fcntl
+
+    #: Whether several processes can rotate one file: ``flock`` exists (POSIX; not Windows).
+    LOCKING = True
+except ImportError:  # Windows: no flock; one process per rotated file (docs/rotation.md)
+    LOCKING = False
 
 from . import _diagnostics
 from ._presets import parse_size
 from .exceptions import ConfigError
 
 __all__ = [
+    "LOCKING",
     "Compressor",
+    "PathLock",
     "Retention",
     "SizeRotation",
     "TimeRotation",
     "apply_retention",
     "creation_time",
     "gzip_file",
+    "locked",
     "mark_created",
     "parse_compression",
     "parse_retention",
@@ -382,53 +395,210 @@ def apply_retention(path: str, retention: Retention, now: float | None = None) -
             _remove(member)
 
 
-def gzip_file(source: str) -> str:
-    """Compress *source* to ``<source>.gz`` and remove *source*; return the new path.
+def _same_file(fd: int, path: str) -> bool:
+    """Whether *path* is still the file open as *fd* (not renamed away, removed or replaced)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def gzip_file(source: str, lock: PathLock | None = None) -> str | None:
+    """Compress *source* to ``<source>.gz`` and remove *source*; return the new path, or None
+    if another process is compressing it or has done so, or retention removed it meanwhile.
 
     Written to ``<source>.gz.partial``, fsynced, then renamed: a ``.gz`` that exists is
     complete. The ``.gz`` keeps the source's mtime (retention by age stays right) and mode.
+    Several processes rotating one file each compress its rotated files, so the work is
+    claimed: the ``.partial`` is locked (``flock``, without blocking) for the whole job, and a
+    process that finds it locked leaves that file to its owner. The rename of the ``.gz`` and
+    the removal of the source happen under *lock*, the sink's lock that retention also takes:
+    a file retention removed meanwhile is not resurrected as a ``.gz``.
     """
     target = source + _GZ
     partial = target + _PARTIAL
-    st = os.stat(source)
-    with open(source, "rb") as src, open(partial, "wb") as raw:
-        # compresslevel 6 is gzip(1)'s default: about 3x faster than Python's 9, nearly as small.
-        with gzip.GzipFile(
-            filename=os.path.basename(source),
-            mode="wb",
-            compresslevel=6,
-            fileobj=raw,
-            mtime=int(st.st_mtime),
-        ) as out:
-            shutil.copyfileobj(src, out, 1024 * 1024)
-        raw.flush()
+    # No O_TRUNC: the .partial may be another process's work in progress until we hold it.
+    fd = os.open(partial, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        if LOCKING:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None  # another process is compressing it
+            # What we locked may be a finished job's file, renamed to .gz since we opened it.
+            if not _same_file(fd, partial):
+                return None
+        try:
+            st = os.stat(source)
+        except FileNotFoundError:
+            _remove(partial)  # compressed or removed by someone else meanwhile
+            return None
+        os.ftruncate(fd, 0)
+        with open(source, "rb") as src, open(fd, "wb", closefd=False) as raw:
+            # compresslevel 6 is gzip(1)'s default: about 3x faster than Python's 9, nearly as
+            # small.
+            with gzip.GzipFile(
+                filename=os.path.basename(source),
+                mode="wb",
+                compresslevel=6,
+                fileobj=raw,
+                mtime=int(st.st_mtime),
+            ) as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            raw.flush()
         if hasattr(os, "fchmod"):  # not on Windows before 3.13
-            os.fchmod(raw.fileno(), st.st_mode & 0o7777)
-        os.fsync(raw.fileno())
-    os.utime(partial, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(partial, target)
-    os.unlink(source)
-    return target
+            os.fchmod(fd, st.st_mode & 0o7777)
+        os.fsync(fd)
+        os.utime(partial, ns=(st.st_atime_ns, st.st_mtime_ns))
+        if not LOCKING:  # no claim to keep, and Windows cannot rename an open file
+            os.close(fd)
+            fd = -1
+        with locked(lock):
+            if not os.path.exists(source) or (fd >= 0 and not _same_file(fd, partial)):
+                _remove(partial)  # retention removed the source while we compressed it
+                return None
+            os.replace(partial, target)
+            os.unlink(source)
+        return target
+    finally:
+        if fd >= 0:
+            os.close(fd)  # releases the claim
 
 
-def _compress_pending(path: str) -> None:
+def _claimable(path: str) -> bool:
+    """Whether no process holds *path* (a ``.partial``) locked: a stale one, left by a process
+    that died while compressing."""
+    if not LOCKING:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _compress_pending(path: str, lock: PathLock | None = None) -> None:
     """Gzip every rotated file of *path* that is not compressed yet.
 
-    That includes files left uncompressed by an earlier process that died first; a stale
-    ``.partial`` whose source is gone is removed.
+    That includes files left uncompressed by an earlier process that died first, and files
+    other processes rotating the same path rotated; a stale ``.partial`` whose source is gone
+    is removed.
     """
     for entry in rotated_files(path):
         if entry.base in entry.members:
             try:
-                gzip_file(entry.base)
+                gzip_file(entry.base, lock)
             except FileNotFoundError:
                 pass  # removed meanwhile (retention by someone else, an operator)
             except OSError as exc:
                 _diagnostics.report("rotation", f"compressing {entry.base!r} failed: {exc}")
         else:
             for member in entry.members:
-                if member.endswith(_PARTIAL):
+                if member.endswith(_PARTIAL) and _claimable(member):
                     _remove(member)
+
+
+# -- several processes ---------------------------------------------------------------------
+
+_LOCK_SUFFIX = ".lock"
+
+
+class PathLock:
+    """An exclusive lock on a rotated file, shared by every process that writes it.
+
+    ``flock`` on a sidecar file, ``<path>.lock`` (created empty, never removed: removing a lock
+    file races with a process about to lock it). flock locks belong to an open file
+    description, so each ``PathLock`` excludes every other one, in this process (the writer
+    thread and the compression thread have one each) and in the others; the kernel releases
+    it when its process dies. After locking, the sidecar's path is checked to still be the
+    locked file: a lock on a removed sidecar would exclude nobody.
+
+    Without ``fcntl`` (Windows) it does nothing: one process per rotated file there.
+    """
+
+    __slots__ = ("_fd", "_id", "_mode", "path")
+
+    def __init__(self, path: str, mode: int = 0o644) -> None:
+        self.path = path + _LOCK_SUFFIX
+        self._mode = mode
+        self._fd: int | None = None
+        self._id = (0, 0)
+
+    def open(self) -> None:
+        """Create or open the sidecar (raises OSError if it cannot be)."""
+        if self._fd is not None or not LOCKING:
+            return
+        # Read-only is enough for flock, and works for a sidecar another user created.
+        fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), self._mode)
+        st = os.fstat(fd)
+        self._fd, self._id = fd, (st.st_dev, st.st_ino)
+
+    def acquire(self) -> None:
+        """Wait for the lock; raises OSError (nothing held) if it cannot be had."""
+        if not LOCKING:
+            return
+        for _ in range(3):
+            self.open()
+            fd = self._fd
+            assert fd is not None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                self.close()  # EBADF (closed under us), ENOLCK...: a fresh descriptor next time
+                raise
+            try:
+                st = os.stat(self.path)
+            except FileNotFoundError:
+                pass
+            else:
+                if (st.st_dev, st.st_ino) == self._id:
+                    return
+            self.close()  # the sidecar was removed or replaced: lock the one at the path
+        raise OSError(f"{self.path!r} keeps being replaced; not locked")
+
+    def release(self) -> None:
+        """Let the other processes in. Never raises."""
+        fd = self._fd
+        if fd is not None and LOCKING:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:
+                self.close()
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)  # also releases the lock
+            except OSError:
+                pass
+
+    def after_fork(self) -> None:
+        """In a forked child: the inherited descriptor shares the parent's lock, so it would
+        exclude nothing (and unlocking it would unlock the parent). Closed, not unlocked: the
+        parent's own descriptor keeps its lock."""
+        self.close()
+
+
+@contextmanager
+def locked(lock: PathLock | None) -> Iterator[None]:
+    """Hold *lock* (if any) for the block."""
+    if lock is None:
+        yield
+        return
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # -- time of creation ----------------------------------------------------------------------
@@ -473,15 +643,20 @@ class Compressor:
     The writer only calls ``submit()`` after a rotation (a counter and a notify). The thread is
     started on demand and ends when there is nothing left to do, so an idle sink holds no thread.
     Each round applies retention first (nothing is compressed only to be deleted), then gzips
-    every rotated file not compressed yet. Being the only thread that touches rotated files,
-    it never races the writer, which only creates new rotated names.
+    every rotated file not compressed yet. With *lock* (several processes may rotate the path,
+    each with its own compressor), retention runs under it and compression is claimed file by
+    file (see ``gzip_file``), so each rotated file is compressed once and retention counts
+    every process's files.
     """
 
-    __slots__ = ("_cond", "_done", "_path", "_requested", "_retention", "_thread")
+    __slots__ = ("_cond", "_done", "_lock", "_path", "_requested", "_retention", "_thread")
 
-    def __init__(self, path: str, retention: Retention | None) -> None:
+    def __init__(
+        self, path: str, retention: Retention | None, lock: PathLock | None = None
+    ) -> None:
         self._path = path
         self._retention = retention
+        self._lock = lock
         self._cond = threading.Condition(threading.Lock())
         self._requested = 0
         self._done = 0
@@ -515,6 +690,8 @@ class Compressor:
         while True:
             with self._cond:
                 if self._done >= self._requested:
+                    if self._lock is not None:
+                        self._lock.close()  # opened again by the next round
                     self._thread = None
                     self._cond.notify_all()
                     return
@@ -528,11 +705,12 @@ class Compressor:
         """One round, in the calling thread: retention, then compression. Never raises."""
         try:
             if self._retention is not None:
-                apply_retention(self._path, self._retention)
+                with locked(self._lock):
+                    apply_retention(self._path, self._retention)
         except Exception as exc:
             _diagnostics.report("rotation", f"retention for {self._path!r} failed: {exc}")
         try:
-            _compress_pending(self._path)
+            _compress_pending(self._path, self._lock)
         except Exception as exc:
             _diagnostics.report("rotation", f"compression for {self._path!r} failed: {exc}")
 
@@ -548,3 +726,5 @@ class Compressor:
         self._cond = threading.Condition(threading.Lock())
         self._requested = self._done = 0
         self._thread = None
+        if self._lock is not None:
+            self._lock.after_fork()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -59,28 +60,38 @@ class FileSink:
     logrotate does, the sink reopens it and writes to the new file. ``reopen()`` does the same on
     request, for a ``postrotate`` script or a SIGHUP handler.
 
-    With ``rotation=`` the sink rotates the file itself, before the batch that crosses the size
-    or time limit: the file is renamed to ``<stem>.<YYYY-MM-DD_HH-MM-SS_ffffff><suffix>`` (the
-    local time of the rotation, loguru's naming; ``app.log`` becomes
-    ``app.2025-01-31_23-59-59_123456.log``) and a new file is opened. A batch is never split
-    across two files, so rotation loses, splits or duplicates no line. If the rename or the
-    open fails, ``write`` raises ``OSError`` before writing anything; the pipeline keeps the
-    batch and retries. Retention and compression then apply to the rotated files of this path
-    (those matching the naming pattern, with or without ``.gz``); their errors are reported
-    (``stats()["errors_by_kind"]["rotation"]``) and never stop the logging.
+    A write the kernel cuts short in the middle of a line (a full disk, ``RLIMIT_FSIZE``) leaves
+    the start of that line in the file; the retry finishes the line in the same file, through
+    the same descriptor even if the file was renamed or removed meanwhile, so the rest of a line
+    never starts another file. Only if that file cannot take the rest and the path now names
+    another file is the line written whole to the new file (the old one then ends with the cut
+    start, reported on stderr). A cut line counts as written only once it is whole.
 
-    Rotation assumes one writing process per file: two processes rotating the same path would
-    each rename the other's file. Several processes should log to several files (or leave
-    rotation to logrotate, which the path check above supports).
+    With ``rotation=`` the sink rotates the file itself, between two lines: the file is renamed
+    to ``<stem>.<YYYY-MM-DD_HH-MM-SS_ffffff><suffix>`` (the local time of the rotation, loguru's
+    naming; ``app.log`` becomes ``app.2025-01-31_23-59-59_123456.log``) and a new file is
+    opened. With a size, a batch is split at line boundaries so that no file passes the limit,
+    except a file holding a single line longer than the limit; a time boundary is checked
+    before each batch. No line is lost, split or duplicated by rotation. If the rename or the
+    open fails, ``write`` raises ``OSError`` after the lines that went to the old file; the
+    pipeline keeps the rest and retries. Retention and compression then apply to the rotated
+    files of this path (those matching the naming pattern, with or without ``.gz``); their
+    errors are reported (``stats()["errors_by_kind"]["rotation"]``) and never stop the logging.
+
+    Several processes may rotate the same file (gunicorn or uvicorn workers, a
+    ``multiprocessing`` pool, each configured alike): each batch is written under an exclusive
+    ``flock`` on a sidecar file, ``<path>.lock``, which also covers the check of size and time,
+    the rename and the reopen, and the retention; each rotated file is compressed by one process.
+    Where ``fcntl`` does not exist (Windows), one process per rotated file.
 
     Args:
         path: The file. Relative paths are resolved against the current directory once, at
             creation.
-        mode: Permission bits for a file that does not exist yet.
+        mode: Permission bits for a file that does not exist yet (and for ``<path>.lock``).
         rotation: When to start a new file. ``None`` (never). A size: an ``int`` of bytes or
             a string such as ``"500 KB"``, ``"100 MB"``, ``"1 GiB"`` (``KB``/``MB``/``GB`` are
-            powers of 1000, ``KiB``/``MiB``/``GiB`` of 1024); a batch that would take a
-            non-empty file past it goes to a new file. An interval after the file's creation:
+            powers of 1000, ``KiB``/``MiB``/``GiB`` of 1024); no file passes it, except one
+            holding a single longer line. An interval after the file's creation:
             a ``datetime.timedelta`` or ``"30 minutes"``, ``"1 hour"``, ``"2 hours"``,
             ``"1 day"``, ``"1 week"``, ``"1h 30min"``. A calendar boundary: ``"hourly"``,
             ``"daily"`` (midnight), ``"weekly"`` (Monday, midnight), ``"monthly"``,
@@ -103,7 +114,7 @@ class FileSink:
     Raises:
         ConfigError: for a bad ``rotation``, ``retention`` or ``compression``; the message
             names the option and lists the accepted forms.
-        OSError: if the file cannot be opened.
+        OSError: if the file (or, with ``rotation``, its ``.lock``) cannot be opened.
 
     .. versionadded:: 0.2
        ``rotation``, ``retention``, ``compression``, ``reopen()`` and the path check.
@@ -111,7 +122,9 @@ class FileSink:
 
     __slots__ = (
         "_compressor",
+        "_cut",
         "_fd",
+        "_flock",
         "_ino",
         "_limit",
         "_lock",
@@ -159,15 +172,27 @@ class FileSink:
         self._limit = self._rotation.limit if isinstance(self._rotation, SizeRotation) else 0
         self._timed = self._rotation if isinstance(self._rotation, TimeRotation) else None
         self._next_rotation = math.inf
+        # Rotation is shared by every process writing the path: each batch under <path>.lock.
+        rotated = self._rotation is not None and _rotation.LOCKING
+        self._flock = _rotation.PathLock(self.path, mode) if rotated else None
         self._compressor = (
-            _rotation.Compressor(self.path, self._retention) if gz is not None else None
+            _rotation.Compressor(
+                self.path,
+                self._retention,
+                _rotation.PathLock(self.path, mode) if rotated else None,
+            )
+            if gz is not None
+            else None
         )
         self._fd: int | None = None
         self._ino = (0, 0)  # (st_dev, st_ino) of the open file
         self._size = 0  # bytes in the open file, as far as this sink knows
         self._reopen = False
+        self._cut: _CutLine | None = None  # a line a failed write cut short
         # Guards opening and closing only; never taken blocking from reopen() (signal handlers).
         self._lock = threading.Lock()
+        if self._flock is not None:
+            self._flock.open()  # fail at configure time if the lock file cannot be created
         with self._lock:
             fd = self._open()  # fail at configure time if the path cannot be created at all
         if self._timed is not None:
@@ -194,6 +219,11 @@ class FileSink:
         self._fd = fd
         self._ino = (st.st_dev, st.st_ino)
         self._size = st.st_size
+        cut = self._cut
+        if cut is not None and cut.in_file and cut.file == self._ino:
+            if st.st_size == cut.end:
+                return fd  # it ends with the start of our cut line: the next write finishes it
+            cut.in_file = 0  # changed since (copytruncate...): the line is written whole
         if st.st_size and not self._ends_with_newline(st.st_size):
             # A process killed in the middle of a write left a partial last line; our first
             # record would be glued to it and unreadable. End that line first.
@@ -241,8 +271,41 @@ class FileSink:
     def _reopened(self) -> int:
         with self._lock:
             self._reopen = False
+            before = self._ino
             self._close_fd()
-            return self._open()
+            fd = self._open()
+        if self._timed is not None and self._ino != before:
+            # Another file at the path (another process rotated it, or logrotate did): the
+            # time schedule follows that file's creation, so it is not rotated twice.
+            created = _rotation.creation_time(fd, os.fstat(fd), time.time())
+            self._next_rotation = self._timed.first_boundary(created)
+        return fd
+
+    def _current(self) -> int:
+        """The descriptor of the file at the path, reopened if the path changed (one stat)."""
+        fd = self._fd
+        if fd is None or self._reopen:
+            return self._reopened()
+        # One stat per batch (~0.7 us) notices logrotate's rename, a removed file, or another
+        # process's rotation.
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return self._reopened()
+            return fd  # cannot tell (EACCES on a parent...): keep writing where we are
+        if (st.st_dev, st.st_ino) != self._ino:
+            return self._reopened()
+        self._size = st.st_size  # the file's real size: counts other appenders and a copytruncate
+        return fd
+
+    def _holds(self, file: tuple[int, int]) -> bool | None:
+        """Whether the path still names *file*; None when that cannot be told."""
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            return False if exc.errno in (errno.ENOENT, errno.ENOTDIR) else None
+        return (st.st_dev, st.st_ino) == file
 
     def _rotate(self, now: float) -> int:
         """Rename the file away and open a fresh one; raises OSError with nothing changed."""
@@ -260,7 +323,7 @@ class FileSink:
             self._compressor.submit()
         elif self._retention is not None:
             try:
-                _rotation.apply_retention(self.path, self._retention, now)
+                _rotation.apply_retention(self.path, self._retention, now)  # under _flock
             except Exception as exc:
                 _diagnostics.report("rotation", f"retention for {self.path!r} failed: {exc}")
         return fd
@@ -269,61 +332,181 @@ class FileSink:
         self.writev((data,))
 
     def writev(self, parts: Sequence[bytes | bytearray], /) -> None:
-        """Write *parts* as one batch: one ``writev`` system call (looped only if the kernel
-        takes less), so the pipeline's blocks reach the file without being joined."""
-        fd = self._fd
-        if fd is None or self._reopen:
-            fd = self._reopened()
-        else:
-            # One stat per batch (~0.7 us) notices logrotate's rename or a removed file.
-            try:
-                st = os.stat(self.path)
-            except OSError as exc:
-                if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                    fd = self._reopened()
-                # else: cannot tell (EACCES on a parent...): keep writing where we are
+        """Write *parts* as one batch: one ``writev`` system call per file (looped only if the
+        kernel takes less), so the pipeline's blocks reach the file without being joined.
+
+        With rotation, the batch is written under ``<path>.lock``. On ``OSError`` the
+        exception's ``fastlog_written`` says how many bytes of *parts* the pipeline must not
+        give again.
+        """
+        batch = _Batch(parts)
+        flock = self._flock
+        try:
+            if flock is None:
+                self._write_lines(batch)
             else:
-                if (st.st_dev, st.st_ino) != self._ino:
-                    fd = self._reopened()
-                else:
-                    # The file's real size: counts other appenders and a copytruncate.
-                    self._size = st.st_size
-        total = sum(map(len, parts))
-        if self._size:  # an empty file is never rotated: the batch goes in whatever its size
-            if self._limit and self._size + total > self._limit:
-                fd = self._rotate(time.time())
-            elif self._timed is not None:
-                now = time.time()
-                if now >= self._next_rotation:
-                    fd = self._rotate(now)
-        elif self._timed is not None:
+                flock.acquire()
+                try:
+                    self._write_lines(batch)
+                finally:
+                    flock.release()
+        except OSError as exc:
+            exc.fastlog_written = batch.done  # type: ignore[attr-defined]
+            raise
+        finally:
+            batch.release()
+
+    def _write_lines(self, batch: _Batch) -> None:
+        """The batch to the file at the path: a cut line finished first, rotations between
+        lines. The caller holds ``_flock`` when there is one."""
+        cut = self._cut
+        if cut is not None:
+            if not batch.startswith(cut.rest):
+                self._forget_cut()  # the pipeline gave the rest up (counted as lost)
+            elif cut.in_file and cut.file == self._ino and self._fd is not None:
+                # The file the line started in is still open: end the line there, also when it
+                # was renamed or removed meanwhile: only this makes that file whole.
+                try:
+                    self._put(self._fd, batch, cut.head[cut.in_file :], len(cut.rest))
+                except OSError:
+                    if self._holds(cut.file) is not False:
+                        raise  # the same file: retried later, as any failed write
+                    # Renamed or removed, and it cannot take the rest: the new file below
+                    # gets the whole line.
+        fd = self._current()
+        cut = self._cut
+        if cut is not None and cut.in_file:
+            if cut.file == self._ino:  # the same file, reopened: it ends with the line's start
+                self._put(fd, batch, cut.head[cut.in_file :], len(cut.rest))
+            else:
+                _diagnostics.report(
+                    "sink",
+                    f"a line cut by a failed write could not be finished in the file that was "
+                    f"at {self.path!r} (renamed or removed since); it ends with that line's "
+                    "start, and the whole line is written to the new file",
+                )
+                cut.in_file = 0
+        timed = self._timed
+        if timed is not None:
             now = time.time()
-            if now >= self._next_rotation:  # nothing to rotate: the file starts this period
-                self._next_rotation = self._timed.next_boundary(self._next_rotation, now)
-        views = [memoryview(part) for part in parts]
+            if now >= self._next_rotation:
+                if self._size:
+                    fd = self._rotate(now)
+                else:  # nothing to rotate: the file starts this period
+                    self._next_rotation = timed.next_boundary(self._next_rotation, now)
+        limit = self._limit
+        while batch.left:
+            cut = self._cut
+            head = cut.head if cut is not None else b""  # a cut line written again, whole
+            n = batch.left
+            if limit and self._size + len(head) + n > limit:
+                # Split between lines so that the file stays within the limit (found by one
+                # backward search, at most once per file).
+                n = batch.fit(limit - self._size - len(head))
+                if not n:
+                    if self._size:
+                        fd = self._rotate(time.time())
+                        continue
+                    n = batch.line_end()  # one line longer than the limit: alone in its file
+            self._put(fd, batch, head, n)
+
+    def _put(self, fd: int, batch: _Batch, head: bytes, n: int) -> None:
+        """Write *head* and the batch's next *n* bytes to *fd*, consuming them from the batch.
+
+        *head* is what the file needs of a cut line before the batch's bytes (none, the rest of
+        its start, or all of it). On failure the cut line is noted (``_cut_short``) and the
+        ``OSError`` raised.
+        """
+        views = batch.take(n)
+        if head:
+            views.insert(0, memoryview(head))
         first = 0  # views[first:] are still to write
-        done = 0
+        written = 0
         try:
             while first < len(views):
                 if first + 1 == len(views):
-                    n = os.write(fd, views[first])
+                    k = os.write(fd, views[first])
                 else:
-                    n = os.writev(fd, views[first : first + _IOV_MAX])
-                done += n
-                while first < len(views) and n >= len(views[first]):
-                    n -= len(views[first])
+                    k = os.writev(fd, views[first : first + _IOV_MAX])
+                written += k
+                while first < len(views) and k >= len(views[first]):
+                    k -= len(views[first])
                     first += 1
-                if n:
-                    views[first] = views[first][n:]
+                if k:
+                    views[first] = views[first][k:]
         except OSError as exc:
+            self._size += written
+            self._cut_short(fd, batch, len(head), written)
             if exc.errno in (errno.EBADF, errno.EINVAL, errno.ESTALE):
                 self._fd = None  # reopen on the next attempt
-            exc.fastlog_written = done  # type: ignore[attr-defined]
             raise
         finally:
-            self._size += done
             for view in views:
                 view.release()
+        self._size += written
+        batch.consume(n)
+        self._cut = None  # a cut line was finished: the bytes written end on a line boundary
+
+    def _cut_short(self, fd: int, batch: _Batch, head: int, written: int) -> None:
+        """After a write of *head* + batch bytes stopped at *written*: consume what of the batch
+        reached the file and note the line it cut, if any.
+
+        The pipeline counts those bytes as written and keeps the rest, so the sink keeps the
+        cut line's start (``_CutLine``) to finish it, or to write it again whole elsewhere.
+        With ``_flock`` (other processes append between our writes) the start is removed from
+        the file at once, under the lock: another process's line must not be glued to it.
+        """
+        if not written:
+            return
+        fid = self._ino
+        m = max(0, written - head)  # bytes of the batch in the file
+        boundary = batch.fit(m) if m else 0
+        old = self._cut
+        if boundary:  # the cut line (if any) was finished: a new one starts at `boundary`
+            if boundary == m:
+                self._cut = None
+                batch.consume(m)
+                return
+            cut = _CutLine(batch.copy(boundary, m), batch.copy(m, batch.line_end(m)), fid)
+            cut.in_file = m - boundary
+        elif old is not None:  # still the same line, further on
+            base = old.in_file if old.file == fid else 0
+            cut = _CutLine(old.head + batch.copy(0, m), old.rest[m:], fid)
+            cut.in_file = base + written
+        else:  # a line of this batch, started
+            cut = _CutLine(batch.copy(0, m), batch.copy(m, batch.line_end(m)), fid)
+            cut.in_file = m
+        cut.end = self._size
+        self._cut = cut
+        batch.consume(m)
+        if self._flock is not None and cut.in_file:
+            try:
+                os.ftruncate(fd, self._size - cut.in_file)
+            except OSError as exc:
+                _diagnostics.report(
+                    "sink", f"{self.path!r}: the start of a cut line could not be removed: {exc}"
+                )
+            else:
+                self._size -= cut.in_file
+                cut.end = self._size
+                cut.in_file = 0
+
+    def _forget_cut(self) -> None:
+        """The pipeline gave up the rest of the cut line (shutdown, or a backlog past capacity:
+        counted as lost). End its start, if the open file ends with it, so that the next line
+        starts whole."""
+        cut, self._cut = self._cut, None
+        if cut is None or not cut.in_file or self._fd is None or cut.file != self._ino:
+            return
+        try:
+            self._size += os.write(self._fd, b"\n")
+        except OSError:
+            pass
+        _diagnostics.report(
+            "sink",
+            f"{self.path!r}: the rest of a line cut by a failed write was given up (counted as "
+            "lost); its start is left as an unreadable line",
+        )
 
     def reopen(self) -> None:
         """Close and reopen the path before the next write, e.g. after logrotate renamed it.
@@ -353,6 +536,8 @@ class FileSink:
         """
         with self._lock:
             self._close_fd()
+        if self._flock is not None:
+            self._flock.close()
         if self._compressor is not None and not self._compressor.wait(_COMPRESS_PATIENCE):
             _diagnostics.report(
                 "rotation",
@@ -366,11 +551,124 @@ class FileSink:
         .. versionadded:: 0.2
         """
         self._lock = threading.Lock()
+        self._cut = None  # the parent's to finish: the child starts with its own records
+        if self._flock is not None:
+            self._flock.after_fork()
         if self._compressor is not None:
             self._compressor.after_fork()
 
     def isatty(self) -> bool:
         return False
+
+
+class _CutLine:
+    """A line a failed write cut short.
+
+    ``head`` is what the pipeline counts as written of it, ``rest`` what it still holds (the
+    next batch must begin with it, else it was given up). The file ``file`` (dev, ino) ends
+    with ``head[:in_file]`` at size ``end``: the next write finishes the line there, or, in
+    another file or with ``in_file`` 0, writes ``head`` again before ``rest``.
+    """
+
+    __slots__ = ("end", "file", "head", "in_file", "rest")
+
+    def __init__(self, head: bytes, rest: bytes, file: tuple[int, int]) -> None:
+        self.head = head
+        self.rest = rest
+        self.file = file
+        self.in_file = 0
+        self.end = 0
+
+
+_NEWLINE = re.compile(b"\n")
+_WINDOW = 4096  # first window of the backward search for a line boundary
+
+
+class _Batch:
+    """The bytes of one ``writev``: the pipeline's parts as memoryviews (no copy), consumed
+    from the front as they reach a file."""
+
+    __slots__ = ("done", "left", "views")
+
+    def __init__(self, parts: Sequence[bytes | bytearray]) -> None:
+        self.views = [memoryview(part) for part in parts if len(part)]
+        self.left = sum(map(len, self.views))
+        self.done = 0  # bytes consumed: written, or held as a cut line's head
+
+    def span(self, start: int, end: int) -> list[memoryview]:
+        """New views of the bytes from *start* to *end* (offsets from the front)."""
+        out = []
+        pos = 0
+        for view in self.views:
+            size = len(view)
+            if pos + size > start and pos < end:
+                out.append(view[max(0, start - pos) : min(size, end - pos)])
+            pos += size
+            if pos >= end:
+                break
+        return out
+
+    def take(self, n: int) -> list[memoryview]:
+        return self.span(0, n)
+
+    def copy(self, start: int, end: int) -> bytes:
+        views = self.span(start, end)
+        try:
+            return b"".join(views)
+        finally:
+            for view in views:
+                view.release()
+
+    def consume(self, n: int) -> None:
+        self.left -= n
+        self.done += n
+        views = self.views
+        k = 0
+        while k < len(views) and n >= len(views[k]):
+            n -= len(views[k])
+            views[k].release()
+            k += 1
+        del views[:k]
+        if n:
+            head = views[0]
+            views[0] = head[n:]
+            head.release()
+
+    def line_end(self, start: int = 0) -> int:
+        """The offset just past the first newline at or after *start* (``left`` if none)."""
+        pos = 0
+        for view in self.views:
+            size = len(view)
+            if start < pos + size:
+                found = _NEWLINE.search(view, max(0, start - pos))
+                if found is not None:
+                    return pos + found.end()
+            pos += size
+        return self.left
+
+    def fit(self, room: int) -> int:
+        """The most bytes from the front, up to *room*, that end a line (0: the first line is
+        longer than *room*)."""
+        if room >= self.left:
+            return self.left
+        end = room
+        window = _WINDOW
+        while end > 0:  # backwards, in growing windows: lines are short, limits large
+            start = max(0, end - window)
+            found = self.copy(start, end).rfind(b"\n")
+            if found >= 0:
+                return start + found + 1
+            end = start
+            window *= 4
+        return 0
+
+    def startswith(self, data: bytes) -> bool:
+        return len(data) <= self.left and self.copy(0, len(data)) == data
+
+    def release(self) -> None:
+        for view in self.views:
+            view.release()
+        self.views = []
 
 
 _COMPRESS_PATIENCE = 30.0  # seconds close() waits for pending compressions

@@ -93,6 +93,39 @@ class TestFileSink:
         assert int(out.stdout) == 4500
         assert path.read_bytes() == b"".join(bytes([65 + i]) * 999 + b"\n" for i in range(10))
 
+    def test_cut_line_given_up_is_ended(self, tmp_path: Path) -> None:
+        """A cut line whose rest never comes (the pipeline gave it up, counted as lost): its
+        start is ended, so that the next line is whole."""
+        code = textwrap.dedent(
+            """
+            import resource, signal, sys
+            from fastlog_core import FileSink
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1500, hard))
+            sink = FileSink(sys.argv[1])
+            try:
+                sink.write(b"a" * 999 + b"\\n" + b"b" * 999 + b"\\n")
+            except OSError as exc:
+                print(exc.fastlog_written)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+            sink.write(b"next\\n")  # not the rest of the b line
+            sink.close()
+            """
+        )
+        path = tmp_path / "cut.log"
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout) == 1500
+        assert path.read_bytes() == b"a" * 999 + b"\n" + b"b" * 500 + b"\n" + b"next\n"
+        assert "given up" in out.stderr
+
     def test_subclass_overriding_write_alone_keeps_getting_write(self, tmp_path: Path) -> None:
         """The pipeline calls writev only where a class defines it next to write."""
         path = tmp_path / "n.log"
