@@ -5,8 +5,9 @@ Nothing here happens at import. The hooks are installed when the first pipeline 
 process, and documented in ``docs/architecture.md`` ("Process-wide hooks"):
 
 - ``atexit``: ``shutdown()``, so buffered records are written when the interpreter exits;
-- ``os.register_at_fork``: a forked child gets fresh locks and a writer of its own, and drops
-  the parent's buffered records (the parent writes them);
+- ``os.register_at_fork``: a forked child gets fresh locks and a writer of its own, drops
+  the parent's buffered records (the parent writes them), and starts its counters (sampling
+  included) from zero;
 - multiprocessing's after-fork registry: its fork and forkserver children end in
   ``os._exit()``, which skips ``atexit``; a finalizer registered there flushes instead;
 - SIGTERM, through ``_signals`` (opt out with ``handle_signals(False)``).
@@ -18,7 +19,7 @@ import atexit
 import os
 import sys
 
-from . import _diagnostics, _registry, _signals
+from . import _diagnostics, _registry, _sampling, _signals
 from ._presets import Settings
 
 _installed = False
@@ -43,6 +44,8 @@ def _at_exit() -> None:
         _registry.shutdown(timeout=5.0)
     except Exception as exc:  # pragma: no cover - never fail interpreter exit
         _diagnostics.report("exit", f"{type(exc).__name__}: {exc}")
+    # The program ended while SIGTERM's flush ran beside it: end by the signal all the same.
+    _signals.end_if_terminating()
 
 
 def _hook_multiprocessing() -> None:
@@ -66,6 +69,7 @@ def _hook_multiprocessing() -> None:
 def _after_fork_child() -> None:
     _signals.after_fork_child()
     _diagnostics.reset_after_fork()
+    _sampling.after_fork_child()  # the child's sampling counters start from zero, as stats()
     _registry.after_fork_child()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from typing import Any, Unpack
 
@@ -335,6 +336,18 @@ def shutdown(timeout: float = 5.0) -> bool:
     for pipeline in pipelines:
         ok = pipeline.shutdown(timeout) and ok
     return ok
+
+
+def hold(timeout: float) -> None:
+    """Take every pipeline's lock and keep it: the process is about to end (SIGTERM, after its
+    flush; ``_signals``). A thread in the middle of a synchronous write finishes it first, and
+    later appends wait, so that no line is cut off by the end of the process. Waits at most
+    *timeout* seconds in all."""
+    deadline = time.monotonic() + timeout
+    for pipeline in list(_live):
+        # The pipeline's own lock (private to _pipeline): what every synchronous write and
+        # every locked append takes. Reentrant, so a main thread inside fastlog gets it too.
+        pipeline._lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
 
 
 class Stats(Counters):

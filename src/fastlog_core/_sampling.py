@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._levels import ERROR, level_name, parse_level
 
-__all__ = ["Sampler", "parse_rate", "parse_sampling"]
+__all__ = ["Sampler", "after_fork_child", "parse_rate", "parse_sampling"]
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*$", re.IGNORECASE)
 _PER = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
@@ -92,29 +92,66 @@ def parse_rate(value: object) -> tuple[int, float] | None:
     )
 
 
-class Sampler:
-    """The rules of one pipeline, with their counters. Thread-safe.
+class _Window:
+    """One template's rate-limit window: when it started and the tickets it has handed out.
 
-    1-in-N counters are ``itertools.count`` objects: ``next()`` is atomic under the GIL, so the
-    kept/sampled split is exact with any number of threads. The rate limiter takes a lock (only
-    pipelines with ``rate_limit`` pay for it).
+    The window admits the first ``rate`` tickets (``next()`` on an ``itertools.count``, atomic
+    under the GIL). Its successor is chosen once, by ``dict.setdefault`` on ``after``, which is
+    atomic too: every thread, or signal handler, that finds this window over agrees on the same
+    successor, so no window admits more than the rate, and no lock is needed.
+    """
+
+    __slots__ = ("after", "start", "tickets")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.tickets = itertools.count()
+        self.after: dict[int, _Window] = {}
+
+
+def _peek(counter: itertools.count[int]) -> int:
+    """The next value *counter* would return, without consuming it."""
+    return int(repr(counter)[6:-1])
+
+
+_live: weakref.WeakSet[Sampler] = weakref.WeakSet()
+
+
+def after_fork_child() -> None:
+    """In a forked child (``_process``): every sampler starts from zero, as ``stats()`` does."""
+    for sampler in list(_live):
+        sampler.reset()
+
+
+class Sampler:
+    """The rules of one pipeline, with their counters. Thread-safe, and takes no lock.
+
+    No lock, because a signal handler may log (docs/architecture.md): it runs in the main
+    thread between two bytecodes, possibly while that thread is in here, and a non-reentrant
+    lock held by the interrupted code would deadlock it; a lock held by another thread at
+    ``fork()`` would hang the child. Every shared update is one atomic C call under the GIL
+    instead: 1-in-N counters and the sampled counts are ``itertools.count`` objects (``next()``),
+    and rate-limit windows change hands through ``dict.setdefault`` (``_Window``). The
+    kept/sampled split and the rate limits are exact with any number of threads and handlers.
 
     *clock* is what the rate limiter reads the time from (seconds, monotonic): a test hands in a
     fake one to move between windows without waiting.
     """
 
     __slots__ = (
+        "__weakref__",
         "_by_level",
         "_by_logger",
         "_clock",
         "_errors",
-        "_lock",
+        "_levels",
+        "_logger_rules",
         "_loggers",
         "_period",
         "_rate",
+        "_rate_limited",
+        "_sampled",
         "_windows",
-        "rate_limited",
-        "sampled",
     )
 
     def __init__(
@@ -126,22 +163,29 @@ class Sampler:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._by_level = {levelno: (n, itertools.count()) for levelno, n in levels}
+        self._levels = levels
+        self._logger_rules = loggers
+        self._errors = sample_errors
+        self._rate, self._period = rate if rate is not None else (0, 1.0)
+        self._clock = clock
+        self.reset()
+        _live.add(self)
+
+    def reset(self) -> None:
+        """Counters and windows from zero: at creation and in a forked child."""
+        self._by_level = {levelno: (n, itertools.count()) for levelno, n in self._levels}
         # One counter per rule, shared by the loggers under it.
-        self._loggers = {name: (n, itertools.count()) for name, n in loggers}
+        self._loggers = {name: (n, itertools.count()) for name, n in self._logger_rules}
         # logger name -> the rule of its most specific configured ancestor (or itself), or
         # None: resolved once per name.
         self._by_logger: dict[str, tuple[int, itertools.count[int]] | None] = {}
-        self._errors = sample_errors
-        self._rate, self._period = rate if rate is not None else (0, 1.0)
-        self._windows: dict[Any, list[float]] = {}  # template -> [window start, count]
-        self._lock = threading.Lock()
-        self._clock = clock
-        self.sampled: dict[str, int] = {}  # sampled or rate limited away, by level name
-        self.rate_limited = 0
+        self._windows: dict[Any, _Window] = {}  # template -> its current window
+        self._sampled: dict[int, itertools.count[int]] = {}  # not kept, by level number
+        self._rate_limited = itertools.count()
 
     def keep(self, levelno: int, logger: str | None, template: Any) -> bool:
-        """Whether to write this record; a record not kept is counted. Never raises."""
+        """Whether to write this record; a record not kept is counted. Never raises, never
+        blocks: safe from a signal handler."""
         try:
             rule = self._by_level.get(levelno)
             if rule is not None and next(rule[1]) % rule[0]:
@@ -154,6 +198,7 @@ class Sampler:
                 if found is not None and next(found[1]) % found[0]:
                     return self._count(levelno)
             if self._rate and not self._admit(template):
+                next(self._rate_limited)
                 return self._count(levelno)
         except Exception:  # pragma: no cover - an unhashable template: keep the record
             return True
@@ -170,28 +215,33 @@ class Sampler:
         return found
 
     def _admit(self, template: Any) -> bool:
+        """Whether *template*'s window at this moment has a ticket left (taking it)."""
         now = self._clock()
-        with self._lock:
-            window = self._windows.get(template)
-            if window is None or now - window[0] >= self._period:
-                if window is None and len(self._windows) >= _MAX_KEYS:
-                    self._windows.clear()
-                self._windows[template] = [now, 1]
-                return True
-            if window[1] < self._rate:
-                window[1] += 1
-                return True
-            self.rate_limited += 1
-            return False
+        windows = self._windows
+        window = windows.get(template)
+        if window is None:
+            if len(windows) >= _MAX_KEYS:
+                windows.clear()
+            window = windows.setdefault(template, _Window(now))
+        if now - window.start >= self._period:
+            # Over: move to its successor, the same one for every caller (a caller that read
+            # the clock late may find several windows passed, and follows them).
+            while now - window.start >= self._period:
+                window = window.after.get(0) or window.after.setdefault(0, _Window(now))
+            windows[template] = window
+        return next(window.tickets) < self._rate
 
     def _count(self, levelno: int) -> bool:
-        name = level_name(levelno)
-        with self._lock:
-            self.sampled[name] = self.sampled.get(name, 0) + 1
+        counter = self._sampled.get(levelno)
+        if counter is None:
+            counter = self._sampled.setdefault(levelno, itertools.count())
+        next(counter)
         return False
 
     def counts(self) -> tuple[int, dict[str, int], int]:
         """``(sampled in total, by level, of which rate limited)``."""
-        with self._lock:
-            by_level = dict(self.sampled)
-        return sum(by_level.values()), by_level, self.rate_limited
+        by_level: dict[str, int] = {}
+        for levelno, counter in list(self._sampled.items()):
+            name = level_name(levelno)
+            by_level[name] = by_level.get(name, 0) + _peek(counter)
+        return sum(by_level.values()), by_level, _peek(self._rate_limited)

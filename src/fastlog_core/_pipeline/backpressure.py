@@ -33,8 +33,13 @@ class Backpressure(Writer):
         wake.local.depth = depth + 1
         try:
             self._signaled = True
+            # Past wake_bytes until drained. Computed first, then checked and stored with no
+            # call in between (no thread switch, no signal handler): a shutdown that closed
+            # the pipeline meanwhile (limit -1) is never undone by a late store, which would
+            # let lock-free appends into a buffer nobody drains any more.
+            limit = min(self._room, buffer.BLOCK)
             if self._lock_free:
-                self.appender.limit = min(self._room, buffer.BLOCK)  # past wake_bytes until drained
+                self.appender.limit = limit
             self._wake.set()
         finally:
             wake.local.depth = depth
@@ -88,8 +93,10 @@ class Backpressure(Writer):
             elif len(out.buf) + self._sealed_bytes >= self._wake_bytes:
                 if not self._signaled:
                     self._wake_writer()
-                elif self._lock_free:  # the writer lowered the limit while being woken
-                    out.limit = min(self._room, buffer.BLOCK)
+                else:  # the writer lowered the limit while being woken
+                    limit = min(self._room, buffer.BLOCK)  # first: see _wake_writer
+                    if self._lock_free:
+                        out.limit = limit
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
             _diagnostics.report("append", f"{type(exc).__name__}: {exc}")
         finally:
@@ -124,8 +131,9 @@ class Backpressure(Writer):
     def _append_locked(self, line: bytes, levelno: int) -> bool:
         """Append under the lock, waiting for room if the policy says so.
 
-        Returns False when the record was dropped instead (counted per level, noted in the
-        stream by the writer).
+        Returns False when the record was not appended: dropped (counted per level, noted in
+        the stream by the writer), or written synchronously because the pipeline was shut down
+        meanwhile.
 
         ``policy="block"`` waits while waiting can help: at most ``block_timeout`` when set,
         and never once the writer cannot make room, i.e. when every sink is failing, when the
@@ -136,6 +144,12 @@ class Backpressure(Writer):
         needed = len(line)
         out = self.appender
         with self._cond:
+            if self.closed or self._sync:
+                # Shut down (SIGTERM's flush, atexit) or switched to sync mode while this caller
+                # waited for the lock: written now, as every record after shutdown() is. In the
+                # buffer it would wait for a drain that may never come: lost, uncounted.
+                self._write_now(line)
+                return False
             if self._fits(needed):
                 buf = out.buf
                 buf += line
@@ -157,8 +171,16 @@ class Backpressure(Writer):
             accounts = self._accounts
             accounts.blocked += 1
             try:
-                while not self._fits(needed):
-                    if self._stalled or self._closed or self._writer_stuck() or sys.is_finalizing():
+                while True:
+                    if self._closed or self._sync:
+                        # Shut down (or switched to sync mode) while we waited: written now, as
+                        # above. Checked before _fits, whose room (made by the final drain) is
+                        # that of a buffer nobody drains any more.
+                        self._write_now(line)
+                        return False
+                    if self._fits(needed):
+                        break
+                    if self._stalled or self._writer_stuck() or sys.is_finalizing():
                         self._count_drop(levelno)
                         return False
                     self._ensure_writer()

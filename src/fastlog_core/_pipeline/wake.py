@@ -90,24 +90,31 @@ def depth() -> int:
 
 
 # Work a signal handler asked for while its thread was inside fastlog's slow path (SIGTERM's
-# shutdown): run when that thread is at a safe point, i.e. it leaves fastlog or waits in it.
-deferred: list[Callable[[], None]] = []
+# shutdown), with that thread's id: run by that thread when it is at a safe point, i.e. it
+# leaves fastlog or waits in it. Never by another thread: the work was asked of this one
+# (SIGTERM's must end in the main thread, the only one where signal.signal() works).
+deferred: list[tuple[int, Callable[[], None]]] = []
 
 
 def defer_if_inside(action: Callable[[], None]) -> bool:
     """From a signal handler: if this thread is inside fastlog, run *action* at its next safe
     point instead (and return True); otherwise return False and let the caller run it now."""
     if getattr(local, "depth", 0):
-        deferred.append(action)
+        deferred.append((threading.get_ident(), action))
         return True
     return False
 
 
 def run_deferred() -> None:
-    """Run what signal handlers deferred (see ``defer_if_inside``): at a safe point only."""
-    while deferred:
-        action = deferred.pop(0)
+    """Run what signal handlers deferred in this thread (see ``defer_if_inside``): at a safe
+    point only. Work deferred by another thread is left for it."""
+    me = threading.get_ident()
+    for item in [item for item in deferred if item[0] == me]:
         try:
-            action()
+            deferred.remove(item)  # atomic: each item runs once
+        except ValueError:  # pragma: no cover - defensive
+            continue
+        try:
+            item[1]()
         except Exception as exc:  # pragma: no cover - defensive
             _diagnostics.report("signal", f"{type(exc).__name__}: {exc}")

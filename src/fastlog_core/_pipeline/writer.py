@@ -40,8 +40,17 @@ class Writer(State):
         thread.start()
 
     def _ensure_writer(self) -> None:
+        # Not while closing: shutdown() has stopped the writer on purpose and drains the
+        # buffer itself. A caller waiting for room that restarted it then had a second writer
+        # deliver a batch during (and after) the final drain: counted lost, or lost outright
+        # when the process ended next (SIGTERM).
         thread = self._thread
-        if not self._sync and not self._closed and (thread is None or not thread.is_alive()):
+        if (
+            not self._sync
+            and not self._closed
+            and not self._closing
+            and (thread is None or not thread.is_alive())
+        ):
             self._start_writer()
 
     def _stop_writer(self, timeout: float, *, report: bool = True) -> bool:
