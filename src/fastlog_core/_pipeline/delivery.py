@@ -386,19 +386,17 @@ class Delivery:
                 outs, owed, filtered = cached
                 slot.filtered += filtered
                 for part, out, count in zip(parts, outs, owed, strict=True):
-                    if not self._merged(slot, part):
+                    if type(part) is not DropNote or not self._merged(slot, part):
                         backlog.add(part, out, count)
             else:
                 for part in parts:
-                    if not self._merged(slot, part):
+                    if type(part) is not DropNote or not self._merged(slot, part):
                         backlog.add(part, part)
 
-    def _merged(self, slot: Slot, part: Data) -> bool:
+    def _merged(self, slot: Slot, part: DropNote) -> bool:
         """Whether *part*, a drop note, was merged into the drop note that ends *slot*'s
         backlog: a failing sink keeps one note per gap in its stream, not one per writer
         cycle, so its backlog does not grow without bound while callers drop."""
-        if not isinstance(part, DropNote):
-            return False
         last = slot.pending.last_drop_note()
         if last is None:
             return False
@@ -411,56 +409,62 @@ class Delivery:
 
     def _deliver_all(self, parts: Sequence[Data], *, force: bool) -> None:
         now = time.monotonic()
+        # The guard is held throughout but for the sinks' writes (fewer acquisitions: this
+        # runs once per batch on the writer's GIL time, which callers wait for).
         guard = self._guard
-        with guard:
-            if self.abandoned:
-                if parts is not self._counted:  # a record logged after shutdown gave up
-                    self._lose(parts)
-                    return
-            elif parts:
-                self._stage(parts)
-            self._staged = True
+        guard.acquire()
+        held = True
+        ours = False  # this is the delivery in progress, the one shutdown may give up on
         try:
-            if self._given_up():  # the stuck writer's batch, counted when shutdown gave up
+            if self.abandoned:
+                ours = parts is self._counted  # the stuck writer's batch, counted by then
+                if not ours:  # a record logged after shutdown gave up
+                    self._lose(parts)
                 return
+            if parts:
+                self._stage(parts)
+            self._staged = ours = True
             for index, slot in enumerate(self.slots):
-                with guard:
-                    if self._given_up():
-                        return
-                    backlog = slot.pending
-                    if not backlog or (slot.failures and slot.retry_at > now and not force):
-                        continue
-                    self._position = index
-                    out = backlog.to_write()
+                backlog = slot.pending
+                if not backlog or (slot.failures and slot.retry_at > now and not force):
+                    continue
+                self._position = index
+                out = backlog.to_write()
+                guard.release()
+                held = False
                 try:
                     written = write(slot.sink, out)
                 except Exception as exc:
-                    with guard:
-                        if self._given_up():  # counted as lost by then
-                            return
-                        self._failed(slot, exc, now)
-                    continue
-                finally:
                     del out
-                with guard:
-                    if self._given_up():
-                        self._settle(slot, written)
+                    guard.acquire()
+                    held = True
+                    if self._given_up():  # counted as lost by then
                         return
-                    slot.written += written
+                    self._failed(slot, exc, now)
+                    continue
+                del out
+                guard.acquire()
+                held = True
+                if self._given_up():
+                    self._settle(slot, written)
+                    return
+                slot.written += written
+                if backlog.notes:
                     slot.unnoted -= backlog.loss_told()
-                    backlog.clear()
-                    slot.failures = 0
-            with guard:
-                if not self._given_up():
-                    for slot in self.slots:
-                        if slot.failing:
-                            self._bound_backlog(slot)
+                backlog.clear()
+                slot.failures = 0
+            for slot in self.slots:
+                if slot.failing:
+                    self._bound_backlog(slot)
         finally:
-            with guard:
+            if not held:  # a BaseException out of a sink's write
+                guard.acquire()
+            if ours:
                 self._position = -1
                 self._staged = False
-                given_up = self.abandoned
-            if given_up:
+            close = ours and self.abandoned
+            guard.release()
+            if close:
                 # The writer shutdown gave up on is back: the sinks are its to close (closing
                 # them under its write could have let the descriptor's number be reused, the
                 # write's rest landing in another file; a stream's lock was held by it).
