@@ -11,6 +11,7 @@ a module named for it:
 - ``backpressure``: the callers' slow path, block or drop;
 - ``writer``: the thread, its cycle, flush;
 - ``delivery`` and ``per_sink``: sinks, retries and backoff, per-sink level and encoder;
+- ``backlog``: what a failing sink owes, and the note telling what it gave up;
 - ``accounting``: drops, drop notes, stats;
 - ``wake``: the signal-safe wake-up and re-entrancy marker.
 """
