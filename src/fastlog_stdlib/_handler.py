@@ -9,7 +9,7 @@ from typing import Any, Unpack
 
 import fastlog_core
 from fastlog_core import ConfigError, Options, SinkSpec, adapter
-from fastlog_core.adapter import OPTION_NAMES
+from fastlog_core.adapter import OPTION_NAMES, check_options
 
 from ._optimize import optimize as _optimize
 from ._record import RecordEncoder
@@ -25,8 +25,18 @@ class HandlerOptions(Options, total=False):
     filename: str | os.PathLike[str]
 
 
+#: Every keyword the handler takes, for the unknown-option message and its suggestion.
 _HANDLER_OPTIONS = frozenset(
-    {"include_location", "include_process", "include_thread", "optimize", "filename"}
+    {
+        "sink",
+        "level",
+        "preset",
+        "include_location",
+        "include_process",
+        "include_thread",
+        "optimize",
+        "filename",
+    }
 )
 
 
@@ -77,10 +87,7 @@ class FastlogHandler(logging.Handler):
             if sink is not None:
                 raise ConfigError("give either sink= or filename=, not both")
             sink = given.pop("filename")
-        unknown = sorted(set(given) - OPTION_NAMES)
-        if unknown:
-            known = ", ".join(sorted(OPTION_NAMES | _HANDLER_OPTIONS))
-            raise ConfigError(f"FastlogHandler: unknown option {unknown[0]!r} (known: {known})")
+        check_options(given, OPTION_NAMES | _HANDLER_OPTIONS, owner="FastlogHandler")
         for name, flag in (
             ("include_location", include_location),
             ("include_process", include_process),
@@ -98,7 +105,7 @@ class FastlogHandler(logging.Handler):
             sink = os.fspath(sink)
         # Before Handler.__init__, which registers the handler for logging.shutdown(): a
         # handler whose configuration failed must not be left half-built in that list.
-        self._route = adapter.route(sink, preset=preset, **given)
+        self._route = adapter.route(sink, preset=preset, owner="FastlogHandler", **given)
         super().__init__(level)
         self._emit = RecordEncoder(
             location=include_location, process=include_process, thread=include_thread

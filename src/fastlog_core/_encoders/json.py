@@ -10,6 +10,7 @@ counts what went wrong, so logging never raises into the caller.
 from __future__ import annotations
 
 import datetime
+import enum
 import functools
 import sys
 import traceback
@@ -18,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from .. import _diagnostics
+from .. import _diagnostics, _fields
 
 UTC = datetime.UTC
 dumps = orjson.dumps
@@ -107,6 +108,112 @@ def default(obj: Any) -> Any:
 
 _core_default = default
 
+# -- values orjson must not be given ----------------------------------------------------------
+#
+# orjson (3.13) calls the utcoffset() of an aware datetime's tzinfo itself, and crashes the
+# process (SIGSEGV) when that raises. So before a record reaches orjson, the values orjson
+# writes natively (dicts and their keys, lists, tuples, dataclasses, enums) are walked for an
+# exact datetime whose tzinfo is not a datetime.timezone or a ZoneInfo; only such a datetime
+# costs a utcoffset() call here. The C twin (_speedups.unsafe_value, run inside Appender.emit)
+# costs ~10 ns on a usual record (benchmarks/bench_core.py).
+
+_SCAN_DEPTH = 255  # orjson refuses deeper nesting itself, before reaching it
+_SCAN_BUDGET = 1 << 20
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_DATETIME = datetime.datetime
+_TIMEZONE = datetime.timezone
+_Enum = enum.Enum
+
+
+def unsafe_value_py(obj: Any) -> BaseException | None:
+    """A ``TypeError`` (caused by what ``utcoffset()`` raised) for the first datetime in *obj*
+    orjson would crash on; ``None`` when *obj* may be handed to orjson."""
+    if type(obj) is dict:
+        # The usual record first, in one plain loop (the fastest form measured: set(map(type,
+        # ...)) and filter/attrgetter chains were slower on 7 entries): string keys, plain
+        # values, naive datetimes.
+        for key, value in obj.items():
+            kind = type(value)
+            if type(key) is not str or not (
+                kind in _PLAIN or (kind is _DATETIME and value.tzinfo is None)
+            ):
+                break
+        else:
+            return None
+    budget = [_SCAN_BUDGET]
+    return _scan(obj, 0, budget)
+
+
+def _scan(obj: Any, depth: int, budget: list[int]) -> BaseException | None:
+    kind = type(obj)
+    if kind in _PLAIN:
+        return None
+    budget[0] -= 1
+    if budget[0] < 0:
+        return TypeError("a value too large to check for datetimes orjson cannot write")
+    if kind is _DATETIME:
+        tz = obj.tzinfo
+        if tz is None or type(tz) is _TIMEZONE or _is_zoneinfo(tz):
+            return None
+        try:
+            obj.utcoffset()
+        except Exception as exc:
+            error = TypeError("a datetime whose tzinfo.utcoffset() raises")
+            error.__cause__ = exc
+            return error
+        return None
+    if depth >= _SCAN_DEPTH:
+        return None
+    found: BaseException | None = None
+    if isinstance(obj, dict):
+        for key, value in list(obj.items()):
+            found = (None if type(key) is str else _scan(key, depth + 1, budget)) or _scan(
+                value, depth + 1, budget
+            )
+            if found is not None:
+                return found
+    elif isinstance(obj, (list, tuple)):
+        for item in list(obj):
+            found = _scan(item, depth + 1, budget)
+            if found is not None:
+                return found
+    elif "__dataclass_fields__" in kind.__dict__:  # orjson's test: the class's own __dict__
+        for name in getattr(obj, "__dataclass_fields__", {}):
+            try:
+                value = getattr(obj, name)
+            except Exception:
+                continue
+            found = _scan(value, depth + 1, budget)
+            if found is not None:
+                return found
+    elif isinstance(obj, _Enum):
+        try:
+            value = obj.value
+        except Exception:
+            return None
+        found = _scan(value, depth + 1, budget)
+    return found
+
+
+def _is_zoneinfo(tz: object) -> bool:
+    zoneinfo = sys.modules.get("zoneinfo")  # no ZoneInfo exists before it is imported
+    return zoneinfo is not None and type(tz) is zoneinfo.ZoneInfo
+
+
+def _pick_unsafe_value() -> Callable[[Any], BaseException | None]:
+    if _fields.SPEEDUPS:
+        try:
+            from .._speedups import unsafe_value as fast
+
+            return fast
+        except ImportError:  # pragma: no cover - an older build of the extension
+            pass
+    return unsafe_value_py
+
+
+#: ``unsafe_value(obj)``: the C version when the speedups are in use.
+unsafe_value: Callable[[Any], BaseException | None] = _pick_unsafe_value()
+
 
 def encode_record(
     record: dict[str, Any], default: Callable[[Any], Any] | None = None, option: int = OPTIONS
@@ -115,6 +222,9 @@ def encode_record(
     and value policy (or a host's *default* and *option*), repaired when orjson rejects it.
     Never raises. What ``Appender.emit`` does before appending, for hosts that need the bytes
     themselves (a renderer or formatter returning the line)."""
+    bad = unsafe_value(record)
+    if bad is not None:
+        return encode_repaired(record, bad, default, option)
     try:
         return dumps(record, _core_default if default is None else default, option)
     except Exception as exc:
@@ -267,6 +377,9 @@ def encode(
     try:
         if shape is not None:
             record = shape(record, levelno)
+        bad = unsafe_value(record)
+        if bad is not None:
+            return encode_repaired(record, bad)
         return dumps(record, default=default, option=OPTIONS)
     except Exception as exc:
         return encode_rejected(record, exc)
@@ -292,7 +405,7 @@ def encode_rejected(
     text; orjson takes them under an option that costs every record a key check, so it is
     given only here, after a rejection, and the line is not marked.
     """
-    if not option & orjson.OPT_NON_STR_KEYS:
+    if not option & orjson.OPT_NON_STR_KEYS and unsafe_value(record) is None:
         try:
             return dumps(
                 record, _core_default if default is None else default, option | _NON_STR_KEYS_LINE
@@ -336,7 +449,7 @@ def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int],
     which only what it cannot write is replaced: keys become strings, out-of-range ints decimal
     strings, lone surrogates escapes, cycles and excessive depth markers, anything else what
     *policy* makes of it (its ``repr`` if that fails too)."""
-    if depth < _MAX_DEPTH:
+    if depth < _MAX_DEPTH and unsafe_value(obj) is None:  # orjson would crash on it
         nested = obj
         for _ in range(depth):  # as deep as it sits in the record: orjson limits nesting
             nested = [nested]

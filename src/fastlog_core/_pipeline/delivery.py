@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import _diagnostics, _encoders
+from .._sinks import SinkClosed
 from . import per_sink, wake
 from .accounting import Accounting, Note, records
 from .per_sink import SinkOptions
@@ -88,6 +89,7 @@ class Slot:
     """A sink, its options, and what the writer still owes it after a failure."""
 
     __slots__ = (
+        "closed",
         "encoder",
         "errors",
         "failures",
@@ -109,6 +111,7 @@ class Slot:
         self.level = self.options.level
         self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
         self.transformed = False  # lines are filtered or re-encoded for this sink
+        self.closed = False  # the sink raised SinkClosed: its destination is gone for good
         self.reset()
 
     def reset(self) -> None:
@@ -184,6 +187,9 @@ class Delivery:
         now = time.monotonic()
         done: dict[tuple[int, int], tuple[list[bytes], int]] = {}  # once per (encoder, level)
         for slot in self.slots:
+            if slot.closed:  # gone for good (SinkClosed): lost for it, quietly
+                self._lose(slot, parts, count_filtered=True)
+                continue
             fresh: Sequence[Data] = parts
             if slot.transformed and parts:
                 key = (id(slot.encoder), slot.level)
@@ -207,6 +213,9 @@ class Delivery:
                 out = fresh
             try:
                 written = write(slot.sink, out)
+            except SinkClosed as exc:
+                self._close_slot(slot, parts, exc)
+                continue
             except Exception as exc:
                 if not slot.pending:  # the backlog keeps the batch's buffers: no copy
                     slot.pending.extend(parts)
@@ -230,6 +239,39 @@ class Delivery:
                 slot.pending.clear()
                 slot.rendered.clear()
                 slot.failures = 0
+
+    def _close_slot(self, slot: Slot, parts: Sequence[Data], exc: SinkClosed) -> None:
+        """The sink raised ``SinkClosed`` (the reader of its pipe went away): from now on it is
+        written to no more. What it owed and this batch are lost for it: counted, not retried,
+        not reported (an ordinary end for ``| head``)."""
+        slot.closed = True
+        owed = Chunks()
+        owed.extend(slot.pending.parts if slot.pending else parts)
+        slot.pending.clear()
+        slot.rendered.clear()
+        slot.failures = 0
+        if not slot.transformed:  # the bytes written before the pipe closed were written
+            written = getattr(exc, "fastlog_written", 0)
+            slot.written += written
+            owed.drop(written)
+        self._lose(slot, owed.parts, count_filtered=False)  # filtered as they came
+
+    def _lose(self, slot: Slot, parts: Sequence[Data], *, count_filtered: bool) -> None:
+        """Count *parts* as lost for a closed *slot*: the lines its level keeps; the others
+        as filtered (with *count_filtered*), as if it were written to."""
+        lines = 0
+        for part in parts:
+            if type(part) is Note:
+                continue
+            total = part.count(b"\n")
+            if slot.transformed:
+                kept = len(per_sink.kept(slot.level, self.level_key, bytes(part).splitlines()))
+                if count_filtered:
+                    slot.filtered += total - kept
+                total = kept
+            lines += total
+        slot.lost += lines
+        self._accounts.lost += lines
 
     def _bound_backlog(self, slot: Slot) -> None:
         """Keep one failing sink's backlog within capacity by giving up its oldest lines.
