@@ -437,10 +437,9 @@ class StreamSink:
     buffer, so none of fastlog's bytes are ever left in ``sys.stdout``'s buffer for Python to
     flush at exit.
 
-    A stream whose reader went away (``EPIPE``: ``| head`` exited) ends this sink for that
-    stream: ``write`` raises ``SinkClosed`` from then on and the pipeline stops writing to it,
-    quietly, counting what it does not write as ``lost``. A stream that replaces it in
-    ``sys.stdout`` is written to again.
+    A stream whose reader went away (``EPIPE``: ``| head`` exited) ends this sink: ``write``
+    raises ``SinkClosed`` (from then on, for that stream) and the pipeline stops writing to it,
+    quietly, counting what it does not write as ``lost``.
     """
 
     __slots__ = ("_gone", "_name", "_stream")

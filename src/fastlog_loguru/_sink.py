@@ -112,7 +112,9 @@ class FastlogSink:
         **options: fastlog pipeline options (``capacity``, ``policy``, ``flush_interval``, ...).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it.
+        ConfigError: for an unknown option or a bad value, naming it and suggesting the closest
+            known name; for a destination already in use with other settings, naming each
+            option and both values (the same settings, or none, share them: ``docs/sinks.md``).
 
     .. versionadded:: 0.1
     """

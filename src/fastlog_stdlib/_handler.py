@@ -63,8 +63,10 @@ class FastlogHandler(logging.Handler):
         **options: fastlog pipeline options (``capacity``, ``policy``, ``flush_interval``, ...).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it (``dictConfig`` reports
-            it as the cause of its own ``ValueError``).
+        ConfigError: for an unknown option or a bad value, naming it and suggesting the closest
+            known name (``dictConfig`` reports it as the cause of its own ``ValueError``); for a
+            destination already in use with other settings, naming each option and both values
+            (the same settings, or none, share them: ``docs/sinks.md``).
 
     A formatter set on this handler is not used: the record's JSON shape is the core's. To
     keep a handler of your own, give it :class:`fastlog_stdlib.FastlogFormatter` instead.

@@ -49,7 +49,10 @@ def configure(
         **options: fastlog pipeline options.
 
     Raises:
-        fastlog_core.ConfigError: for a bad option or level, naming it.
+        fastlog_core.ConfigError: for a bad option or level, naming it; for a *sink* already in
+            use with other settings, naming each option and both values (unlike
+            ``fastlog_core.configure()``, this does not replace a destination's settings:
+            ``docs/sinks.md``).
     """
     check_options(options, OPTION_NAMES | _CONFIGURE_OPTIONS, owner=_OWNER)  # its own names
     try:

@@ -421,7 +421,8 @@ class FastlogLoggerFactory:
         **options: fastlog pipeline options.
 
     Raises:
-        fastlog_core.ConfigError: for a bad option, naming it.
+        fastlog_core.ConfigError: for a bad option, naming it; for a destination already in use
+            with other settings, naming each option and both values (``docs/sinks.md``).
     """
 
     __slots__ = ("_route",)

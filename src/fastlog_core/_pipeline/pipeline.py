@@ -253,6 +253,7 @@ class Pipeline(Backpressure):
                     if slot.sink is not sink:
                         old.append(slot.sink)
                         slot.sink = sink
+                        slot.closed = False  # a new sink object: written to again
                     slot.options = options
                     slot.level = options.level
                     slot.configure(self.settings.format, self.settings.colors)
