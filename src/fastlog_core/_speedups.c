@@ -26,6 +26,7 @@
 
 static PyObject *k_timestamp, *k_level, *k_logger, *k_message, *k_utcoffset;
 static PyObject *k_dataclass_fields, *k_value, *enum_type;
+static long opt_non_str_keys; /* orjson.OPT_NON_STR_KEYS */
 static PyTypeObject *zoneinfo_type; /* zoneinfo.ZoneInfo, once one was seen */
 
 /* record_fields(attrs, n_standard, reserved, ts, level, name, message, ctx) -> dict | None
@@ -144,14 +145,16 @@ utc_naive(PyObject *Py_UNUSED(module), PyObject *moment)
     return utc;
 }
 
-/* unsafe_value(obj) -> exception | None
+/* unsafe_value(obj[, keys]) -> exception | None
  *
  * orjson (3.13) calls the utcoffset() of an aware datetime's tzinfo and crashes the process
- * (SIGSEGV) when it raises. This walks what orjson would serialize natively (dicts, their keys
- * too, lists, tuples, dataclasses, enums) and returns a TypeError, caused by what utcoffset()
- * raised, for the first datetime whose tzinfo is neither a datetime.timezone nor a ZoneInfo
- * and whose utcoffset() raises; None when orjson may be given *obj*. Plain values cost a type
- * comparison each: ~10 ns for a usual record (benchmarks/bench_core.py). Twin:
+ * (SIGSEGV) when it raises. This walks what orjson would serialize natively (dicts, with
+ * *keys* their keys too, lists, tuples, dataclasses, enums) and returns a TypeError, caused
+ * by what utcoffset() raised, for the first datetime whose tzinfo is neither a
+ * datetime.timezone nor a ZoneInfo and whose utcoffset() raises; None when orjson may be
+ * given *obj*. Plain values cost a type
+ * comparison each, PyDict_Next most of it: ~40 ns for a 7-entry record, +6% on the native
+ * API's call (0.80 -> 0.85 us, benchmarks/bench_core.py's record, 2-CPU VM). Twin:
  * _encoders/json.unsafe_value_py. Nesting past orjson's own limit (255) is not walked: orjson
  * refuses it before getting there. Past SCAN_BUDGET values the walk stops and says so (a
  * record that large is repaired rather than guessed about).
@@ -200,9 +203,11 @@ plain(PyObject *obj)
            (type == PyDateTimeAPI->DateTimeType && !_PyDateTime_HAS_TZINFO(obj));
 }
 
-/* 0: nothing unsafe; 1: *found set (a new reference); -1: an exception to propagate. */
+/* 0: nothing unsafe; 1: *found set (a new reference); -1: an exception to propagate.
+ * Dict keys are walked only with *keys*: orjson formats a key that is not a str only under
+ * OPT_NON_STR_KEYS; without it, it refuses the key before looking at it. */
 static int
-scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
+scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found, int keys)
 {
     if (plain(obj)) {
         return 0;
@@ -236,16 +241,16 @@ scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         while (!done && PyDict_Next(obj, &pos, &key, &value)) {
-            if (plain(value) && PyUnicode_CheckExact(key)) {
+            if (plain(value) && (!keys || PyUnicode_CheckExact(key))) {
                 continue; /* the usual entry: one type comparison each */
             }
             Py_INCREF(key); /* utcoffset() is Python code: hold what it could remove */
             Py_INCREF(value);
-            if (!PyUnicode_CheckExact(key)) {
-                done = scan(key, depth + 1, budget, found);
+            if (keys && !PyUnicode_CheckExact(key)) {
+                done = scan(key, depth + 1, budget, found, keys);
             }
             if (!done) {
-                done = scan(value, depth + 1, budget, found);
+                done = scan(value, depth + 1, budget, found, keys);
             }
             Py_DECREF(key);
             Py_DECREF(value);
@@ -258,7 +263,7 @@ scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
                 continue;
             }
             PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(obj, i));
-            done = scan(item, depth + 1, budget, found);
+            done = scan(item, depth + 1, budget, found, keys);
             Py_DECREF(item);
         }
         return done;
@@ -280,7 +285,7 @@ scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
                 PyErr_Clear();
                 continue;
             }
-            done = scan(value, depth + 1, budget, found);
+            done = scan(value, depth + 1, budget, found, keys);
             Py_DECREF(value);
         }
         Py_DECREF(fields);
@@ -292,7 +297,7 @@ scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
             PyErr_Clear();
             return 0;
         }
-        done = scan(value, depth + 1, budget, found);
+        done = scan(value, depth + 1, budget, found, keys);
         Py_DECREF(value);
         return done;
     }
@@ -300,11 +305,19 @@ scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found)
 }
 
 static PyObject *
-unsafe_value(PyObject *Py_UNUSED(module), PyObject *obj)
+unsafe_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "unsafe_value() takes 1 or 2 arguments (obj[, keys])");
+        return NULL;
+    }
+    int keys = nargs > 1 ? PyObject_IsTrue(args[1]) : 0;
+    if (keys < 0) {
+        return NULL;
+    }
     PyObject *found = NULL;
     Py_ssize_t budget = SCAN_BUDGET;
-    int done = scan(obj, 0, &budget, &found);
+    int done = scan(args[0], 0, &budget, &found, keys);
     if (done < 0) {
         return NULL;
     }
@@ -757,9 +770,15 @@ Appender_emit(Appender *self, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *call[3] = {args[0], nargs > 2 ? args[2] : self->default_,
                          nargs > 3 ? args[3] : self->option};
+    long option = PyLong_AsLong(call[2]);
+    if (option == -1 && PyErr_Occurred()) {
+        PyErr_Clear(); /* not an int: orjson.dumps says so below */
+        option = 0;
+    }
     PyObject *found = NULL;
     Py_ssize_t budget = SCAN_BUDGET;
-    int unsafe = scan(args[0], 0, &budget, &found); /* orjson would crash on it: repair */
+    /* orjson would crash on it: repair instead (~40 ns a usual record, see scan). */
+    int unsafe = scan(args[0], 0, &budget, &found, (option & opt_non_str_keys) != 0);
     if (unsafe < 0) {
         return NULL;
     }
@@ -909,9 +928,9 @@ static PyMethodDef methods[] = {
      "The naive UTC datetime for an aware one with a datetime.timezone, or None."},
     {"utc_stamp", utc_stamp, METH_O,
      "The schema's timestamp text for a POSIX time, or None outside years 1..9999."},
-    {"unsafe_value", unsafe_value, METH_O,
-     "A TypeError for a datetime in obj whose tzinfo.utcoffset() raises (orjson would crash "
-     "on it), else None."},
+    {"unsafe_value", (PyCFunction)(void (*)(void))unsafe_value, METH_FASTCALL,
+     "unsafe_value(obj[, keys]): a TypeError for a datetime in obj whose tzinfo.utcoffset() "
+     "raises (orjson would crash on it), else None; dict keys too with keys."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -936,6 +955,20 @@ exec_module(PyObject *module)
     enum_type = PyObject_GetAttrString(enum_module, "Enum");
     Py_DECREF(enum_module);
     if (enum_type == NULL) {
+        return -1;
+    }
+    PyObject *orjson = PyImport_ImportModule("orjson");
+    if (orjson == NULL) {
+        return -1;
+    }
+    PyObject *flag = PyObject_GetAttrString(orjson, "OPT_NON_STR_KEYS");
+    Py_DECREF(orjson);
+    if (flag == NULL) {
+        return -1;
+    }
+    opt_non_str_keys = PyLong_AsLong(flag);
+    Py_DECREF(flag);
+    if (opt_non_str_keys == -1 && PyErr_Occurred()) {
         return -1;
     }
     PyDateTime_IMPORT;

@@ -278,7 +278,7 @@ class FastlogFormatter(logging.Formatter):
                 fields = self._fields(record)
             except Exception:  # the encoder's own path repairs and marks it
                 return self._encoder.encode(record)[:-1].decode("utf-8")
-            bad = _unsafe_value(fields)  # a value orjson would crash on
+            bad = _unsafe_value(fields, False)  # a value orjson would crash on
             if bad is None:
                 try:
                     return _dumps(fields, self._policy, self._compact).decode("utf-8")

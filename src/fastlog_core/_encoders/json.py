@@ -115,7 +115,8 @@ _core_default = default
 # writes natively (dicts and their keys, lists, tuples, dataclasses, enums) are walked for an
 # exact datetime whose tzinfo is not a datetime.timezone or a ZoneInfo; only such a datetime
 # costs a utcoffset() call here. The C twin (_speedups.unsafe_value, run inside Appender.emit)
-# costs ~10 ns on a usual record (benchmarks/bench_core.py).
+# costs ~40 ns on a 7-entry record (+6% on a native call); the Python twin first checks that
+# such a tzinfo class exists at all (see unsafe_value_py).
 
 _SCAN_DEPTH = 255  # orjson refuses deeper nesting itself, before reaching it
 _SCAN_BUDGET = 1 << 20
@@ -125,26 +126,36 @@ _TIMEZONE = datetime.timezone
 _Enum = enum.Enum
 
 
-def unsafe_value_py(obj: Any) -> BaseException | None:
+def unsafe_value_py(obj: Any, keys: object = False) -> BaseException | None:
     """A ``TypeError`` (caused by what ``utcoffset()`` raised) for the first datetime in *obj*
-    orjson would crash on; ``None`` when *obj* may be handed to orjson."""
-    if type(obj) is dict:
-        # The usual record first, in one plain loop (the fastest form measured: set(map(type,
-        # ...)) and filter/attrgetter chains were slower on 7 entries): string keys, plain
-        # values, naive datetimes.
-        for key, value in obj.items():
-            kind = type(value)
-            if type(key) is not str or not (
-                kind in _PLAIN or (kind is _DATETIME and value.tzinfo is None)
-            ):
-                break
-        else:
-            return None
+    orjson would crash on; ``None`` when *obj* may be handed to orjson.
+
+    Dict keys are looked at only with *keys* (encoding with ``OPT_NON_STR_KEYS``): without
+    that option orjson refuses a key that is not a ``str`` before formatting it.
+    """
+    # First, whether any tzinfo class other than datetime.timezone and ZoneInfo exists (pytz,
+    # dateutil, your own): without one, no datetime can be one orjson crashes on. ~0.1 us,
+    # where walking a 7-entry record in Python takes ~0.35 us (more than its orjson.dumps).
+    # A datetime's tzinfo class exists as long as the datetime does, so a record built before
+    # this check is covered. (The C twin walks every record: that costs less than this call.)
+    for kind in _tzinfo_subclasses():
+        if kind is not _TIMEZONE and (not _is_zoneinfo_class(kind) or kind.__subclasses__()):
+            break
+    else:
+        return None
     budget = [_SCAN_BUDGET]
-    return _scan(obj, 0, budget)
+    return _scan(obj, 0, budget, bool(keys))
 
 
-def _scan(obj: Any, depth: int, budget: list[int]) -> BaseException | None:
+_tzinfo_subclasses = datetime.tzinfo.__subclasses__
+
+
+def _is_zoneinfo_class(kind: type) -> bool:
+    zoneinfo = sys.modules.get("zoneinfo")
+    return zoneinfo is not None and kind is zoneinfo.ZoneInfo
+
+
+def _scan(obj: Any, depth: int, budget: list[int], keys: bool) -> BaseException | None:
     kind = type(obj)
     if kind in _PLAIN:
         return None
@@ -167,14 +178,16 @@ def _scan(obj: Any, depth: int, budget: list[int]) -> BaseException | None:
     found: BaseException | None = None
     if isinstance(obj, dict):
         for key, value in list(obj.items()):
-            found = (None if type(key) is str else _scan(key, depth + 1, budget)) or _scan(
-                value, depth + 1, budget
-            )
+            if keys and type(key) is not str:
+                found = _scan(key, depth + 1, budget, keys)
+                if found is not None:
+                    return found
+            found = _scan(value, depth + 1, budget, keys)
             if found is not None:
                 return found
     elif isinstance(obj, (list, tuple)):
         for item in list(obj):
-            found = _scan(item, depth + 1, budget)
+            found = _scan(item, depth + 1, budget, keys)
             if found is not None:
                 return found
     elif "__dataclass_fields__" in kind.__dict__:  # orjson's test: the class's own __dict__
@@ -183,7 +196,7 @@ def _scan(obj: Any, depth: int, budget: list[int]) -> BaseException | None:
                 value = getattr(obj, name)
             except Exception:
                 continue
-            found = _scan(value, depth + 1, budget)
+            found = _scan(value, depth + 1, budget, keys)
             if found is not None:
                 return found
     elif isinstance(obj, _Enum):
@@ -191,7 +204,7 @@ def _scan(obj: Any, depth: int, budget: list[int]) -> BaseException | None:
             value = obj.value
         except Exception:
             return None
-        found = _scan(value, depth + 1, budget)
+        found = _scan(value, depth + 1, budget, keys)
     return found
 
 
@@ -200,7 +213,10 @@ def _is_zoneinfo(tz: object) -> bool:
     return zoneinfo is not None and type(tz) is zoneinfo.ZoneInfo
 
 
-def _pick_unsafe_value() -> Callable[[Any], BaseException | None]:
+UnsafeValue = Callable[[Any, object], "BaseException | None"]
+
+
+def _pick_unsafe_value() -> UnsafeValue:
     if _fields.SPEEDUPS:
         try:
             from .._speedups import unsafe_value as fast
@@ -211,8 +227,9 @@ def _pick_unsafe_value() -> Callable[[Any], BaseException | None]:
     return unsafe_value_py
 
 
-#: ``unsafe_value(obj)``: the C version when the speedups are in use.
-unsafe_value: Callable[[Any], BaseException | None] = _pick_unsafe_value()
+#: ``unsafe_value(obj, keys)``: the C version when the speedups are in use.
+unsafe_value: UnsafeValue = _pick_unsafe_value()
+_NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
 
 
 def encode_record(
@@ -222,7 +239,7 @@ def encode_record(
     and value policy (or a host's *default* and *option*), repaired when orjson rejects it.
     Never raises. What ``Appender.emit`` does before appending, for hosts that need the bytes
     themselves (a renderer or formatter returning the line)."""
-    bad = unsafe_value(record)
+    bad = unsafe_value(record, option & _NON_STR_KEYS)
     if bad is not None:
         return encode_repaired(record, bad, default, option)
     try:
@@ -377,7 +394,7 @@ def encode(
     try:
         if shape is not None:
             record = shape(record, levelno)
-        bad = unsafe_value(record)
+        bad = unsafe_value(record, False)
         if bad is not None:
             return encode_repaired(record, bad)
         return dumps(record, default=default, option=OPTIONS)
@@ -405,7 +422,7 @@ def encode_rejected(
     text; orjson takes them under an option that costs every record a key check, so it is
     given only here, after a rejection, and the line is not marked.
     """
-    if not option & orjson.OPT_NON_STR_KEYS and unsafe_value(record) is None:
+    if not option & orjson.OPT_NON_STR_KEYS and unsafe_value(record, True) is None:
         try:
             return dumps(
                 record, _core_default if default is None else default, option | _NON_STR_KEYS_LINE
@@ -449,7 +466,7 @@ def _repair(obj: Any, policy: Callable[[Any], Any], option: int, seen: set[int],
     which only what it cannot write is replaced: keys become strings, out-of-range ints decimal
     strings, lone surrogates escapes, cycles and excessive depth markers, anything else what
     *policy* makes of it (its ``repr`` if that fails too)."""
-    if depth < _MAX_DEPTH and unsafe_value(obj) is None:  # orjson would crash on it
+    if depth < _MAX_DEPTH and unsafe_value(obj, option & _NON_STR_KEYS) is None:
         nested = obj
         for _ in range(depth):  # as deep as it sits in the record: orjson limits nesting
             nested = [nested]

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .._encoders.json import _NON_STR_KEYS
 from .._encoders.json import unsafe_value as _unsafe_value
 from .buffer import GIL_ENABLED
 
@@ -121,7 +122,7 @@ class Appender:
             default = self._default
         if option is _CORE:
             option = self._option
-        bad = _unsafe_value(record)
+        bad = _unsafe_value(record, option & _NON_STR_KEYS)
         if bad is not None:  # a value orjson would crash on (see _encoders/json.unsafe_value)
             line = self._repair(record, bad, default, option)
         else:
