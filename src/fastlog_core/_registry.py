@@ -326,7 +326,7 @@ def _get_pipeline(request: _Request, owner: str) -> Pipeline:
 
 def _create(request: _Request, given_by: str | None) -> _Entry:
     sinks = [spec.make() for spec in request.specs]
-    settings = _effective(request.settings, sinks)
+    settings = _effective(request, sinks)
     pipeline = Pipeline(
         sinks, settings, name=request.name, sink_options=[spec.options for spec in request.specs]
     )
@@ -339,15 +339,21 @@ def _create(request: _Request, given_by: str | None) -> _Entry:
     return entry
 
 
-def _effective(settings: Settings, sinks: list[Sink]) -> Settings:
-    """*settings* as the pipeline runs them: written in the caller when a sink is a terminal.
+def _effective(request: _Request, sinks: list[Sink]) -> Settings:
+    """The settings the pipeline runs: written in the caller when a sink is a terminal.
 
     A terminal's reader sees ``print()`` and log lines together, and ``python -i`` prints its
     prompt right after the call: a writer thread would show the lines late and out of order.
     Synchronous writes keep the call order; a terminal is not where throughput matters, and
-    every other destination keeps its writer thread.
+    every other destination keeps its writer thread. ``sync=False`` given explicitly keeps the
+    writer thread on a terminal too.
     """
-    if settings.sync or not any(isinstance(s, StreamSink) and s.isatty() for s in sinks):
+    settings = request.settings
+    if (
+        settings.sync
+        or request.given.get("sync") is False
+        or not any(isinstance(s, StreamSink) and s.isatty() for s in sinks)
+    ):
         return settings
     return dataclasses.replace(settings, sync=True)
 
@@ -384,7 +390,7 @@ def _apply(entry: _Entry, request: _Request) -> None:
         raise
     for sink in replaced:
         _close(sink)
-    settings = _effective(request.settings, sinks)
+    settings = _effective(request, sinks)
     pipeline.reconfigure(settings)
     entry.take(request)
     from . import _process

@@ -245,6 +245,17 @@ class TestTerminal:
         assert between.endswith(b"}\n>>> "), f"the prompt came before the line: {shown!r}"
         assert orjson.loads(between[: -len(b"\n>>> ")])["message"] == "hi"
 
+    def test_explicit_sync_false_keeps_the_writer_thread(self) -> None:
+        """sync=False given explicitly keeps the asynchronous writer on a terminal."""
+        code = (
+            "import fastlog_core; fastlog_core.configure(sink='stdout', sync=False); "
+            "print('sync', fastlog_core.get_pipeline('stdout').settings.sync)"
+        )
+        pid, fd = on_terminal(["-c", code])
+        shown = read_terminal(fd).decode()
+        assert os.waitpid(pid, 0)[1] == 0
+        assert shown == "sync False\n"
+
     def test_pipe_keeps_the_writer_thread(self) -> None:
         """stdout to a pipe (not a terminal) keeps the asynchronous writer: throughput as before."""
         code = "import fastlog_core; print(fastlog_core.get_pipeline('stdout').settings.sync)"
