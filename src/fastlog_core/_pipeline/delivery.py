@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import _diagnostics, _encoders
+from .._sinks import SinkClosed
 from . import per_sink, wake
 from .accounting import Accounting, DropNote, Note, merge_drop_notes, records
 from .backlog import Backlog, drops_told, loss_note
@@ -49,6 +50,7 @@ class Slot:
     """A sink, its options, and what the writer still owes it."""
 
     __slots__ = (
+        "closed",
         "encoder",
         "errors",
         "failures",
@@ -71,6 +73,7 @@ class Slot:
         self.level = self.options.level
         self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
         self.transformed = False  # lines are filtered or re-encoded for this sink
+        self.closed = False  # the sink raised SinkClosed: its destination is gone for good
         self.reset()
 
     def reset(self) -> None:
@@ -190,6 +193,9 @@ class Delivery:
         done: dict[tuple[int, int], tuple[list[bytes], list[int], int]] = {}
         for slot in self.slots:
             backlog = slot.pending
+            if slot.closed:  # gone for good (SinkClosed): what it is owed is lost, quietly
+                self._stage_closed(slot, parts)
+                continue
             if slot.transformed:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
@@ -246,6 +252,14 @@ class Delivery:
                 held = False
                 try:
                     written = write(slot.sink, out)
+                except SinkClosed as exc:
+                    del out
+                    guard.acquire()
+                    held = True
+                    if self._given_up():  # counted as lost by then
+                        return
+                    self._close_slot(slot, exc)
+                    continue
                 except Exception as exc:
                     del out
                     guard.acquire()
@@ -285,6 +299,57 @@ class Delivery:
     def _given_up(self) -> bool:
         """``abandoned``, read afresh: shutdown may set it while the writer is in a write."""
         return self.abandoned
+
+    def rerender(self, slot: Slot) -> None:
+        """*slot*'s backlog in its sink's current encoding and level (after ``replace_sinks``;
+        guard held). A partly written first part stays as it is. Lines a new level filters, or
+        no longer filters, move between owed and ``filtered``, so the counts still add up."""
+        backlog = slot.pending
+        start = 1 if backlog.done else 0
+        rest = backlog.parts[start:]
+        if not rest:
+            return
+        before = sum(backlog.owed_by(at) for at in range(start, len(backlog.parts)))
+        if slot.transformed:
+            outs, owed, _ = per_sink.transform_parts(slot, self.level_key, rest)
+            backlog.outs[start:] = outs
+        else:
+            backlog.outs[start:] = rest
+            owed = [records(part) for part in rest]
+        backlog.owed[start:] = owed
+        slot.filtered += before - sum(owed)
+
+    def _close_slot(self, slot: Slot, exc: SinkClosed) -> None:
+        """The sink raised ``SinkClosed`` (the reader of its pipe went away; guard held): from
+        now on it is written to no more. What it owed is lost for it: counted, not retried, not
+        reported (an ordinary end for ``| head``)."""
+        slot.closed = True
+        backlog = slot.pending
+        done = getattr(exc, "fastlog_written", 0)
+        slot.written += done  # the bytes written before the pipe closed were written
+        backlog.advance(done)
+        self._lose_owed(slot)
+        slot.failures = 0
+
+    def _stage_closed(self, slot: Slot, parts: Sequence[Data]) -> None:
+        """A batch for a closed sink: the records its level keeps are lost for it, the others
+        filtered, as if it were written to (guard held)."""
+        if slot.transformed:
+            outs, owed, filtered = per_sink.transform_parts(slot, self.level_key, parts)
+            slot.filtered += filtered
+            for part, out, count in zip(parts, outs, owed, strict=True):
+                slot.pending.add(part, out, count)
+        else:
+            for part in parts:
+                slot.pending.add(part, part)
+        self._lose_owed(slot)
+
+    def _lose_owed(self, slot: Slot) -> None:
+        backlog = slot.pending
+        lost = backlog.records()
+        slot.lost += lost
+        self._accounts.lost += lost
+        backlog.clear()
 
     def _failed(self, slot: Slot, exc: Exception, now: float) -> None:
         """A write to *slot* raised (guard held): keep what it did not write, back off."""
