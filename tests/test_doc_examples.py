@@ -1,5 +1,6 @@
-"""The marked examples of the getting-started, troubleshooting, migration, architecture and
-structlog pages run as printed.
+"""The marked examples of the README and of the getting-started, troubleshooting, migration,
+architecture, structlog and rotation pages run as printed (those of docs/sinks.md and
+docs/sampling.md, which write other formats than JSON, in tests/core/test_docs.py).
 
 A page marks what the test uses with HTML comments, invisible on the site:
 
@@ -38,14 +39,17 @@ import fastlog_stdlib
 from fastlog_core import _signals
 from tests.helpers import reset_loguru, reset_structlog
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 #: Pages that must have examples; every other page of docs/migrate/ is run too if it has any.
 REQUIRED = [
+    ROOT / "README.md",
     DOCS / "index.md",
     DOCS / "troubleshooting.md",
     *(DOCS / "migrate" / f"{host}.md" for host in ("stdlib", "loguru", "structlog")),
     DOCS / "architecture.md",
     DOCS / "structlog.md",
+    DOCS / "rotation.md",
 ]
 PAGES = sorted({*REQUIRED, *(DOCS / "migrate").glob("*.md")})
 MARKER = re.compile(
@@ -65,7 +69,8 @@ class Page:
 
     @property
     def label(self) -> str:
-        return self.path.relative_to(DOCS).as_posix()
+        """The page's path from the repository's root (``README.md``, ``docs/sinks.md``)."""
+        return self.path.relative_to(ROOT).as_posix()
 
 
 def parse(path: Path) -> Page:
@@ -152,7 +157,7 @@ def run(
     """Run example *name* of *page* in *directory*: the records of each output, by file name."""
     for file_name, text in page.files.items():
         (directory / file_name).write_text(text, encoding="utf-8")
-    code = compile(page.examples[name], f"docs/{page.label}:{name}", "exec")
+    code = compile(page.examples[name], f"{page.label}:{name}", "exec")
     capfd.readouterr()
     exec(code, {"__name__": "__main__"})
     assert fastlog_core.flush(timeout=10), "fastlog could not write everything"
@@ -173,9 +178,9 @@ def test_every_page_has_examples() -> None:
     """The getting-started, troubleshooting and migration pages have examples; every output
     refers to one of them."""
     for page in map(parse, PAGES):
-        assert page.examples or page.path not in REQUIRED, f"docs/{page.label}: no example"
+        assert page.examples or page.path not in REQUIRED, f"{page.label}: no example"
         for name in page.outputs:
-            assert name in page.examples, f"docs/{page.label}: output for unknown {name!r}"
+            assert name in page.examples, f"{page.label}: output for unknown {name!r}"
 
 
 def test_every_block_after_a_marker_is_found() -> None:
@@ -184,7 +189,7 @@ def test_every_block_after_a_marker_is_found() -> None:
         text = page.path.read_text(encoding="utf-8")
         markers = re.findall(r"<!-- (?:test|output|file):", text)
         found = len(page.examples) + len(page.outputs) + len(page.files)
-        assert found == len(markers), f"docs/{page.label}: a marker is not followed by a block"
+        assert found == len(markers), f"{page.label}: a marker is not followed by a block"
 
 
 @pytest.mark.parametrize(("page", "name"), all_examples())
@@ -205,7 +210,7 @@ def test_example(
     if name not in page.outputs:
         return
     file_name, shown = page.outputs[name]
-    expected = json_lines(shown.encode(), f"docs/{page.label} output {name!r}")
+    expected = json_lines(shown.encode(), f"{page.label} output {name!r}")
     assert file_name in written, f"the example wrote no {file_name}"
     records = written[file_name]
     assert [sorted(r) for r in records] == [sorted(e) for e in expected]

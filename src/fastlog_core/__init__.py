@@ -28,7 +28,7 @@ from ._registry import (
     stats,
 )
 from ._signals import handle_sighup, handle_signals
-from ._sinks import FileSink, Sink, StreamSink
+from ._sinks import FileSink, Sink, SinkClosed, StreamSink
 from .exceptions import ConfigError
 
 
@@ -67,6 +67,7 @@ __all__ = [
     "Route",
     "Settings",
     "Sink",
+    "SinkClosed",
     "SinkDict",
     "SinkSpec",
     "Stats",

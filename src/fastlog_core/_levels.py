@@ -41,11 +41,22 @@ _BY_NAME: dict[str, int] = {
 
 
 def level_name(levelno: int) -> str:
-    """Lower-case name for *levelno*; a custom number is written as ``level-<n>``."""
+    """Lower-case name for *levelno*; a number without a name is written as ``level-<n>``."""
     name = LEVEL_NAMES.get(levelno)
     if name is None:
         name = f"level-{levelno}"
     return name
+
+
+def host_level_name(name: object) -> str:
+    """The ``level`` written for a host's level name: lower case, and the name a host gives a
+    number it has no name for (stdlib's and loguru's ``"Level 15"``) as ``level-15``, the
+    native API's and the ECS schema's spelling, so one level reads the same from every API.
+    Custom names (``logging.addLevelName(15, "VERBOSE")``) are kept, in lower case."""
+    lowered = str(name).lower()
+    if lowered.startswith("level ") and lowered[6:].isdigit():
+        return "level-" + lowered[6:]
+    return lowered
 
 
 def parse_level(value: object, option: str = "level") -> int:

@@ -8,9 +8,10 @@ time, so a bad option fails with a message naming it rather than misbehaving und
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from . import _sampling
@@ -102,6 +103,41 @@ SETTING_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Set
 SINK_OPTION_NAMES: frozenset[str] = frozenset({"rotation", "retention", "compression", "encoder"})
 #: The option names a user may pass next to ``preset=``.
 OPTION_NAMES: frozenset[str] = SETTING_NAMES | SINK_OPTION_NAMES
+#: The parameters every entry point takes besides the options (``configure``, the handler, the
+#: sink and the factory all name them so): a misspelling of one is suggested too.
+ENTRY_NAMES: frozenset[str] = frozenset({"sink", "preset"})
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """``" (did you mean 'capacity'?)"`` for a misspelt *value*, else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(value.lower(), sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_options(options: Iterable[str], known: Iterable[str], *, owner: str = "") -> None:
+    """Raise ``ConfigError`` for the first name of *options* not in *known*.
+
+    The message names the option, suggests the closest known name (``difflib``) and lists them
+    all; *owner* (``"FastlogHandler"``) prefixes it. Every entry point checks its keywords here,
+    with its own parameters among *known*, so a typo of ``level`` is suggested as well as one of
+    ``capacity``.
+
+    Raises:
+        ConfigError: naming the unknown option.
+    """
+    names = frozenset(known)
+    unknown = sorted(set(options) - names)
+    if unknown:
+        prefix = f"{owner}: " if owner else ""
+        raise ConfigError(
+            f"{prefix}unknown option {unknown[0]!r}{did_you_mean(unknown[0], names)}; "
+            f"known options: {', '.join(sorted(names))}"
+        )
+
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
 _UNITS = {
@@ -152,11 +188,11 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
     name = "balanced" if preset is None else preset
     base = PRESETS.get(name) if isinstance(name, str) else None
     if base is None:
-        raise ConfigError(f"preset={preset!r}: expected one of {', '.join(sorted(PRESETS))}")
-    unknown = sorted(set(options) - SETTING_NAMES)
-    if unknown:
-        known = ", ".join(sorted(OPTION_NAMES))
-        raise ConfigError(f"unknown option {unknown[0]!r} (known options: {known})")
+        raise ConfigError(
+            f"preset={preset!r}{did_you_mean(preset, PRESETS)}: expected one of "
+            f"{', '.join(sorted(PRESETS))}"
+        )
+    check_options(options, SETTING_NAMES)  # the entry points checked their own names first
     values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Settings)}
     values.update(options)
 

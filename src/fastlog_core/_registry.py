@@ -7,18 +7,27 @@ order of lines. Process-wide hooks (exit, fork, signals) are ``_process`` and ``
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
 import weakref
 from typing import Any, Unpack
 
-from . import _diagnostics, _encoders
-from ._levels import INFO, parse_level
+from . import _diagnostics, _encoders, _fields, _rotation
+from ._levels import INFO, level_name, parse_level
 from ._options import Level, Options, SinkSpec
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
 from ._pipeline.accounting import Counters
-from ._presets import SINK_OPTION_NAMES, Settings, resolve
+from ._presets import (
+    ENTRY_NAMES,
+    OPTION_NAMES,
+    SINK_OPTION_NAMES,
+    Settings,
+    check_options,
+    did_you_mean,
+    resolve,
+)
 from ._sinks import FileSink, Sink, StreamSink
 from .exceptions import ConfigError
 
@@ -41,13 +50,14 @@ class Route:
 
 
 _lock = threading.RLock()
-_pipelines: dict[Any, Pipeline] = {}
 _live: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 _default: Route | None = None
 
 
 _FILE_OPTIONS = ("rotation", "retention", "compression")
 _SPEC_KEYS = frozenset({"sink", "level", "encoder", *_FILE_OPTIONS})
+#: The name ``configure()`` goes by in messages and notes.
+CONFIGURE = "configure()"
 
 
 def _key(spec: Any) -> tuple[str, Any]:
@@ -70,18 +80,25 @@ def _key(spec: Any) -> tuple[str, Any]:
 
 
 class _Spec:
-    """One destination as asked for: the target, its per-sink options, its file options."""
+    """One destination as asked for: the target, its per-sink options, its file options.
 
-    __slots__ = ("explicit", "file_options", "key", "options", "target")
+    Its options are *given* when they come in a dict, next to the other options, or inside a
+    ``FileSink`` object; a bare path or stream name gives none (it shares the destination's).
+    """
+
+    __slots__ = ("explicit", "file_options", "given", "key", "options", "policy", "target")
 
     def __init__(self, raw: Any, defaults: dict[str, Any]) -> None:
         given: dict[str, Any] = dict(defaults)
-        # Asked with sink options (else it shares whatever the destination has).
-        self.explicit = bool(defaults) or isinstance(raw, dict)
+        self.explicit = bool(defaults) or isinstance(raw, (dict, FileSink))
         if isinstance(raw, dict):
             unknown = sorted(set(raw) - _SPEC_KEYS)
             if unknown or "sink" not in raw:
-                what = f"unknown key {unknown[0]!r}" if unknown else "no 'sink' key"
+                what = (
+                    f"unknown key {unknown[0]!r}{did_you_mean(unknown[0], _SPEC_KEYS)}"
+                    if unknown
+                    else "no 'sink' key"
+                )
                 raise ConfigError(
                     f"sink={raw!r}: {what} (a sink dict has 'sink' and optionally "
                     f"{', '.join(sorted(_SPEC_KEYS - {'sink'}))})"
@@ -103,13 +120,20 @@ class _Spec:
                 f"{next(iter(self.file_options))}= applies to files; sink={raw!r} is not a path "
                 "or FileSink"
             )
-        if self.file_options and isinstance(raw, FileSink):
-            raise ConfigError(
-                f"{next(iter(self.file_options))}=: give it to FileSink({raw.path!r}, ...) itself"
-            )
-
-    def signature(self) -> tuple[Any, ...]:
-        return (self.key, self.options, tuple(sorted(self.file_options.items(), key=str)))
+        if isinstance(raw, FileSink):
+            if self.file_options:
+                raise ConfigError(
+                    f"{next(iter(self.file_options))}=: give it to FileSink({raw.path!r}, ...) "
+                    "itself"
+                )
+            self.file_options = {k: v for k, v in raw.file_options.items() if v is not None}
+        # As given, for messages; compared normalized ("100 MB" is 100_000_000).
+        self.given = {"level": given.get("level"), "encoder": given.get("encoder")}
+        self.policy = (
+            _rotation.parse_rotation(self.file_options.get("rotation")),
+            _rotation.parse_retention(self.file_options.get("retention")),
+            _rotation.parse_compression(self.file_options.get("compression")),
+        )
 
     def make(self) -> Sink:
         spec = self.target
@@ -122,6 +146,24 @@ class _Spec:
             except OSError as exc:
                 raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
         return spec  # type: ignore[no-any-return]  # a Sink, checked by _key
+
+    def differences(self, new: _Spec, prefix: str) -> list[tuple[str, Any, Any]]:
+        """``(option, this value, new value)`` for each per-sink option that differs."""
+        out: list[tuple[str, Any, Any]] = []
+        if self.options.level != new.options.level:
+            out.append((f"{prefix}level", self.given["level"], new.given["level"]))
+        if not _same_encoder(self.options, new.options):
+            out.append((f"{prefix}encoder", self.given["encoder"], new.given["encoder"]))
+        for name, mine, theirs in zip(_FILE_OPTIONS, self.policy, new.policy, strict=True):
+            if mine != theirs:
+                out.append(
+                    (f"{prefix}{name}", self.file_options.get(name), new.file_options.get(name))
+                )
+        return out
+
+
+def _same_encoder(a: SinkOptions, b: SinkOptions) -> bool:
+    return SinkOptions(0, a.encoder) == SinkOptions(0, b.encoder)
 
 
 def _split(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -150,88 +192,226 @@ def _name(key: tuple[str, Any], spec: Any) -> str:
     return f"{type(spec).__name__}@{value:x}" if kind == "sink" else str(value)
 
 
-_signatures: dict[Any, tuple[Any, ...]] = {}
+class _Request:
+    """One call's destination and settings, parsed and checked; nothing opened yet."""
+
+    __slots__ = ("explicit", "given", "key", "name", "preset", "settings", "specs")
+
+    def __init__(self, sink: SinkSpec, preset: str | None, options: Options) -> None:
+        settings_options, sink_defaults = _split(dict(options))
+        self.settings = resolve(preset, **settings_options)
+        self.preset = "balanced" if preset is None else preset
+        self.given = settings_options  # as given, for messages
+        self.key, self.specs, self.name = _normalize(sink, sink_defaults)
+        # Settings were given: a preset, an option, or per-sink options.
+        self.explicit = (
+            preset is not None or bool(settings_options) or any(s.explicit for s in self.specs)
+        )
+
+
+class _Entry:
+    """A destination's pipeline and the settings it was given, and by whom.
+
+    ``given_by`` is ``None`` while nobody gave settings (only bare paths asked for it, or the
+    default route): the first call that gives some sets them, from any entry point.
+    """
+
+    __slots__ = ("given", "given_by", "pipeline", "preset", "settings", "specs")
+
+    def __init__(self, pipeline: Pipeline, request: _Request, given_by: str | None) -> None:
+        self.pipeline = pipeline
+        self.given_by = given_by
+        self.take(request)
+
+    def take(self, request: _Request) -> None:
+        self.settings = request.settings
+        self.preset = request.preset
+        self.given = request.given
+        self.specs = request.specs
+
+    def differences(self, request: _Request) -> list[tuple[str, Any, Any]]:
+        """``(option, current value, requested value)`` for every setting that differs."""
+        out: list[tuple[str, Any, Any]] = []
+        old, new = self.settings, request.settings
+        changed = [
+            f.name
+            for f in dataclasses.fields(Settings)
+            if getattr(old, f.name) != getattr(new, f.name)
+        ]
+        if changed and self.preset != request.preset:
+            out.append(("preset", self.preset, request.preset))
+        out.extend(
+            (
+                name,
+                self.given.get(name, _shown(name, getattr(old, name))),
+                request.given.get(name, _shown(name, getattr(new, name))),
+            )
+            for name in changed
+        )
+        several = len(self.specs) > 1
+        for mine, theirs in zip(self.specs, request.specs, strict=True):
+            prefix = f"sink {_name(mine.key, mine.target)!r} " if several else ""
+            out.extend(mine.differences(theirs, prefix))
+        return out
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A normalized setting as a user would write it (sampling rules as dicts, a rate as text)."""
+    if name == "sample" and isinstance(value, tuple):
+        return {level_name(level): n for level, n in value} or None
+    if name in ("sample_loggers", "schema") and isinstance(value, tuple):
+        return dict(value) or None
+    if name == "rate_limit" and isinstance(value, tuple):
+        return f"{value[0]}/{value[1]:g}s"
+    return value
+
+
+def _describe(changes: list[tuple[str, Any, Any]], arrow: str = " vs ") -> str:
+    return ", ".join(f"{name}={old!r}{arrow}{new!r}" for name, old, new in changes)
+
+
+_entries: dict[Any, _Entry] = {}
 
 
 def get_pipeline(
-    sink: SinkSpec = None, *, preset: str | None = None, **options: Unpack[Options]
+    sink: SinkSpec = None,
+    *,
+    preset: str | None = None,
+    owner: str = "get_pipeline()",
+    **options: Unpack[Options],
 ) -> Pipeline:
     """The shared pipeline for *sink*, created on first use.
 
-    Settings come from *preset* and *options*. Asking again for an existing destination with
-    settings that differ from its own is a configuration error (two parts of a program would
-    otherwise silently fight over one file's policy); asking without settings shares whatever
-    the destination has.
+    One destination has one set of settings (``docs/sinks.md``, "One destination, one set of
+    settings"): asking without settings shares the destination's; asking with the settings it
+    has shares it too; asking with other settings is a ``ConfigError`` naming each option and
+    both values, unless nobody gave the destination's settings yet (they were defaults), in
+    which case these become its settings. Only ``configure()`` replaces settings given before.
 
     *sink* is a path, ``"stdout"``, ``"stderr"``, a ``Sink``, a dict naming one of those with
     per-sink options (``{"sink": "stderr", "level": "warning", "encoder": "console"}``, and for
     files ``rotation``, ``retention``, ``compression``), or a list of them. ``rotation``,
     ``retention``, ``compression`` and ``encoder`` among *options* apply to every sink.
+    *owner* names the caller in messages (``"FastlogHandler"``).
 
     Raises:
-        ConfigError: naming the option or the sink that is wrong.
+        ConfigError: naming the option or the sink that is wrong, or each setting that differs
+            from the destination's.
     """
-    return _get_pipeline(_Request(sink, preset, options))
+    check_options(options, OPTION_NAMES | ENTRY_NAMES, owner=owner)
+    return _get_pipeline(_Request(sink, preset, options), owner)
 
 
-class _Request:
-    """One call's destination and settings, parsed and checked; nothing opened yet."""
-
-    __slots__ = ("explicit", "explicit_sinks", "key", "name", "settings", "signature", "specs")
-
-    def __init__(self, sink: SinkSpec, preset: str | None, options: Options) -> None:
-        settings_options, sink_defaults = _split(dict(options))
-        self.explicit = preset is not None or bool(settings_options)  # settings were given
-        self.settings = resolve(preset, **settings_options)
-        self.key, self.specs, self.name = _normalize(sink, sink_defaults)
-        self.signature = tuple(spec.signature() for spec in self.specs)
-        self.explicit_sinks = any(spec.explicit for spec in self.specs)
-
-    def sink_options_differ(self) -> bool:
-        """Sink options were given, and the destination already has others (lock held)."""
-        return self.explicit_sinks and _signatures.get(self.key, self.signature) != self.signature
-
-
-def _get_pipeline(request: _Request) -> Pipeline:
+def _get_pipeline(request: _Request, owner: str) -> Pipeline:
     with _lock:
-        existing = _pipelines.get(request.key)
-        if existing is not None and not existing.closed:
-            if request.explicit and existing.settings != request.settings:
-                diff = _difference(existing.settings, request.settings)
+        entry = _entries.get(request.key)
+        if entry is None or entry.pipeline.closed:
+            return _create(request, owner if request.explicit else None).pipeline
+        if request.explicit:
+            changes = entry.differences(request)
+            if changes and entry.given_by is not None:
                 raise ConfigError(
-                    f"sink={request.name!r} is already in use with other settings ({diff}); "
-                    "give the same preset and options, or none to share the existing ones"
+                    f"{owner}: sink={request.name!r} already has other settings, given by "
+                    f"{entry.given_by}: {_describe(changes)} (its value vs the one asked here). "
+                    "Give the same options, or none to share them; fastlog_core.configure() "
+                    "replaces them"
                 )
-            if request.sink_options_differ():
-                raise ConfigError(
-                    f"sink={request.name!r} is already in use with other sink options (level, "
-                    "encoder, rotation, retention or compression); give the same, or none to "
-                    "share them"
-                )
-            return existing
-        pipeline = Pipeline(
-            [spec.make() for spec in request.specs],
-            request.settings,
-            name=request.name,
-            sink_options=[spec.options for spec in request.specs],
-        )
-        _pipelines[request.key] = pipeline
-        _signatures[request.key] = request.signature
-        _live.add(pipeline)
-        # Process-wide hooks (exit, fork, SIGTERM) come with the first pipeline, not at import.
-        from . import _process
-
-        _process.on_new_pipeline(request.settings)
-        return pipeline
+            if changes:  # defaults nobody asked for: these are the first settings given
+                _apply(entry, request)
+            else:
+                _close_unused(request, entry.pipeline)
+            if entry.given_by is None:
+                entry.given_by = owner
+        return entry.pipeline
 
 
-def _difference(old: Settings, new: Settings) -> str:
-    parts = [
-        f"{field}={getattr(old, field)!r} vs {getattr(new, field)!r}"
-        for field in old.__dataclass_fields__
-        if getattr(old, field) != getattr(new, field)
-    ]
-    return ", ".join(parts)
+def _create(request: _Request, given_by: str | None) -> _Entry:
+    sinks = [spec.make() for spec in request.specs]
+    settings = _effective(request, sinks)
+    pipeline = Pipeline(
+        sinks, settings, name=request.name, sink_options=[spec.options for spec in request.specs]
+    )
+    entry = _entries[request.key] = _Entry(pipeline, request, given_by)
+    _live.add(pipeline)
+    # Process-wide hooks (exit, fork, SIGTERM) come with the first pipeline, not at import.
+    from . import _process
+
+    _process.on_new_pipeline(settings)
+    return entry
+
+
+def _effective(request: _Request, sinks: list[Sink]) -> Settings:
+    """The settings the pipeline runs: written in the caller when a sink is a terminal.
+
+    A terminal's reader sees ``print()`` and log lines together, and ``python -i`` prints its
+    prompt right after the call: a writer thread would show the lines late and out of order.
+    Synchronous writes keep the call order; a terminal is not where throughput matters, and
+    every other destination keeps its writer thread. ``sync=False`` given explicitly keeps the
+    writer thread on a terminal too.
+    """
+    settings = request.settings
+    if (
+        settings.sync
+        or request.given.get("sync") is False
+        or not any(isinstance(s, StreamSink) and s.isatty() for s in sinks)
+    ):
+        return settings
+    return dataclasses.replace(settings, sync=True)
+
+
+def _apply(entry: _Entry, request: _Request) -> None:
+    """Give *entry*'s live pipeline *request*'s settings and sinks, in place (lock held).
+
+    The pipeline object stays the same, so every logger, handler and sink routed to it
+    follows. A file whose rotation options changed gets a new ``FileSink`` (opened first: a
+    path that cannot be opened fails before anything changes); a ``FileSink`` object given
+    replaces the destination's.
+    """
+    pipeline = entry.pipeline
+    current = pipeline.sinks
+    sinks: list[Sink] = []
+    made: list[Sink] = []  # opened here: closed again if the change does not happen
+    try:
+        for old_spec, old_sink, spec in zip(entry.specs, current, request.specs, strict=True):
+            if isinstance(spec.target, FileSink):
+                sinks.append(spec.target)
+            elif spec.key[0] == "file" and old_spec.policy != spec.policy:
+                made.append(spec.make())
+                sinks.append(made[-1])
+            else:
+                sinks.append(old_sink)
+        options = [spec.options for spec in request.specs]
+        if sinks != current or options != pipeline.sink_options:
+            replaced = pipeline.replace_sinks(sinks, options)
+        else:
+            replaced = []
+    except BaseException:
+        for sink in made:
+            _close(sink)
+        raise
+    for sink in replaced:
+        _close(sink)
+    settings = _effective(request, sinks)
+    pipeline.reconfigure(settings)
+    entry.take(request)
+    from . import _process
+
+    _process.on_new_pipeline(settings)
+
+
+def _close_unused(request: _Request, pipeline: Pipeline) -> None:
+    """A ``FileSink`` object given with the destination's own options is not used: its file
+    descriptor is released (it would otherwise stay open until garbage collection)."""
+    for spec in request.specs:
+        if isinstance(spec.target, FileSink) and spec.target not in pipeline.sinks:
+            _close(spec.target)
+
+
+def _close(sink: Sink) -> None:
+    try:
+        sink.close()
+    except Exception as exc:
+        _diagnostics.report("close", f"{sink!r}: {type(exc).__name__}: {exc}")
 
 
 def default_route() -> Route:
@@ -251,12 +431,18 @@ def route(
     *,
     preset: str | None = None,
     level: Level = 0,
+    owner: str = "route()",
     **options: Unpack[Options],
 ) -> Route:
-    """A route for an adapter: the default one for ``sink=None``, else a new one to *sink*."""
+    """A route for an adapter: the default one for ``sink=None``, else a new one to *sink*.
+
+    *owner* names the adapter in error messages (``"FastlogHandler"``); the rules for a
+    destination that already has settings are ``get_pipeline``'s.
+    """
     if sink is None and preset is None and not options:
         return default_route()
-    return Route(get_pipeline(sink, preset=preset, **options), _level(level))
+    check_options(options, OPTION_NAMES | ENTRY_NAMES | {"level"}, owner=owner)
+    return Route(_get_pipeline(_Request(sink, preset, options), owner), _level(level))
 
 
 def _level(value: Any, option: str = "level") -> int:
@@ -273,11 +459,18 @@ def configure(
     preset: str | None = None,
     **options: Unpack[Options],
 ) -> None:
-    """Set where records go by default, from which level, with which preset.
+    """Set where records go by default, from which level, and the destination's settings.
 
     Optional: unconfigured, records at INFO and above go to stdout with the ``balanced``
-    preset. Calling it again redirects existing loggers (they share the default route). If
-    the destination is already in use, its pipeline is reconfigured in place.
+    preset. Calling it again redirects existing loggers (they share the default route).
+
+    ``configure()`` is the application's own word on its destination: the destination gets
+    exactly the settings given here (the preset's for what is not given), also when it is
+    already in use, and every logger, handler and sink writing there follows. When that
+    changes settings someone gave before (an earlier ``configure()``, a ``FastlogHandler``'s
+    options), the destination's stream gets one record saying so: logger ``fastlog``, level
+    ``info``, ``changed`` mapping each option to its old and new value. Identical settings
+    change nothing.
 
     Args:
         sink: A path, ``"stdout"``, ``"stderr"``, a ``Sink``, or a list of them.
@@ -286,28 +479,48 @@ def configure(
         **options: Individual settings on top of the preset (see ``Settings``).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it.
+        ConfigError: for an unknown option or a bad value, naming it; nothing is changed then.
     """
+    check_options(options, OPTION_NAMES | ENTRY_NAMES | {"level"}, owner=CONFIGURE)
     threshold = _level(level)
     request = _Request(sink, preset, options)
     with _lock:
-        existing = _pipelines.get(request.key)
-        if existing is not None and not existing.closed:
-            if request.sink_options_differ():
-                raise ConfigError(
-                    f"sink={sink!r}: level, encoder, rotation, retention or compression differ "
-                    "from the pipeline already writing there; shutdown() it first"
-                )
-            existing.reconfigure(request.settings)
-            pipeline = existing
+        entry = _entries.get(request.key)
+        if entry is None or entry.pipeline.closed:
+            entry = _create(request, CONFIGURE)
         else:
-            pipeline = _get_pipeline(request)
+            changes = entry.differences(request)
+            if changes:
+                _apply(entry, request)
+                if entry.given_by is not None:
+                    _note(entry.pipeline, entry.given_by, changes)
+                entry.given_by = CONFIGURE
+            else:
+                _close_unused(request, entry.pipeline)
+                entry.given_by = entry.given_by or CONFIGURE
+        pipeline = entry.pipeline
         global _default
         if _default is None:
             _default = Route(pipeline, threshold)
         else:
             _default.pipeline = pipeline
             _default.level = threshold
+
+
+def _note(pipeline: Pipeline, given_by: str, changes: list[tuple[str, Any, Any]]) -> None:
+    """The record ``configure()`` writes when it replaces settings someone gave."""
+    message = (
+        f"{CONFIGURE} changed the settings of {pipeline.name} (given by {given_by}): "
+        + _describe(changes, " -> ")
+    )
+    record = {
+        "timestamp": _encoders.json.timestamp(),
+        "level": "info",
+        "logger": "fastlog",
+        "message": message,
+        "changed": {name: [old, new] for name, old, new in changes},
+    }
+    pipeline.appender.emit(pipeline.shape(record, INFO), INFO)
 
 
 def flush(timeout: float | None = None) -> bool:
@@ -330,8 +543,7 @@ def shutdown(timeout: float = 5.0) -> bool:
     """
     with _lock:
         pipelines = list(_live)
-        _pipelines.clear()
-        _signatures.clear()
+        _entries.clear()
     ok = True
     for pipeline in pipelines:
         ok = pipeline.shutdown(timeout) and ok
@@ -351,11 +563,14 @@ def hold(timeout: float) -> None:
 
 
 class Stats(Counters):
-    """Process-wide counters: the sum over all pipelines, internal errors by kind, and each
-    pipeline's own counters by name."""
+    """Process-wide counters: the sum over all pipelines, internal errors by kind, each
+    pipeline's own counters by name, and whether the C speedups are in use."""
 
     errors_by_kind: dict[str, int]
     pipelines: dict[str, PipelineStats]
+    #: True when ``fastlog_core._speedups`` (C) is in use; False on the pure-Python path
+    #: (no compiler at install time, ``FASTLOG_NO_SPEEDUPS=1``, a free-threaded interpreter).
+    speedups: bool
 
 
 def stats() -> Stats:
@@ -386,6 +601,7 @@ def stats() -> Stats:
         "sampled_by_level": sampled_by_level,
         "rate_limited": sum(s["rate_limited"] for s in per.values()),
         "pipelines": per,
+        "speedups": _fields.SPEEDUPS,
     }
 
 
@@ -421,6 +637,6 @@ def _reset() -> None:
     global _default
     shutdown(timeout=5.0)
     with _lock:
-        _pipelines.clear()
+        _entries.clear()
         _live.clear()  # closed pipelines a test still references must not count in stats()
         _default = None

@@ -8,6 +8,7 @@ locking, no buffering of their own. A user's sink needs ``write``, ``flush`` and
 from __future__ import annotations
 
 import errno
+import io
 import math
 import os
 import re
@@ -21,10 +22,23 @@ from . import _diagnostics, _rotation
 from ._rotation import SizeRotation, TimeRotation
 from .exceptions import ConfigError
 
-__all__ = ["FileSink", "Sink", "StreamSink"]
+__all__ = ["FileSink", "Sink", "SinkClosed", "StreamSink"]
 
 #: Buffers per ``writev`` call: POSIX guarantees at least 16, Linux takes 1024.
 _IOV_MAX: int = max(16, os.sysconf("SC_IOV_MAX")) if hasattr(os, "sysconf") else 16
+
+
+class SinkClosed(BrokenPipeError):
+    """Raised by a sink's ``write`` when its destination will never take data again: the reader
+    of a pipe went away (``python app.py | head``), an ordinary end for a command-line tool.
+
+    The pipeline then stops writing to that sink, quietly: no retry, no report on stderr. What
+    the sink still owed and every later record meant for it are counted as ``lost``
+    (``stats()``), so records sent = written + dropped + lost still holds. ``StreamSink`` raises
+    it on ``EPIPE``; a sink of yours may raise it too (any other ``OSError`` is retried).
+
+    .. versionadded:: 0.2
+    """
 
 
 @runtime_checkable
@@ -35,6 +49,7 @@ class Sink(Protocol):
     ``OSError`` (the pipeline keeps the data and retries with backoff). If some bytes were
     written before the error, set ``exc.fastlog_written`` to that count so they are not
     written twice. A batch larger than 1 MiB comes in several calls, each of whole lines.
+    ``SinkClosed`` (an ``OSError``) says the destination is gone for good: it is not retried.
 
     Optionally, ``writev(parts)`` (defined in the same class as ``write``) receives a whole
     batch as the list of the buffer's blocks, with the same contract: ``FileSink`` writes it
@@ -125,6 +140,7 @@ class FileSink:
         "_cut",
         "_fd",
         "_flock",
+        "_given",
         "_ino",
         "_limit",
         "_lock",
@@ -159,14 +175,9 @@ class FileSink:
                     raise ConfigError(
                         f"{option}={value!r}: applies to rotated files; give rotation= too"
                     )
+        self._given = {"rotation": rotation, "retention": retention, "compression": compression}
         self._options = ", ".join(
-            f"{name}={value!r}"
-            for name, value in (
-                ("rotation", rotation),
-                ("retention", retention),
-                ("compression", compression),
-            )
-            if value is not None
+            f"{name}={value!r}" for name, value in self._given.items() if value is not None
         )
         # Flattened for write(): 0 means no size limit, inf no time boundary.
         self._limit = self._rotation.limit if isinstance(self._rotation, SizeRotation) else 0
@@ -203,6 +214,12 @@ class FileSink:
         if self._options:
             return f"FileSink({self.path!r}, {self._options})"
         return f"FileSink({self.path!r})"
+
+    @property
+    def file_options(self) -> dict[str, object]:
+        """``rotation``, ``retention`` and ``compression`` as given (``None``: not given); the
+        registry compares them with a path's options (``docs/sinks.md``, one destination)."""
+        return dict(self._given)
 
     def _open(self) -> int:
         """Open the path (the caller holds ``_lock``); the sink's state follows the new file."""
@@ -712,10 +729,18 @@ class StreamSink:
     """Write to ``"stdout"``, ``"stderr"`` or an open binary or text stream.
 
     For ``"stdout"``/``"stderr"`` the current ``sys.stdout``/``sys.stderr`` is looked up at each
-    write, so redirection (``contextlib.redirect_stdout``, pytest's capture) is honoured.
+    write, so redirection (``contextlib.redirect_stdout``, pytest's capture) is honoured. Text
+    the program wrote to the stream first is flushed first, so it comes first. When the stream
+    is a file descriptor, the batch goes to it with ``os.write``, not through the stream's own
+    buffer, so none of fastlog's bytes are ever left in ``sys.stdout``'s buffer for Python to
+    flush at exit.
+
+    A stream whose reader went away (``EPIPE``: ``| head`` exited) ends this sink: ``write``
+    raises ``SinkClosed`` (from then on, for that stream) and the pipeline stops writing to it,
+    quietly, counting what it does not write as ``lost``.
     """
 
-    __slots__ = ("_name", "_stream")
+    __slots__ = ("_gone", "_name", "_stream")
 
     def __init__(self, stream: str | IO[Any] = "stdout") -> None:
         if isinstance(stream, str):
@@ -726,6 +751,7 @@ class StreamSink:
         else:
             self._name = None
             self._stream = stream
+        self._gone: object = None  # the stream whose reader went away
 
     def __repr__(self) -> str:
         return f"StreamSink({self._name or self._stream!r})"
@@ -745,6 +771,8 @@ class StreamSink:
 
     def write(self, data: bytes, /) -> None:
         stream = self._target()
+        if stream is self._gone:
+            raise SinkClosed(errno.EPIPE, f"the reader of {self!r} has gone")
         binary = getattr(stream, "buffer", None)
         try:
             if binary is None:
@@ -755,7 +783,16 @@ class StreamSink:
                 stream.flush()
                 return
             stream.flush()  # keep order with text already written through the wrapper
-            _write_all(binary, data)
+            fd = _raw_fd(binary)
+            if fd is None:
+                _write_all(binary, data)
+            else:
+                _write_fd(fd, data)
+        except BrokenPipeError as exc:
+            self._gone = stream
+            closed = SinkClosed(errno.EPIPE, f"the reader of {self!r} has gone")
+            closed.fastlog_written = getattr(exc, "fastlog_written", 0)  # type: ignore[attr-defined]
+            raise closed from exc
         except ValueError as exc:  # "I/O operation on closed file"
             raise OSError(errno.EBADF, str(exc)) from exc
 
@@ -773,3 +810,40 @@ class StreamSink:
             return bool(self._target().isatty())
         except Exception:
             return False
+
+
+def _raw_fd(binary: Any) -> int | None:
+    """The file descriptor under a buffered binary stream, when writing to it directly is the
+    same as writing through the stream: a plain ``FileIO`` (not a Windows console, whose raw
+    stream converts the text, nor an in-memory or captured stream)."""
+    raw = binary if type(binary) is io.FileIO else getattr(binary, "raw", None)  # -u: no buffer
+    if type(raw) is not io.FileIO or raw.closed:
+        return None
+    try:
+        return raw.fileno()
+    except (OSError, ValueError):
+        return None
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    """Write all of *data* to *fd*, also when it is non-blocking (see ``_write_all``).
+
+    An error after part of it was written carries that count as ``fastlog_written``.
+    """
+    view = memoryview(data)
+    done = 0
+    deadline = time.monotonic() + _NONBLOCKING_PATIENCE
+    try:
+        while done < len(view):
+            try:
+                done += os.write(fd, view[done:])
+            except BlockingIOError as exc:
+                if time.monotonic() > deadline:
+                    exc.fastlog_written = done  # type: ignore[attr-defined]
+                    raise
+                time.sleep(0.001)
+            except OSError as exc:
+                exc.fastlog_written = done  # type: ignore[attr-defined]
+                raise
+    finally:
+        view.release()

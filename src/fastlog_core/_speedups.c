@@ -10,6 +10,8 @@
  * - utc_naive: loguru's aware record time as the schema's naive UTC datetime (twin:
  *   _fields.utc_naive_py).
  * - utc_stamp: a POSIX time as the schema's timestamp text (twin: _fields.utc_stamp_py).
+ * - unsafe_value: finds a datetime orjson would crash on, before it is handed to orjson
+ *   (twin: _encoders/json.unsafe_value_py); Appender.emit runs it on every record.
  *
  * Each Python twin defines the behaviour; tests drive both the same way (tests/core/
  * test_appender.py, test_block.py, test_fields.py). Built by hatch_build.py when a C compiler
@@ -23,6 +25,9 @@
 #include <time.h>
 
 static PyObject *k_timestamp, *k_level, *k_logger, *k_message, *k_utcoffset;
+static PyObject *k_dataclass_fields, *k_value, *enum_type;
+static long opt_non_str_keys; /* orjson.OPT_NON_STR_KEYS */
+static PyTypeObject *zoneinfo_type; /* zoneinfo.ZoneInfo, once one was seen */
 
 /* record_fields(attrs, n_standard, reserved, ts, level, name, message, ctx) -> dict | None
  *
@@ -138,6 +143,188 @@ utc_naive(PyObject *Py_UNUSED(module), PyObject *moment)
         Py_RETURN_NONE;
     }
     return utc;
+}
+
+/* unsafe_value(obj[, keys]) -> exception | None
+ *
+ * orjson (3.13) calls the utcoffset() of an aware datetime's tzinfo and crashes the process
+ * (SIGSEGV) when it raises. This walks what orjson would serialize natively (dicts, with
+ * *keys* their keys too, lists, tuples, dataclasses, enums) and returns a TypeError, caused
+ * by what utcoffset() raised, for the first datetime whose tzinfo is neither a
+ * datetime.timezone nor a ZoneInfo and whose utcoffset() raises; None when orjson may be
+ * given *obj*. Plain values cost a type
+ * comparison each, PyDict_Next most of it: ~40 ns for a 7-entry record, +6% on the native
+ * API's call (0.80 -> 0.85 us, benchmarks/bench_core.py's record, 2-CPU VM). Twin:
+ * _encoders/json.unsafe_value_py. Nesting past orjson's own limit (255) is not walked: orjson
+ * refuses it before getting there. Past SCAN_BUDGET values the walk stops and says so (a
+ * record that large is repaired rather than guessed about).
+ */
+#define SCAN_DEPTH 255
+#define SCAN_BUDGET (1 << 20)
+
+static PyObject *raised_exception(void);
+
+static PyObject *
+unsafe_error(const char *text, PyObject *cause)
+{
+    PyObject *exc = PyObject_CallFunction(PyExc_TypeError, "s", text);
+    if (exc == NULL) {
+        Py_XDECREF(cause);
+        return NULL;
+    }
+    if (cause != NULL) {
+        PyException_SetCause(exc, cause); /* steals cause */
+    }
+    return exc;
+}
+
+static int
+safe_tzinfo(PyObject *tz)
+{
+    PyTypeObject *type = Py_TYPE(tz);
+    if (tz == Py_None || type == Py_TYPE(PyDateTimeAPI->TimeZone_UTC) || type == zoneinfo_type) {
+        return 1;
+    }
+    if (zoneinfo_type == NULL && strcmp(type->tp_name, "zoneinfo.ZoneInfo") == 0) {
+        zoneinfo_type = type; /* the C ZoneInfo (exact type only: a subclass may override) */
+        Py_INCREF(type);
+        return 1;
+    }
+    return 0;
+}
+
+/* The values of a usual record: nothing to look into, no Python code to run. */
+static inline int
+plain(PyObject *obj)
+{
+    PyTypeObject *type = Py_TYPE(obj);
+    return type == &PyUnicode_Type || type == &PyLong_Type || type == &PyFloat_Type ||
+           obj == Py_None || type == &PyBool_Type ||
+           (type == PyDateTimeAPI->DateTimeType && !_PyDateTime_HAS_TZINFO(obj));
+}
+
+/* 0: nothing unsafe; 1: *found set (a new reference); -1: an exception to propagate.
+ * Dict keys are walked only with *keys*: orjson formats a key that is not a str only under
+ * OPT_NON_STR_KEYS; without it, it refuses the key before looking at it. */
+static int
+scan(PyObject *obj, int depth, Py_ssize_t *budget, PyObject **found, int keys)
+{
+    if (plain(obj)) {
+        return 0;
+    }
+    PyTypeObject *type = Py_TYPE(obj);
+    if (--*budget < 0) {
+        *found = unsafe_error("a value too large to check for datetimes orjson cannot write",
+                              NULL);
+        return *found == NULL ? -1 : 1;
+    }
+    if (type == PyDateTimeAPI->DateTimeType) {
+        if (safe_tzinfo(PyDateTime_DATE_GET_TZINFO(obj))) {
+            return 0;
+        }
+        PyObject *offset = PyObject_CallMethodNoArgs(obj, k_utcoffset);
+        if (offset != NULL) {
+            Py_DECREF(offset);
+            return 0;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            return -1; /* KeyboardInterrupt, SystemExit: the caller's */
+        }
+        *found = unsafe_error("a datetime whose tzinfo.utcoffset() raises", raised_exception());
+        return *found == NULL ? -1 : 1;
+    }
+    if (depth >= SCAN_DEPTH) {
+        return 0;
+    }
+    int done = 0;
+    if (PyDict_Check(obj)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (!done && PyDict_Next(obj, &pos, &key, &value)) {
+            if (plain(value) && (!keys || PyUnicode_CheckExact(key))) {
+                continue; /* the usual entry: one type comparison each */
+            }
+            Py_INCREF(key); /* utcoffset() is Python code: hold what it could remove */
+            Py_INCREF(value);
+            if (keys && !PyUnicode_CheckExact(key)) {
+                done = scan(key, depth + 1, budget, found, keys);
+            }
+            if (!done) {
+                done = scan(value, depth + 1, budget, found, keys);
+            }
+            Py_DECREF(key);
+            Py_DECREF(value);
+        }
+        return done;
+    }
+    if (PyList_Check(obj) || PyTuple_Check(obj)) {
+        for (Py_ssize_t i = 0; !done && i < PySequence_Fast_GET_SIZE(obj); i++) {
+            if (plain(PySequence_Fast_GET_ITEM(obj, i))) {
+                continue;
+            }
+            PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(obj, i));
+            done = scan(item, depth + 1, budget, found, keys);
+            Py_DECREF(item);
+        }
+        return done;
+    }
+    PyObject *tp_dict = type->tp_dict;
+    if (tp_dict != NULL && PyDict_Contains(tp_dict, k_dataclass_fields) == 1) {
+        /* A dataclass (orjson's test: the class's own __dict__). */
+        PyObject *fields = PyObject_GetAttr(obj, k_dataclass_fields);
+        if (fields == NULL || !PyDict_Check(fields)) {
+            Py_XDECREF(fields);
+            PyErr_Clear(); /* orjson cannot write it either: the repair path decides */
+            return 0;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *name, *field;
+        while (!done && PyDict_Next(fields, &pos, &name, &field)) {
+            PyObject *value = PyObject_GetAttr(obj, name);
+            if (value == NULL) {
+                PyErr_Clear();
+                continue;
+            }
+            done = scan(value, depth + 1, budget, found, keys);
+            Py_DECREF(value);
+        }
+        Py_DECREF(fields);
+        return done;
+    }
+    if (enum_type != NULL && PyObject_TypeCheck(obj, (PyTypeObject *)enum_type)) {
+        PyObject *value = PyObject_GetAttr(obj, k_value);
+        if (value == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        done = scan(value, depth + 1, budget, found, keys);
+        Py_DECREF(value);
+        return done;
+    }
+    return 0;
+}
+
+static PyObject *
+unsafe_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "unsafe_value() takes 1 or 2 arguments (obj[, keys])");
+        return NULL;
+    }
+    int keys = nargs > 1 ? PyObject_IsTrue(args[1]) : 0;
+    if (keys < 0) {
+        return NULL;
+    }
+    PyObject *found = NULL;
+    Py_ssize_t budget = SCAN_BUDGET;
+    int done = scan(args[0], 0, &budget, &found, keys);
+    if (done < 0) {
+        return NULL;
+    }
+    if (done == 0) {
+        Py_RETURN_NONE;
+    }
+    return found;
 }
 
 /* Block: the pipeline's buffer block (fastlog_core._pipeline). A bytes buffer allocated once at
@@ -583,7 +770,30 @@ Appender_emit(Appender *self, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *call[3] = {args[0], nargs > 2 ? args[2] : self->default_,
                          nargs > 3 ? args[3] : self->option};
-    PyObject *line = PyObject_Vectorcall(self->dumps, call, 3, NULL);
+    long option = PyLong_AsLong(call[2]);
+    if (option == -1 && PyErr_Occurred()) {
+        PyErr_Clear(); /* not an int: orjson.dumps says so below */
+        option = 0;
+    }
+    PyObject *found = NULL;
+    Py_ssize_t budget = SCAN_BUDGET;
+    /* orjson would crash on it: repair instead (~40 ns a usual record, see scan). */
+    int unsafe = scan(args[0], 0, &budget, &found, (option & opt_non_str_keys) != 0);
+    if (unsafe < 0) {
+        return NULL;
+    }
+    PyObject *line;
+    if (unsafe) {
+        PyObject *again[4] = {args[0], found, call[1], call[2]};
+        line = PyObject_Vectorcall(self->repair, again, 4, NULL);
+        Py_DECREF(found);
+        if (line == NULL) {
+            return NULL;
+        }
+    }
+    else {
+        line = PyObject_Vectorcall(self->dumps, call, 3, NULL);
+    }
     if (line == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_Exception)) {
             return NULL; /* KeyboardInterrupt, SystemExit: the caller's, as in the twin */
@@ -718,6 +928,9 @@ static PyMethodDef methods[] = {
      "The naive UTC datetime for an aware one with a datetime.timezone, or None."},
     {"utc_stamp", utc_stamp, METH_O,
      "The schema's timestamp text for a POSIX time, or None outside years 1..9999."},
+    {"unsafe_value", (PyCFunction)(void (*)(void))unsafe_value, METH_FASTCALL,
+     "unsafe_value(obj[, keys]): a TypeError for a datetime in obj whose tzinfo.utcoffset() "
+     "raises (orjson would crash on it), else None; dict keys too with keys."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -729,7 +942,33 @@ exec_module(PyObject *module)
     k_logger = PyUnicode_InternFromString("logger");
     k_message = PyUnicode_InternFromString("message");
     k_utcoffset = PyUnicode_InternFromString("utcoffset");
-    if (!k_timestamp || !k_level || !k_logger || !k_message || !k_utcoffset) {
+    k_dataclass_fields = PyUnicode_InternFromString("__dataclass_fields__");
+    k_value = PyUnicode_InternFromString("value");
+    if (!k_timestamp || !k_level || !k_logger || !k_message || !k_utcoffset ||
+        !k_dataclass_fields || !k_value) {
+        return -1;
+    }
+    PyObject *enum_module = PyImport_ImportModule("enum");
+    if (enum_module == NULL) {
+        return -1;
+    }
+    enum_type = PyObject_GetAttrString(enum_module, "Enum");
+    Py_DECREF(enum_module);
+    if (enum_type == NULL) {
+        return -1;
+    }
+    PyObject *orjson = PyImport_ImportModule("orjson");
+    if (orjson == NULL) {
+        return -1;
+    }
+    PyObject *flag = PyObject_GetAttrString(orjson, "OPT_NON_STR_KEYS");
+    Py_DECREF(orjson);
+    if (flag == NULL) {
+        return -1;
+    }
+    opt_non_str_keys = PyLong_AsLong(flag);
+    Py_DECREF(flag);
+    if (opt_non_str_keys == -1 && PyErr_Occurred()) {
         return -1;
     }
     PyDateTime_IMPORT;

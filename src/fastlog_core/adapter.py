@@ -5,9 +5,11 @@ The stdlib handler, the structlog renderer and the loguru sink use only this mod
 the same. An adapter *translates* its host's record into the core's parts; the core owns the
 rest — encoding (one encoder, one set of options), buffering, writing:
 
-1. **Where records go**: ``route(sink, preset=..., level=..., **options)`` gives a ``Route`` (the
-   process-wide default for ``sink=None``, which follows ``configure()``). Below
-   ``route.level`` a record costs one comparison.
+1. **Where records go**: ``route(sink, preset=..., level=..., owner=..., **options)`` gives a
+   ``Route`` (the process-wide default for ``sink=None``, which follows ``configure()``). Below
+   ``route.level`` a record costs one comparison. Check the keywords first with
+   ``check_options(options, OPTION_NAMES | {your parameters}, owner="YourAdapter")``: a typo
+   then fails naming the option and the closest known name.
 2. **The record**: a dict in the default schema's order, built with ``merge(ts, level, name,
    message, *field_mappings)`` (a field named like a schema key moves to ``fields.<name>``)
    or as a literal when no field can clash; ``timestamp()``, ``context_fields()``,
@@ -19,7 +21,9 @@ rest — encoding (one encoder, one set of options), buffering, writing:
    it (a host value policy may be given as ``default``/``option``); ``append(line, levelno)``
    queues a line the core's encoder made (``encode_record``, ``encode``) when the host's own
    contract needs the bytes first (a renderer's return value). Neither raises nor blocks
-   beyond the pipeline's policy.
+   beyond the pipeline's policy. A host that calls ``orjson.dumps`` itself first asks
+   ``unsafe_value(record)``: a datetime whose ``tzinfo.utcoffset()`` raises crashes orjson, so
+   such a record goes to ``encode_rejected(record, error, ...)`` instead.
 
 See ``docs/architecture.md`` ("Writing an adapter").
 """
@@ -45,13 +49,14 @@ from ._encoders.json import (
     relayout,
     timestamp,
     timestamp_from,
+    unsafe_value,
     utcnow,
 )
 from ._fields import SPEEDUPS, naive_copy, record_fields, utc_naive, utc_stamp
-from ._levels import level_name, levelno_of, parse_level
+from ._levels import host_level_name, level_name, levelno_of, parse_level
 from ._pipeline import AppenderType as Appender
 from ._pipeline import Pipeline
-from ._presets import OPTION_NAMES
+from ._presets import OPTION_NAMES, check_options
 from ._registry import Route, route
 from ._schemas.http import HttpKeys
 
@@ -66,6 +71,7 @@ __all__ = [
     "Pipeline",
     "Route",
     "add_exception",
+    "check_options",
     "context_fields",
     "describe_exception",
     "encode",
@@ -74,6 +80,7 @@ __all__ = [
     "encode_repaired",
     "exception_info",
     "from_posix",
+    "host_level_name",
     "interpolate",
     "level_name",
     "levelno_of",
@@ -86,6 +93,7 @@ __all__ = [
     "route",
     "timestamp",
     "timestamp_from",
+    "unsafe_value",
     "utc_naive",
     "utc_stamp",
     "utcnow",

@@ -26,10 +26,12 @@ LEVELS: dict[str, str] = {}
 
 
 def level_name(name: str) -> str:
-    """The lower-case level name, cached: loguru levels are few, records are many."""
+    """The lower-case level name, cached: loguru levels are few, records are many. A number
+    loguru has no name for (``logger.log(17, ...)``: ``"Level 17"``) is ``level-17``, as every
+    adapter writes it."""
     lowered = LEVELS.get(name)
     if lowered is None:
-        lowered = str(name).lower()
+        lowered = adapter.host_level_name(name)
         if len(LEVELS) < 1024:  # ``logger.log(17, ...)`` names a level per number: stay bounded
             LEVELS[name] = lowered
     return lowered

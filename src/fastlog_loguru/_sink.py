@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 import fastlog_core
 from fastlog_core import ConfigError, PipelineOptions, SinkSpec, adapter
-from fastlog_core.adapter import OPTION_NAMES
+from fastlog_core.adapter import OPTION_NAMES, check_options
 
 from . import _record, _serialize
 from ._host import SINK_ENCODING, CoroutineFunctionLike
@@ -33,7 +33,10 @@ if TYPE_CHECKING:  # loguru's stubs declare Message; at run time the adapter nev
     from loguru import Message
 
 _SCHEMAS = ("default", "loguru")
-_SINK_OPTIONS = frozenset({"include_location", "include_process", "include_thread"})
+#: Every keyword the sink takes, for the unknown-option message and its suggestion.
+_SINK_OPTIONS = frozenset(
+    {"sink", "schema", "preset", "include_location", "include_process", "include_thread"}
+)
 _ctx_get = adapter.context_fields
 _merge = adapter.merge
 _add_exception = adapter.add_exception
@@ -109,7 +112,9 @@ class FastlogSink:
         **options: fastlog pipeline options (``capacity``, ``policy``, ``flush_interval``, ...).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it.
+        ConfigError: for an unknown option or a bad value, naming it and suggesting the closest
+            known name; for a destination already in use with other settings, naming each
+            option and both values (the same settings, or none, share them: ``docs/sinks.md``).
 
     .. versionadded:: 0.1
     """
@@ -131,10 +136,7 @@ class FastlogSink:
         include_thread: bool = False,
         **options: Unpack[PipelineOptions],
     ) -> None:
-        unknown = sorted(set(options) - OPTION_NAMES)
-        if unknown:
-            known = ", ".join(sorted(OPTION_NAMES | _SINK_OPTIONS | {"schema", "preset"}))
-            raise ConfigError(f"FastlogSink: unknown option {unknown[0]!r} (known: {known})")
+        check_options(options, OPTION_NAMES | _SINK_OPTIONS, owner="FastlogSink")
         if schema is not None and schema not in _SCHEMAS:
             # A platform schema ("ecs", "gcp", ...) or a key mapping: the pipeline's setting,
             # checked (and named in errors) by the core.
@@ -159,9 +161,14 @@ class FastlogSink:
         if isinstance(sink, os.PathLike):
             sink = os.fspath(sink)
         try:
-            self._route = adapter.route(sink, preset=preset, **pipeline_options)
+            self._route = adapter.route(
+                sink, preset=preset, owner="FastlogSink", **pipeline_options
+            )
         except ConfigError as exc:
-            raise ConfigError(f"FastlogSink: {exc}") from None
+            text = str(exc)
+            raise ConfigError(
+                text if text.startswith("FastlogSink") else f"FastlogSink: {text}"
+            ) from None
         self._layout = schema == "loguru"
         self._default = DefaultEncoder(
             location=include_location, process=include_process, thread=include_thread

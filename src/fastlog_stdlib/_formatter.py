@@ -17,6 +17,7 @@ from ._record import RESERVED_ATTRS, STANDARD_ATTRS, RecordEncoder, message_of
 from ._values import VALUE_OPTIONS, value_default
 
 _dumps = orjson.dumps
+_unsafe_value = adapter.unsafe_value
 
 # python-json-logger's own patterns (pythonjsonlogger/core.py), so a fmt names the same fields.
 _TEMPLATE_FIELD = re.compile(r"\$(?:\$|\{(?P<braced>.+?)\}|(?P<named>[_a-z][_a-z0-9]*))", re.I)
@@ -277,11 +278,14 @@ class FastlogFormatter(logging.Formatter):
                 fields = self._fields(record)
             except Exception:  # the encoder's own path repairs and marks it
                 return self._encoder.encode(record)[:-1].decode("utf-8")
-            try:
-                return _dumps(fields, self._policy, self._compact).decode("utf-8")
-            except Exception as exc:
-                line = adapter.encode_rejected(fields, exc, self._policy, self._options)
-                return line[:-1].decode("utf-8")
+            bad = _unsafe_value(fields, False)  # a value orjson would crash on
+            if bad is None:
+                try:
+                    return _dumps(fields, self._policy, self._compact).decode("utf-8")
+                except Exception as exc:
+                    bad = exc
+            line = adapter.encode_rejected(fields, bad, self._policy, self._options)
+            return line[:-1].decode("utf-8")
         if not self._pjl_path:
             line = self._encoder.encode(record)
             if self._relayout:
@@ -293,7 +297,7 @@ class FastlogFormatter(logging.Formatter):
             return self.prefix + adapter.encode_repaired(
                 {
                     "timestamp": adapter.utc_stamp(record.created),
-                    "level": str(record.levelname).lower(),
+                    "level": adapter.host_level_name(record.levelname),
                     "logger": str(record.name),
                     "message": record.msg,
                 },

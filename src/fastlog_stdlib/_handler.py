@@ -9,7 +9,7 @@ from typing import Any, Unpack
 
 import fastlog_core
 from fastlog_core import ConfigError, Options, SinkSpec, adapter
-from fastlog_core.adapter import OPTION_NAMES
+from fastlog_core.adapter import OPTION_NAMES, check_options
 
 from ._optimize import optimize as _optimize
 from ._record import RecordEncoder
@@ -25,8 +25,18 @@ class HandlerOptions(Options, total=False):
     filename: str | os.PathLike[str]
 
 
+#: Every keyword the handler takes, for the unknown-option message and its suggestion.
 _HANDLER_OPTIONS = frozenset(
-    {"include_location", "include_process", "include_thread", "optimize", "filename"}
+    {
+        "sink",
+        "level",
+        "preset",
+        "include_location",
+        "include_process",
+        "include_thread",
+        "optimize",
+        "filename",
+    }
 )
 
 
@@ -53,8 +63,10 @@ class FastlogHandler(logging.Handler):
         **options: fastlog pipeline options (``capacity``, ``policy``, ``flush_interval``, ...).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it (``dictConfig`` reports
-            it as the cause of its own ``ValueError``).
+        ConfigError: for an unknown option or a bad value, naming it and suggesting the closest
+            known name (``dictConfig`` reports it as the cause of its own ``ValueError``); for a
+            destination already in use with other settings, naming each option and both values
+            (the same settings, or none, share them: ``docs/sinks.md``).
 
     A formatter set on this handler is not used: the record's JSON shape is the core's. To
     keep a handler of your own, give it :class:`fastlog_stdlib.FastlogFormatter` instead.
@@ -77,10 +89,7 @@ class FastlogHandler(logging.Handler):
             if sink is not None:
                 raise ConfigError("give either sink= or filename=, not both")
             sink = given.pop("filename")
-        unknown = sorted(set(given) - OPTION_NAMES)
-        if unknown:
-            known = ", ".join(sorted(OPTION_NAMES | _HANDLER_OPTIONS))
-            raise ConfigError(f"FastlogHandler: unknown option {unknown[0]!r} (known: {known})")
+        check_options(given, OPTION_NAMES | _HANDLER_OPTIONS, owner="FastlogHandler")
         for name, flag in (
             ("include_location", include_location),
             ("include_process", include_process),
@@ -98,7 +107,7 @@ class FastlogHandler(logging.Handler):
             sink = os.fspath(sink)
         # Before Handler.__init__, which registers the handler for logging.shutdown(): a
         # handler whose configuration failed must not be left half-built in that list.
-        self._route = adapter.route(sink, preset=preset, **given)
+        self._route = adapter.route(sink, preset=preset, owner="FastlogHandler", **given)
         super().__init__(level)
         self._emit = RecordEncoder(
             location=include_location, process=include_process, thread=include_thread

@@ -55,11 +55,14 @@ _HAS_TASK_NAME = "taskName" in STANDARD_ATTRS  # Python >= 3.12 records it itsel
 
 
 def level_of(record: logging.LogRecord) -> str:
-    """Lower-case level name, cached per name (custom levels included)."""
+    """Lower-case level name, cached per name (custom levels included); a number stdlib has
+    no name for (``"Level 15"``) as ``level-15``, as every adapter writes it."""
     name = record.levelname
     lowered = _LEVELS.get(name)
     if lowered is None:
-        lowered = _LEVELS[name] = str(name).lower()
+        lowered = adapter.host_level_name(name)
+        if len(_LEVELS) < 1024:  # a level per number (logger.log(n, ...)): stay bounded
+            _LEVELS[name] = lowered
     return lowered
 
 
@@ -419,7 +422,7 @@ def _repaired(
     """The line for a record that could not be translated: what is readable, marked."""
     fields = {
         "timestamp": _stamp(time.time()),
-        "level": str(getattr(record, "levelname", "error")).lower(),
+        "level": adapter.host_level_name(getattr(record, "levelname", "error")),
         "logger": str(getattr(record, "name", "")),
         "message": getattr(record, "msg", ""),
     }

@@ -8,10 +8,16 @@ from typing import Any, Unpack
 import structlog
 
 from fastlog_core import ConfigError, Options, SinkSpec
-from fastlog_core.adapter import parse_level
+from fastlog_core.adapter import OPTION_NAMES, check_options, parse_level
 
 from ._native import RENDERER, make_wrapper
 from ._renderer import FastlogLoggerFactory
+
+_OWNER = "fastlog_structlog.configure()"
+#: Its own keywords, for the unknown-option message and its suggestion.
+_CONFIGURE_OPTIONS = frozenset(
+    {"sink", "level", "processors", "preset", "cache_logger_on_first_use"}
+)
 
 
 def configure(
@@ -43,8 +49,12 @@ def configure(
         **options: fastlog pipeline options.
 
     Raises:
-        fastlog_core.ConfigError: for a bad option or level, naming it.
+        fastlog_core.ConfigError: for a bad option or level, naming it; for a *sink* already in
+            use with other settings, naming each option and both values (unlike
+            ``fastlog_core.configure()``, this does not replace a destination's settings:
+            ``docs/sinks.md``).
     """
+    check_options(options, OPTION_NAMES | _CONFIGURE_OPTIONS, owner=_OWNER)  # its own names
     try:
         threshold = parse_level(level)
     except ValueError as exc:
@@ -52,9 +62,10 @@ def configure(
     extra = list(processors)
     # A new list each time: structlog.testing.capture_logs() and users may change it in place.
     chain = [structlog.contextvars.merge_contextvars, *extra, RENDERER]
+    factory = FastlogLoggerFactory._made_by(_OWNER, sink, preset, options)
     structlog.configure(
         processors=chain,
         wrapper_class=make_wrapper(threshold),
-        logger_factory=FastlogLoggerFactory(sink, preset=preset, **options),
+        logger_factory=factory,
         cache_logger_on_first_use=cache_logger_on_first_use,
     )

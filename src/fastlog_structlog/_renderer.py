@@ -401,6 +401,15 @@ class FastlogLogger:
     fatal = critical
 
 
+#: The factory's own keywords, for the unknown-option message and its suggestion.
+_FACTORY_OPTIONS = frozenset({"sink", "preset"})
+
+
+def _route(sink: SinkSpec, preset: str | None, owner: str, options: Options) -> adapter.Route:
+    adapter.check_options(options, adapter.OPTION_NAMES | _FACTORY_OPTIONS, owner=owner)
+    return adapter.route(sink, preset=preset, owner=owner, **options)
+
+
 class FastlogLoggerFactory:
     """A structlog ``logger_factory`` writing through the fastlog pipeline for *sink*.
 
@@ -412,7 +421,8 @@ class FastlogLoggerFactory:
         **options: fastlog pipeline options.
 
     Raises:
-        fastlog_core.ConfigError: for a bad option, naming it.
+        fastlog_core.ConfigError: for a bad option, naming it; for a destination already in use
+            with other settings, naming each option and both values (``docs/sinks.md``).
     """
 
     __slots__ = ("_route",)
@@ -420,7 +430,16 @@ class FastlogLoggerFactory:
     def __init__(
         self, sink: SinkSpec = None, *, preset: str | None = None, **options: Unpack[Options]
     ) -> None:
-        self._route = adapter.route(sink, preset=preset, **options)
+        self._route = _route(sink, preset, "FastlogLoggerFactory", options)
+
+    @classmethod
+    def _made_by(
+        cls, owner: str, sink: SinkSpec, preset: str | None, options: Options
+    ) -> FastlogLoggerFactory:
+        """A factory whose configuration errors name *owner* (``fastlog_structlog.configure``)."""
+        factory = cls.__new__(cls)
+        factory._route = _route(sink, preset, owner, options)
+        return factory
 
     @property
     def pipeline(self) -> Pipeline:

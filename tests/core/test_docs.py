@@ -1,4 +1,5 @@
-"""The examples of docs/sinks.md and docs/sampling.md run and do what the pages say."""
+"""The examples of docs/sinks.md and docs/sampling.md run and do what the pages say (they write
+other formats than JSON: tests/test_doc_examples.py runs the JSON-only pages)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,29 @@ class TestSinksPage:
         assert "WARNING  api  slow request  ms=1250" in err.getvalue()
         sink = fastlog_core.get_pipeline([str(tmp_path / "app.log"), "stderr"]).sinks[0]
         assert "rotation" in repr(sink)
+
+    def test_one_destination(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The rule's example runs as printed: the identical and bare handlers share, the
+        conflicting one fails naming rotation and both values, configure() replaces it and
+        app.log holds the note then the record, as the page shows."""
+        namespace: dict[str, object] = {"__name__": "doc"}
+        monkeypatch.chdir(tmp_path)
+        exec(compile(example("sinks.md", "one-destination"), "docs/sinks.md", "exec"), namespace)
+        assert fastlog_core.flush(timeout=10)
+        path = tmp_path / "app.log"
+        assert namespace["error"] == (
+            f"FastlogHandler: sink={str(path)!r} already has other settings, given by "
+            "configure(): rotation='100 MB' vs '1 GB' (its value vs the one asked here). Give "
+            "the same options, or none to share them; fastlog_core.configure() replaces them"
+        )
+        note, record = read_lines(path)
+        assert note["changed"] == {"rotation": ["100 MB", "1 GB"]}
+        assert note["message"] == (
+            f"configure() changed the settings of {path} (given by configure()): "
+            "rotation='100 MB' -> '1 GB'"
+        )
+        assert (record["logger"], record["message"]) == ("app", "started")
+        assert "rotation='1 GB'" in repr(fastlog_core.get_pipeline(str(path)).sinks[0])
 
     def test_custom(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         run("sinks.md", "custom", tmp_path, monkeypatch)

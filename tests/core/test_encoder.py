@@ -7,6 +7,7 @@ import datetime
 import decimal
 import enum
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -378,3 +379,93 @@ class TestRepairKeepsTheRest:
             str(2**70),
         )
         assert record["fastlog_error"]
+
+
+class _RaisingZone(datetime.tzinfo):
+    """A tzinfo whose utcoffset() raises once armed (orjson 3.13 crashes on it)."""
+
+    armed = (
+        False  # class-wide: a dict key is hashed, which calls utcoffset(), when the case is built
+    )
+
+    def utcoffset(self, dt: datetime.datetime | None) -> datetime.timedelta | None:
+        if self.armed:
+            raise RuntimeError("no offset")
+        return None
+
+    def dst(self, dt: datetime.datetime | None) -> datetime.timedelta | None:
+        return None
+
+
+@dataclasses.dataclass
+class _At:
+    when: Any
+
+
+class TestUnsafeValue:
+    """``unsafe_value`` finds what orjson would crash on; the C walk and its Python twin agree
+    (the values themselves are never given to orjson here)."""
+
+    def cases(self) -> list[tuple[str, Any, bool, bool]]:
+        zone = _RaisingZone()  # armed after the cases are built: a dict key is hashed
+        bad = datetime.datetime(2024, 1, 1, tzinfo=zone)
+        good = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+        naive = datetime.datetime(2024, 1, 1)
+        # (name, value, keys, unsafe)
+        return [
+            ("plain record", {"timestamp": naive, "level": "info", "n": 1, "f": 1.5}, False, False),
+            ("aware UTC", {"t": good, "nested": [good, (good,)]}, False, False),
+            ("field", {"t": bad}, False, True),
+            ("nested list and tuple", {"a": [1, (2, {"b": bad})]}, False, True),
+            ("dataclass", {"a": _At(bad)}, False, True),
+            ("key without keys", {bad: 1}, False, False),
+            ("key with keys", {"a": {bad: 1}}, True, True),
+            (
+                "subclass goes to default",
+                {"t": type("Sub", (datetime.datetime,), {})(2024, 1, 1, tzinfo=zone)},
+                False,
+                False,
+            ),
+            ("top level list", [bad], False, True),
+        ]
+
+    @pytest.fixture(autouse=True)
+    def _arm(self) -> Iterator[None]:
+        _RaisingZone.armed = False
+        yield
+        _RaisingZone.armed = False
+
+    @pytest.mark.parametrize("twin", ["c", "python"])
+    def test_finds_what_orjson_crashes_on(self, twin: str) -> None:
+        """Each case: a TypeError caused by utcoffset()'s error where orjson would crash,
+        None elsewhere; the same from both twins."""
+        if twin == "c":
+            speedups = pytest.importorskip("fastlog_core._speedups")
+            check = speedups.unsafe_value
+        else:
+            check = _encoder.unsafe_value_py
+        cases = self.cases()
+        _RaisingZone.armed = True
+        for name, value, keys, unsafe in cases:
+            found = check(value, keys)
+            if unsafe:
+                assert isinstance(found, TypeError), name
+                assert str(found) == "a datetime whose tzinfo.utcoffset() raises", name
+                assert isinstance(found.__cause__, RuntimeError), name
+            else:
+                assert found is None, name
+
+    def test_zoneinfo_and_pytz_like_zones_pass(self) -> None:
+        """A ZoneInfo needs no utcoffset() call; a working custom tzinfo passes the check."""
+        zoneinfo = pytest.importorskip("zoneinfo")
+        try:
+            paris = zoneinfo.ZoneInfo("Europe/Paris")
+        except zoneinfo.ZoneInfoNotFoundError:
+            pytest.skip("no time zone database")
+        fixed = _RaisingZone()  # not armed: utcoffset() returns None
+        record = {
+            "a": datetime.datetime(2024, 1, 1, tzinfo=paris),
+            "b": datetime.datetime(2024, 1, 1, tzinfo=fixed),
+        }
+        assert _encoder.unsafe_value(record, False) is None
+        assert _encoder.unsafe_value_py(record, False) is None

@@ -217,7 +217,7 @@ class TestConfiguration:
     def test_other_sink_options_conflict(self, log_path: Path) -> None:
         """Asking for a destination in use with other per-sink options fails, naming them."""
         fastlog_core.get_pipeline(str(log_path), encoder="logfmt")
-        with pytest.raises(ConfigError, match="other sink options"):
+        with pytest.raises(ConfigError, match=r"already has other settings.*encoder='logfmt' vs"):
             fastlog_core.get_pipeline(str(log_path), encoder="json")
         assert fastlog_core.get_pipeline(str(log_path)) is fastlog_core.get_pipeline(
             str(log_path), encoder="logfmt"
@@ -229,9 +229,24 @@ class TestConfiguration:
             {"sink": str(log_path), "rotation": "1 MB", "encoder": "logfmt"}
         )
         assert fastlog_core.get_pipeline(str(log_path)) is first
+        assert isinstance(first.sink_options[0].encoder, LogfmtEncoder)
+        assert "rotation='1 MB'" in repr(first.sinks[0])
+
+    def test_configure_replaces_sink_options_in_place(self, log_path: Path) -> None:
+        """configure() gives the destination exactly its options: rotation and encoder go, on
+        the same pipeline, and the stream says what changed."""
+        first = fastlog_core.get_pipeline(
+            {"sink": str(log_path), "rotation": "1 MB", "encoder": "logfmt"}
+        )
         fastlog_core.configure(sink=str(log_path), level="debug")
         assert fastlog_core.get_logger()._route.pipeline is first
-        assert isinstance(first.sink_options[0].encoder, LogfmtEncoder)
+        assert first.sink_options[0].encoder is None
+        assert repr(first.sinks[0]) == f"FileSink({str(log_path)!r})"
+        fastlog_core.get_logger().info("json again")
+        assert fastlog_core.flush(timeout=10)
+        note, record = read_lines(log_path)
+        assert note["changed"] == {"encoder": ["logfmt", None], "rotation": ["1 MB", None]}
+        assert record["message"] == "json again"
 
     def test_msgpack_encoder_is_an_object_too(self) -> None:
         assert MsgpackEncoder().encode({"a": 1}) == msgpack.packb({"a": 1})

@@ -123,7 +123,9 @@ def logging_in_background() -> Iterator[list[int]]:
 
 
 def numbers(sink: MemorySink) -> list[int]:
-    return [orjson.loads(line)["i"] for line in sink.data.splitlines()]
+    """The numbered records, without fastlog's own (configure()'s note of what it changed)."""
+    records = [orjson.loads(line) for line in sink.data.splitlines()]
+    return [r["i"] for r in records if r["logger"] != "fastlog"]
 
 
 class TestShutdownRaces:
@@ -149,6 +151,22 @@ class TestShutdownRaces:
             wait_until(lambda: count[0] >= switched + 5, message="records after the switch")
         assert fastlog_core.flush(timeout=10)
         assert numbers(sink) == list(range(count[0]))
+
+    def test_new_rotation_while_a_thread_logs(self, log_path: Path) -> None:
+        """configure() swapping the FileSink (new rotation) under a logging thread: every
+        record once, in order, around the note."""
+        fastlog_core.configure(sink=str(log_path))
+        with logging_in_background() as count:
+            fastlog_core.configure(sink=str(log_path), rotation="1 GB")
+            switched = count[0]
+            wait_until(lambda: count[0] >= switched + 1000, message="records after the swap")
+        assert fastlog_core.flush(timeout=10)
+        records = read_lines(log_path)
+        assert [r["i"] for r in records if r["logger"] != "fastlog"] == list(range(count[0]))
+        assert [r["changed"] for r in records if r["logger"] == "fastlog"] == [
+            {"rotation": [None, "1 GB"]}
+        ]
+        assert fastlog_core.stats()["lost"] == 0
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")

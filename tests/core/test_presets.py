@@ -119,9 +119,14 @@ class TestPresets:
         assert fastlog_core.flush(timeout=10)
         lines = log_path.read_text().splitlines()
         assert lines[0].startswith('{"timestamp"')
-        assert "INFO" in lines[1] and "sync" in lines[1]
-        assert '"async again"' in lines[2]
-        assert len(lines) == 3
+        # configure() notes each change of settings it makes, in the new settings' format.
+        assert (
+            "fastlog  configure() changed" in lines[1] and "preset='balanced' -> 'dev'" in lines[1]
+        )
+        assert "INFO" in lines[2] and "sync" in lines[2]
+        assert '"logger":"fastlog"' in lines[3] and "preset='dev' -> 'balanced'" in lines[3]
+        assert '"async again"' in lines[4]
+        assert len(lines) == 5
 
     def test_balanced_block_default(self) -> None:
         """balanced blocks by default and has a stated capacity."""

@@ -193,7 +193,7 @@ class TestConfiguration:
         b = fastlog_core.get_pipeline(str(log_path), sample={10: 10}, rate_limit=100)
         assert a is b
         assert a.settings.sample == ((10, 10),)
-        with pytest.raises(ConfigError, match="already in use"):
+        with pytest.raises(ConfigError, match=r"sample=\{'debug': 10\} vs \{'debug': 5\}"):
             fastlog_core.get_pipeline(str(log_path), sample={"debug": 5})
 
     def test_no_rules_no_sampler(self, log_path: Path) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
+import pty
+import re
+import select
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 import fastlog_core
 from fastlog_core import FileSink, Sink, StreamSink
@@ -200,6 +207,154 @@ class TestStreamSink:
         assert seen == list(range(3000))
 
 
+def on_terminal(args: list[str]) -> tuple[int, int]:
+    """Start ``python *args`` with a pseudo-terminal as stdin, stdout and stderr: (pid, fd)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: nothing of pytest's may run here
+        env = child_env()
+        env.pop("PYTHONSTARTUP", None)
+        env["TERM"] = "dumb"
+        os.execve(sys.executable, [sys.executable, *args], env)
+    return pid, fd
+
+
+def read_terminal(fd: int, until: bytes | None = None, timeout: float = 30.0) -> bytes:
+    """What the terminal shows until *until* appears (or the program ends), without escapes.
+
+    ``select``'s timeout is a hang guard, not a synchronisation: reading stops on *until*.
+    """
+    out = b""
+    deadline = time.monotonic() + timeout
+    while until is None or until not in out:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"the terminal showed no {until!r} in {timeout}s: {out!r}"
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the program ended, its side of the terminal is closed
+            chunk = b""
+        if not chunk:
+            break
+        out += chunk
+    return re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", out).replace(b"\r\n", b"\n")
+
+
+class TestTerminal:
+    """On a terminal, log lines show up in call order, between the program's own output."""
+
+    def test_print_and_log_lines_in_call_order(self) -> None:
+        """print(), log, print(), ... on a terminal: the lines appear in the order of the calls
+        (the pipeline writes in the caller when stdout is a terminal)."""
+        code = textwrap.dedent(
+            """
+            import fastlog_core
+            log = fastlog_core.get_logger("t")
+            for i in range(3):
+                print(f"print {i}")
+                log.info("log", i=i)
+            print("sync", fastlog_core.get_pipeline("stdout").settings.sync)
+            """
+        )
+        pid, fd = on_terminal(["-c", code])
+        shown = read_terminal(fd).decode().splitlines()
+        assert os.waitpid(pid, 0)[1] == 0
+        texts = [
+            f"log {orjson.loads(line)['i']}" if line.startswith("{") else line for line in shown
+        ]
+        assert texts == ["print 0", "log 0", "print 1", "log 1", "print 2", "log 2", "sync True"]
+
+    def test_interactive_prompt_comes_after_the_line(self) -> None:
+        """``python -i``: the JSON line is shown before the next prompt, not after it."""
+        pid, fd = on_terminal(["-q", "-i"])
+        try:
+            read_terminal(fd, until=b">>> ")
+            os.write(fd, b"import fastlog_core; fastlog_core.get_logger('repl').info('hi')\n")
+            shown = read_terminal(fd, until=b"\n>>> ")
+            os.write(fd, b"exit()\n")
+            read_terminal(fd)
+        finally:
+            os.close(fd)
+            os.waitpid(pid, 0)
+        between = shown.split(b"info('hi')\n", 1)[1]  # after the echo of the command
+        assert between.endswith(b"}\n>>> "), f"the prompt came before the line: {shown!r}"
+        assert orjson.loads(between[: -len(b"\n>>> ")])["message"] == "hi"
+
+    def test_explicit_sync_false_keeps_the_writer_thread(self) -> None:
+        """sync=False given explicitly keeps the asynchronous writer on a terminal."""
+        code = (
+            "import fastlog_core; fastlog_core.configure(sink='stdout', sync=False); "
+            "print('sync', fastlog_core.get_pipeline('stdout').settings.sync)"
+        )
+        pid, fd = on_terminal(["-c", code])
+        shown = read_terminal(fd).decode()
+        assert os.waitpid(pid, 0)[1] == 0
+        assert shown == "sync False\n"
+
+    def test_pipe_keeps_the_writer_thread(self) -> None:
+        """stdout to a pipe (not a terminal) keeps the asynchronous writer: throughput as before."""
+        code = "import fastlog_core; print(fastlog_core.get_pipeline('stdout').settings.sync)"
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env=child_env(),
+        )
+        assert proc.stdout == "False\n"
+
+
+HEAD_CHILD = textwrap.dedent(
+    """
+    import json, sys, fastlog_core
+    log = fastlog_core.get_logger("cli")
+    for i in range(int(sys.argv[2])):
+        log.info("line", i=i)
+        if i % 1000 == 0:
+            fastlog_core.flush()  # batches of all sizes, some before head has gone
+    fastlog_core.flush()
+    stats = fastlog_core.stats()
+    with open(sys.argv[1], "w") as out:
+        json.dump({k: stats[k] for k in ("records_written", "dropped", "lost", "errors")}, out)
+    """
+)
+
+
+class TestClosedPipe:
+    """``python app.py | head -1``: an ordinary end for a command-line tool."""
+
+    @pytest.mark.parametrize("records", [50, 100_000])
+    @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+    def test_head_closing_the_pipe_is_quiet_and_counted(
+        self, tmp_path: Path, records: int, buffered: bool
+    ) -> None:
+        """head exits after one line: no stderr output, exit status 0, and the records that
+        could not be written counted as lost (sent = written + dropped + lost)."""
+        counts = tmp_path / "stats.json"
+        env = child_env()
+        if buffered:
+            env.pop("PYTHONUNBUFFERED", None)
+        else:
+            env["PYTHONUNBUFFERED"] = "1"
+        app = subprocess.Popen(
+            [sys.executable, "-c", HEAD_CHILD, str(counts), str(records)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert app.stdout is not None and app.stderr is not None
+        head = subprocess.Popen(["head", "-1"], stdin=app.stdout, stdout=subprocess.PIPE)
+        app.stdout.close()  # head holds the only read end: its exit closes the pipe
+        first, _ = head.communicate(timeout=120)
+        err = app.stderr.read()
+        assert app.wait(timeout=120) == 0
+        assert err == b""
+        assert orjson.loads(first)["i"] == 0
+        stats = json.loads(counts.read_text())
+        assert stats["errors"] == stats["dropped"] == 0
+        assert stats["records_written"] >= 1
+        assert stats["records_written"] + stats["lost"] == records
+
+
 class TestSinkProtocol:
     def test_custom_sink(self) -> None:
         """Any object with write/flush/close is a Sink and receives whole lines."""
@@ -217,3 +372,37 @@ class TestSinkProtocol:
         """A custom sink's pipeline is named after its class."""
         pipeline = fastlog_core.get_pipeline(MemorySink())
         assert pipeline.name.startswith("MemorySink@")
+
+    def test_sink_closed_is_given_up_quietly_and_counted(
+        self, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """A sink raising SinkClosed is written to no more: no retry, nothing on stderr, its
+        records counted as lost; the pipeline's other sink gets everything."""
+
+        class Gone(MemorySink):
+            def write(self, data: bytes, /) -> None:
+                self.attempts += 1
+                if self.attempts > 1:
+                    raise fastlog_core.SinkClosed(32, "the reader left")
+                self.writes.append(bytes(data))
+
+        gone, kept = Gone(), MemorySink()
+        fastlog_core.configure(sink=[gone, {"sink": kept, "level": "info"}])
+        log = fastlog_core.get_logger()
+        log.info("first")
+        assert fastlog_core.flush(timeout=10)
+        for i in range(100):
+            log.info("after", i=i)
+        assert fastlog_core.flush(timeout=10)
+        log.info("last")
+        assert fastlog_core.flush(timeout=10)
+        assert gone.attempts == 2  # never retried, never called again
+        assert kept.data.count(b"\n") == 102
+        (closed, healthy) = fastlog_core.stats()["pipelines"][
+            fastlog_core.get_pipeline([gone, {"sink": kept, "level": "info"}]).name
+        ]["sinks"]
+        assert (closed["records_written"], closed["failing"], closed["errors"]) == (1, False, 0)
+        assert healthy["records_written"] == 102
+        assert fastlog_core.stats()["lost"] == 101
+        assert fastlog_core.shutdown()
+        assert "fastlog" not in capfd.readouterr().err

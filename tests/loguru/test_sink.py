@@ -59,6 +59,27 @@ class TestConfiguration:
         assert "include_location" in str(info.value)
         assert "schema" in str(info.value)
 
+    def test_misspelt_option_suggests_the_closest(self, log_path: Path) -> None:
+        """A typo gets the closest known name, the sink's own parameters included."""
+        with pytest.raises(ConfigError) as info:
+            FastlogSink(str(log_path), include_proces=True)  # type: ignore[call-arg]
+        message = str(info.value)
+        assert message.startswith(
+            "FastlogSink: unknown option 'include_proces' (did you mean 'include_process'?)"
+        )
+        assert {"sink", "schema", "preset"} <= set(message.split("known options: ")[1].split(", "))
+
+    def test_other_settings_than_the_destinations_fail(self, log_path: Path) -> None:
+        """A sink on a file configure() gave a rotation, with another rotation: ConfigError
+        naming the option, both values and configure(); the same rotation shares it."""
+        fastlog_core.configure(sink=str(log_path), rotation="1 MB")
+        with pytest.raises(
+            ConfigError, match=r"^FastlogSink: .* given by configure\(\): rotation='1 MB' vs '2 MB'"
+        ):
+            FastlogSink(str(log_path), rotation="2 MB")
+        sink = FastlogSink(str(log_path), rotation=1_000_000)
+        assert sink.pipeline is fastlog_core.get_pipeline(str(log_path))
+
     @pytest.mark.parametrize("schema", ["elastic", "LOGURU", 1, ""])
     def test_unknown_schema_names_the_option(self, log_path: Path, schema: object) -> None:
         """schema= is None, 'default', 'loguru', a platform schema or a key mapping."""
@@ -210,7 +231,7 @@ class TestRecordMapping:
             "error",
             "critical",
             "notice",
-            "level 17",
+            "level-17",
         ]
 
     def test_bind_contextualize_kwargs_and_context(self, log_path: Path) -> None:

@@ -874,7 +874,7 @@ def test_block_without_timeout_does_not_wait_on_a_stalled_writer(
         child = run_child(CHILD_BLOCK_NO_TIMEOUT, str(tmp_path / "unread.fifo"), str(go))
     r = child.report
     assert r["longest"] < 20.0, "a logging call waited far past the stall period"
-    assert r["longest"] > 4.0, "a call should have waited while the writer could progress"
+    assert r["longest"] > 2.0, "a call should have waited until the writer was stuck for 5 s"
     during = r["during"]
     assert during["dropped"] > 0 and during["blocked"] > 0
     assert r["flushed"] is True

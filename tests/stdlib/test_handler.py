@@ -8,6 +8,7 @@ import logging
 import logging.config
 import sys
 import threading
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,40 @@ class TestConfiguration:
         assert [(r["logger"], r["i"]) for r in records] == [
             (name, i) for i in range(100) for name in ("std", "native")
         ]
+
+    def test_unknown_option_lists_every_keyword_and_suggests(self, log_path: Path) -> None:
+        """The error lists sink, level and preset among the known options, and suggests the
+        closest one for a typo."""
+        with pytest.raises(ConfigError) as info:
+            FastlogHandler(str(log_path), prest="fastest")  # type: ignore[call-arg]
+        message = str(info.value)
+        assert message.startswith(
+            "FastlogHandler: unknown option 'prest' (did you mean 'preset'?); known options: "
+        )
+        known = message.split("known options: ")[1].split(", ")
+        assert {"sink", "level", "preset", "filename", "capacity", "optimize"} <= set(known)
+
+    def test_other_settings_than_the_destinations_fail(self, log_path: Path) -> None:
+        """A second handler on the file with another rotation fails at construction, naming
+        the option and both values; with the same rotation, or none, it shares the pipeline."""
+        first = FastlogHandler(str(log_path), rotation="100 MB")
+        with pytest.raises(
+            ConfigError, match=r"given by FastlogHandler: rotation='100 MB' vs '1 GB'"
+        ):
+            FastlogHandler(str(log_path), rotation="1 GB")
+        assert FastlogHandler(str(log_path), rotation=100_000_000).pipeline is first.pipeline
+        assert FastlogHandler(str(log_path)).pipeline is first.pipeline
+
+    def test_configure_over_the_handlers_sampling_says_so(self, log_path: Path) -> None:
+        """fastlog_core.configure() on the handler's file replaces its sampling (the one
+        pipeline follows) and writes a record saying what changed, and whose it was."""
+        handler = FastlogHandler(str(log_path), sample={"debug": 10})
+        fastlog_core.configure(sink=str(log_path))
+        assert handler.pipeline.settings.sample == ()
+        (note,) = written(handler, log_path)
+        assert note["logger"] == "fastlog"
+        assert note["changed"] == {"sample": [{"debug": 10}, None]}
+        assert "(given by FastlogHandler)" in str(note["message"])
 
 
 class TestRecordMapping:
@@ -262,6 +297,23 @@ class TestRecordMapping:
         logging.addLevelName(25, "NOTICE")
         logger.log(25, "notice me")
         assert self.records(log_path)[0]["level"] == "notice"
+
+    def test_unnamed_level_spelled_as_every_api_spells_it(
+        self, logger: logging.Logger, log_path: Path
+    ) -> None:
+        """Level 15 (no name) is "level-15", as the native API and the ECS schema write it,
+        not stdlib's "Level 15" lowered; the formatter writes the same."""
+        logger.log(15, "unnamed")
+        stream = StringIO()
+        plain = logging.StreamHandler(stream)
+        plain.setFormatter(FastlogFormatter())
+        logger.addHandler(plain)
+        logger.log(16, "formatted")
+        assert [r["level"] for r in self.records(log_path)] == ["level-15", "level-16"]
+        assert json.loads(stream.getvalue())["level"] == "level-16"
+        fastlog_core.configure(sink=str(log_path), level=1)
+        fastlog_core.get_logger("native").log(15, "unnamed")
+        assert self.records(log_path)[-1]["level"] == "level-15"
 
     def test_record_formatted_by_another_handler_first(self, log_path: Path) -> None:
         """A record a text formatter already handled (message, asctime added) maps the same."""

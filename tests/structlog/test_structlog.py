@@ -184,6 +184,32 @@ class TestConfigure:
         with pytest.raises(fastlog_core.ConfigError, match="level='loud'"):
             fastlog_structlog.configure(level="loud")
 
+    def test_misspelt_option_suggests_the_closest(self) -> None:
+        """A typo of an option or of configure()'s own parameters gets a suggestion, naming
+        configure(); the factory names itself."""
+        with pytest.raises(fastlog_core.ConfigError) as info:
+            fastlog_structlog.configure(procesors=[])  # type: ignore[call-arg]
+        assert str(info.value).startswith(
+            "fastlog_structlog.configure(): unknown option 'procesors' (did you mean 'processors'?)"
+        )
+        with pytest.raises(fastlog_core.ConfigError, match=r"^FastlogLoggerFactory: .*'capacity'"):
+            FastlogLoggerFactory(capcity=1)  # type: ignore[call-arg]
+
+    def test_other_settings_than_the_destinations_fail(self, log_path: Path) -> None:
+        """configure() on a file a FastlogHandler set up with other options fails, naming the
+        option, both values and the handler; the same options share its pipeline."""
+        handler = fastlog_stdlib.FastlogHandler(str(log_path), preset="fastest")
+        expected = (
+            r"^fastlog_structlog\.configure\(\): .* given by FastlogHandler: "
+            r"preset='fastest' vs 'balanced', policy='drop' vs 'block'"
+        )
+        with pytest.raises(fastlog_core.ConfigError, match=expected):
+            fastlog_structlog.configure(sink=str(log_path), preset="balanced")
+        fastlog_structlog.configure(sink=str(log_path), preset="fastest")
+        structlog.get_logger("sl").info("shared")
+        assert [r["message"] for r in lines(log_path)] == ["shared"]
+        assert handler.pipeline is fastlog_core.get_pipeline(str(log_path))
+
 
 class TestNativePath:
     def test_native_and_processor_paths_write_the_same(self, tmp_path: Path) -> None:

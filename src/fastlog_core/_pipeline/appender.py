@@ -19,6 +19,8 @@ import os
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .._encoders.json import _NON_STR_KEYS
+from .._encoders.json import unsafe_value as _unsafe_value
 from .buffer import GIL_ENABLED
 
 _next = next
@@ -120,10 +122,14 @@ class Appender:
             default = self._default
         if option is _CORE:
             option = self._option
-        try:
-            line = self._dumps(record, default, option)
-        except Exception as exc:  # repaired with the same value policy
-            line = self._repair(record, exc, default, option)
+        bad = _unsafe_value(record, option & _NON_STR_KEYS)
+        if bad is not None:  # a value orjson would crash on (see _encoders/json.unsafe_value)
+            line = self._repair(record, bad, default, option)
+        else:
+            try:
+                line = self._dumps(record, default, option)
+            except Exception as exc:  # repaired with the same value policy
+                line = self._repair(record, exc, default, option)
         self.append(line, levelno)
 
 

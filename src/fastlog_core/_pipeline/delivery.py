@@ -6,8 +6,8 @@ its backlog (no copy) and is retried with exponential backoff. Sinks are called 
 fastlog's slow path, so a sink (or a signal handler) that logs meanwhile appends to the buffer
 and never re-enters a sink's write().
 
-What each sink is owed is counted per sink, so that for every sink, records sent = written +
-filtered (below its level) + lost + dropped, exactly:
+What each sink is owed (``backlog.Backlog``) is counted per sink, so that for every sink,
+records sent = written + filtered (below its level) + lost + dropped, exactly:
 
 - While every sink fails, the buffer stops admitting records (``held``): backlogs stay within
   capacity and nothing accepted is given up. fastlog's own note lines never count against
@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import _diagnostics, _encoders
+from .._sinks import SinkClosed
 from . import per_sink, wake
 from .accounting import Accounting, DropNote, Note, merge_drop_notes, records
+from .backlog import Backlog, drops_told, loss_note
 from .per_sink import SinkOptions
 
 if TYPE_CHECKING:
@@ -44,199 +46,11 @@ BACKOFF_MAX = 2.0
 JOIN = 1024 * 1024
 
 
-class LossNote(Note):
-    """The note a sink's stream gets where records were given up from its backlog.
-
-    ``lost`` is how many it tells; counters leave it out, as every ``Note``. It also tells
-    the drops whose notes were among what was given up (``dropped_by_level``), so every drop
-    stays noted in that stream.
-    """
-
-    lost: int  # both set by loss_note(), the one maker of loss notes
-    dropped_by_level: dict[str, int]
-
-
-def loss_note(count: int, dropped_by_level: dict[str, int]) -> LossNote:
-    fields: dict[str, object] = {"lost": count}
-    message = (
-        f"{count} records lost: this destination kept failing while another one worked, "
-        "and its backlog reached capacity"
-    )
-    dropped = sum(dropped_by_level.values())
-    if dropped:
-        message += f"; {dropped} records dropped meanwhile: buffer full"
-        fields.update(dropped=dropped, dropped_by_level=dropped_by_level)
-    note = LossNote(
-        _encoders.json.encode(_encoders.json.timestamp(), "error", "fastlog", message, fields)
-    )
-    note.lost = count
-    note.dropped_by_level = dropped_by_level
-    return note
-
-
-def _drops_told(notes: Sequence[Note]) -> dict[str, int]:
-    """The drops, per level name, that *notes* (given up unwritten) told."""
-    total: dict[str, int] = {}
-    for note in notes:
-        if isinstance(note, (LossNote, DropNote)):
-            for level, count in note.dropped_by_level.items():
-                total[level] = total.get(level, 0) + count
-    return total
-
-
-class Backlog:
-    """What one sink is owed: the parts of the batches it has not taken, as they came (the
-    buffer's blocks, no copy), each with this sink's bytes for it (the part itself for a plain
-    JSON sink, its rendering for one with its own level or encoder) and the records in it that
-    this sink is to write (-1 for a plain part: counted when asked, since the writer's healthy
-    path must not scan every batch for newlines, see docs/architecture.md).
-
-    The first ``done`` bytes of the first part's bytes are written already (a partial write):
-    that part is finished first and never given up, so the destination gets no torn line.
-    """
-
-    __slots__ = ("done", "notes", "outs", "owed", "parts", "size")
-
-    def __init__(self) -> None:
-        self.parts: list[Data] = []
-        self.outs: list[Data] = []
-        self.owed: list[int] = []
-        self.size = 0  # bytes of the parts: what this backlog keeps in memory
-        self.notes = 0  # bytes of them that are fastlog's own notes
-        self.done = 0
-
-    def __len__(self) -> int:
-        """The bytes of the records held (fastlog's own notes left out, as in every count)."""
-        return self.size - self.notes
-
-    def __bool__(self) -> bool:
-        return bool(self.parts)
-
-    def add(self, part: Data, out: Data, owed: int = -1) -> None:
-        if not out and owed <= 0:  # nothing for this sink (lines below its level, empty part)
-            return
-        self.parts.append(part)
-        self.outs.append(out)
-        self.owed.append(owed)
-        self.size += len(part)
-        if isinstance(part, Note):
-            self.notes += len(part)
-
-    def last_drop_note(self) -> DropNote | None:
-        """The last part, when it is a drop note nothing has been written of."""
-        parts = self.parts
-        if parts and isinstance(parts[-1], DropNote) and not (self.done and len(parts) == 1):
-            return parts[-1]
-        return None
-
-    def replace_last(self, note: Note, out: Data) -> None:
-        self.size += len(note) - len(self.parts[-1])
-        self.notes += len(note) - len(self.parts[-1])
-        self.parts[-1] = note
-        self.outs[-1] = out
-
-    def insert_note(self, note: LossNote, out: bytes) -> None:
-        """*note* before everything not yet started (after a partly written first part)."""
-        at = 1 if self.done else 0
-        self.parts.insert(at, note)
-        self.outs.insert(at, out)
-        self.owed.insert(at, 0)
-        self.size += len(note)
-        self.notes += len(note)
-
-    def owed_by(self, at: int) -> int:
-        """The records the part at *at* holds for this sink."""
-        owed = self.owed[at]
-        if owed < 0:
-            owed = self.owed[at] = records(self.parts[at])
-        return owed
-
-    def records(self) -> int:
-        """The records still owed (a partly written plain part: its unwritten lines only)."""
-        total = sum(self.owed_by(at) for at in range(len(self.parts)))
-        if self.done and self.owed[0] and self.outs[0] is self.parts[0]:
-            total -= self.parts[0].count(b"\n", 0, self.done)
-        return total
-
-    def loss_told(self) -> int:
-        """The losses the loss notes in this backlog tell."""
-        return sum(part.lost for part in self.parts if isinstance(part, LossNote))
-
-    def to_write(self) -> list[Data | memoryview]:
-        """This sink's bytes, from where the last write stopped."""
-        if not self.done:
-            return [*self.outs]
-        return [memoryview(self.outs[0])[self.done :], *self.outs[1:]]
-
-    def _pop(self, at: int) -> tuple[Data, int]:
-        owed = self.owed_by(at)
-        part = self.parts.pop(at)
-        del self.outs[at]
-        del self.owed[at]
-        self.size -= len(part)
-        if isinstance(part, Note):
-            self.notes -= len(part)
-        return part, owed
-
-    def advance(self, count: int) -> int:
-        """*count* more bytes were written: forget what is finished. Returns the losses told
-        by the loss notes that went out whole."""
-        told = 0
-        count += self.done
-        self.done = 0
-        while self.outs and count >= len(self.outs[0]):
-            count -= len(self.outs[0])
-            part, _ = self._pop(0)
-            if isinstance(part, LossNote):
-                told += part.lost
-        if count and self.outs:
-            self.done = count
-        return told
-
-    def trim(
-        self, target: int, render: Callable[[bytes], tuple[Data, int]]
-    ) -> tuple[int, list[Note]]:
-        """Give up the oldest records until the parts, notes left out, take at most *target*
-        bytes; return the records given up, and the notes given up with them (what they told
-        is to be told again). A part is cut at a line end (*render* gives this sink's bytes
-        and records for what is left of it); a partly written first part is kept.
-        """
-        keep = 1 if self.done else 0
-        lost = 0
-        notes: list[Note] = []
-        while len(self.parts) > keep and self.size - self.notes > target:
-            part = self.parts[keep]
-            excess = self.size - self.notes - target
-            if isinstance(part, Note):
-                notes.append(part)
-                self._pop(keep)
-                continue
-            if len(part) <= excess:
-                lost += self._pop(keep)[1]
-                continue
-            cut = part.find(b"\n", excess - 1) + 1 or len(part)
-            rest = bytes(memoryview(part)[cut:])
-            if not rest:
-                lost += self._pop(keep)[1]
-                continue
-            out, owed = render(rest)
-            lost += self.owed_by(keep) - owed
-            self.parts[keep], self.outs[keep], self.owed[keep] = rest, out, owed
-            self.size -= cut
-            break
-        return lost, notes
-
-    def clear(self) -> None:
-        self.parts = []
-        self.outs = []
-        self.owed = []
-        self.size = self.notes = self.done = 0
-
-
 class Slot:
     """A sink, its options, and what the writer still owes it."""
 
     __slots__ = (
+        "closed",
         "encoder",
         "errors",
         "failures",
@@ -259,6 +73,7 @@ class Slot:
         self.level = self.options.level
         self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
         self.transformed = False  # lines are filtered or re-encoded for this sink
+        self.closed = False  # the sink raised SinkClosed: its destination is gone for good
         self.reset()
 
     def reset(self) -> None:
@@ -378,6 +193,9 @@ class Delivery:
         done: dict[tuple[int, int], tuple[list[bytes], list[int], int]] = {}
         for slot in self.slots:
             backlog = slot.pending
+            if slot.closed:  # gone for good (SinkClosed): what it is owed is lost, quietly
+                self._stage_closed(slot, parts)
+                continue
             if slot.transformed:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
@@ -386,19 +204,17 @@ class Delivery:
                 outs, owed, filtered = cached
                 slot.filtered += filtered
                 for part, out, count in zip(parts, outs, owed, strict=True):
-                    if not self._merged(slot, part):
+                    if type(part) is not DropNote or not self._merged(slot, part):
                         backlog.add(part, out, count)
             else:
                 for part in parts:
-                    if not self._merged(slot, part):
+                    if type(part) is not DropNote or not self._merged(slot, part):
                         backlog.add(part, part)
 
-    def _merged(self, slot: Slot, part: Data) -> bool:
+    def _merged(self, slot: Slot, part: DropNote) -> bool:
         """Whether *part*, a drop note, was merged into the drop note that ends *slot*'s
         backlog: a failing sink keeps one note per gap in its stream, not one per writer
         cycle, so its backlog does not grow without bound while callers drop."""
-        if not isinstance(part, DropNote):
-            return False
         last = slot.pending.last_drop_note()
         if last is None:
             return False
@@ -411,56 +227,70 @@ class Delivery:
 
     def _deliver_all(self, parts: Sequence[Data], *, force: bool) -> None:
         now = time.monotonic()
+        # The guard is held throughout but for the sinks' writes (fewer acquisitions: this
+        # runs once per batch on the writer's GIL time, which callers wait for).
         guard = self._guard
-        with guard:
-            if self.abandoned:
-                if parts is not self._counted:  # a record logged after shutdown gave up
-                    self._lose(parts)
-                    return
-            elif parts:
-                self._stage(parts)
-            self._staged = True
+        guard.acquire()
+        held = True
+        ours = False  # this is the delivery in progress, the one shutdown may give up on
         try:
-            if self._given_up():  # the stuck writer's batch, counted when shutdown gave up
+            if self.abandoned:
+                ours = parts is self._counted  # the stuck writer's batch, counted by then
+                if not ours:  # a record logged after shutdown gave up
+                    self._lose(parts)
                 return
+            if parts:
+                self._stage(parts)
+            self._staged = ours = True
             for index, slot in enumerate(self.slots):
-                with guard:
-                    if self._given_up():
-                        return
-                    backlog = slot.pending
-                    if not backlog or (slot.failures and slot.retry_at > now and not force):
-                        continue
-                    self._position = index
-                    out = backlog.to_write()
+                backlog = slot.pending
+                if not backlog or (slot.failures and slot.retry_at > now and not force):
+                    continue
+                self._position = index
+                out = backlog.to_write()
+                guard.release()
+                held = False
                 try:
                     written = write(slot.sink, out)
-                except Exception as exc:
-                    with guard:
-                        if self._given_up():  # counted as lost by then
-                            return
-                        self._failed(slot, exc, now)
-                    continue
-                finally:
+                except SinkClosed as exc:
                     del out
-                with guard:
-                    if self._given_up():
-                        self._settle(slot, written)
+                    guard.acquire()
+                    held = True
+                    if self._given_up():  # counted as lost by then
                         return
-                    slot.written += written
+                    self._close_slot(slot, exc)
+                    continue
+                except Exception as exc:
+                    del out
+                    guard.acquire()
+                    held = True
+                    if self._given_up():  # counted as lost by then
+                        return
+                    self._failed(slot, exc, now)
+                    continue
+                del out
+                guard.acquire()
+                held = True
+                if self._given_up():
+                    self._settle(slot, written)
+                    return
+                slot.written += written
+                if backlog.notes:
                     slot.unnoted -= backlog.loss_told()
-                    backlog.clear()
-                    slot.failures = 0
-            with guard:
-                if not self._given_up():
-                    for slot in self.slots:
-                        if slot.failing:
-                            self._bound_backlog(slot)
+                backlog.clear()
+                slot.failures = 0
+            for slot in self.slots:
+                if slot.failing:
+                    self._bound_backlog(slot)
         finally:
-            with guard:
+            if not held:  # a BaseException out of a sink's write
+                guard.acquire()
+            if ours:
                 self._position = -1
                 self._staged = False
-                given_up = self.abandoned
-            if given_up:
+            close = ours and self.abandoned
+            guard.release()
+            if close:
                 # The writer shutdown gave up on is back: the sinks are its to close (closing
                 # them under its write could have let the descriptor's number be reused, the
                 # write's rest landing in another file; a stream's lock was held by it).
@@ -469,6 +299,57 @@ class Delivery:
     def _given_up(self) -> bool:
         """``abandoned``, read afresh: shutdown may set it while the writer is in a write."""
         return self.abandoned
+
+    def rerender(self, slot: Slot) -> None:
+        """*slot*'s backlog in its sink's current encoding and level (after ``replace_sinks``;
+        guard held). A partly written first part stays as it is. Lines a new level filters, or
+        no longer filters, move between owed and ``filtered``, so the counts still add up."""
+        backlog = slot.pending
+        start = 1 if backlog.done else 0
+        rest = backlog.parts[start:]
+        if not rest:
+            return
+        before = sum(backlog.owed_by(at) for at in range(start, len(backlog.parts)))
+        if slot.transformed:
+            outs, owed, _ = per_sink.transform_parts(slot, self.level_key, rest)
+            backlog.outs[start:] = outs
+        else:
+            backlog.outs[start:] = rest
+            owed = [records(part) for part in rest]
+        backlog.owed[start:] = owed
+        slot.filtered += before - sum(owed)
+
+    def _close_slot(self, slot: Slot, exc: SinkClosed) -> None:
+        """The sink raised ``SinkClosed`` (the reader of its pipe went away; guard held): from
+        now on it is written to no more. What it owed is lost for it: counted, not retried, not
+        reported (an ordinary end for ``| head``)."""
+        slot.closed = True
+        backlog = slot.pending
+        done = getattr(exc, "fastlog_written", 0)
+        slot.written += done  # the bytes written before the pipe closed were written
+        backlog.advance(done)
+        self._lose_owed(slot)
+        slot.failures = 0
+
+    def _stage_closed(self, slot: Slot, parts: Sequence[Data]) -> None:
+        """A batch for a closed sink: the records its level keeps are lost for it, the others
+        filtered, as if it were written to (guard held)."""
+        if slot.transformed:
+            outs, owed, filtered = per_sink.transform_parts(slot, self.level_key, parts)
+            slot.filtered += filtered
+            for part, out, count in zip(parts, outs, owed, strict=True):
+                slot.pending.add(part, out, count)
+        else:
+            for part in parts:
+                slot.pending.add(part, part)
+        self._lose_owed(slot)
+
+    def _lose_owed(self, slot: Slot) -> None:
+        backlog = slot.pending
+        lost = backlog.records()
+        slot.lost += lost
+        self._accounts.lost += lost
+        backlog.clear()
 
     def _failed(self, slot: Slot, exc: Exception, now: float) -> None:
         """A write to *slot* raised (guard held): keep what it did not write, back off."""
@@ -509,7 +390,7 @@ class Delivery:
         self._accounts.lost += lost
         slot.unnoted += lost
         untold = slot.unnoted - backlog.loss_told()
-        drops = _drops_told(notes)
+        drops = drops_told(notes)
         if untold > 0 or drops:
             note = loss_note(untold, drops)
             backlog.insert_note(note, per_sink.render_note(slot, note))

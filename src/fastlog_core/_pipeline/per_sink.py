@@ -139,7 +139,7 @@ def transform_parts(
         if isinstance(part, Note):  # a drop note is no record, below the sink's level or not
             owed.append(0)
         else:
-            owed.append(max(0, part.count(b"\n") - dropped))
+            owed.append(len(lines) - dropped)
             filtered += dropped
     return outs, owed, filtered
 

@@ -11,6 +11,7 @@ a module named for it:
 - ``backpressure``: the callers' slow path, block or drop;
 - ``writer``: the thread, its cycle, flush;
 - ``delivery`` and ``per_sink``: sinks, retries and backoff, per-sink level and encoder;
+- ``backlog``: what a failing sink owes, and the note telling what it gave up;
 - ``accounting``: drops, drop notes, stats;
 - ``wake``: the signal-safe wake-up and re-entrancy marker.
 """
@@ -25,6 +26,7 @@ from .. import _diagnostics, _encoders, _sampling
 from .._levels import NO_LEVEL
 from .._presets import Settings
 from .._sinks import Sink
+from ..exceptions import ConfigError
 from . import buffer
 from .accounting import Accounting, PipelineStats, SinkStats, records
 from .appender import AppenderType, new_appender
@@ -243,6 +245,58 @@ class Pipeline(Backpressure):
             self._apply(settings)
         if not settings.sync and not self._closed:
             self._ensure_writer()
+
+    def replace_sinks(
+        self, sinks: Sequence[Sink], sink_options: Sequence[SinkOptions]
+    ) -> list[Sink]:
+        """Give a live pipeline new sink objects or options for the same destinations
+        (``configure()`` with new rotation, level or encoder). Returns the sinks no longer used,
+        for the caller to close.
+
+        Everything appended before is delivered to the old sinks first: the writer is stopped,
+        the buffer drained, the sinks swapped, the writer started again. Their counters and
+        what a failing sink still owes stay with the destination.
+
+        Raises:
+            ConfigError: if the writer could not be stopped (stuck in a sink's write).
+        """
+        if len(sinks) != len(self._delivery.slots):
+            raise ValueError("replace_sinks: one sink per destination of the pipeline")
+        writer = not self._sync and not self._closed
+        if writer:
+            self.flush(timeout=5.0)
+            with self._lock:
+                self._closing = True  # appends take the lock while the writer is away
+                self._update_limit()
+        stopped = self._stop_writer(5.0) if writer else True
+        old: list[Sink] = []
+        with self._lock:
+            try:
+                if not stopped:
+                    raise ConfigError(
+                        f"sink={self.name!r}: its writer is stuck in a write for more than 5 s; "
+                        "the sinks cannot be changed now"
+                    )
+                if writer:
+                    self._take_and_deliver(final=True, hold=True)
+                    self._thread = None
+                for slot, sink, options in zip(
+                    self._delivery.slots, sinks, sink_options, strict=True
+                ):
+                    if slot.sink is not sink:
+                        old.append(slot.sink)
+                        slot.sink = sink
+                        slot.closed = False  # a new sink object: written to again
+                    slot.options = options
+                    slot.level = options.level
+                    slot.configure(self.settings.format, self.settings.colors)
+                    self._delivery.rerender(slot)  # what a failing sink owes, in its new form
+            finally:
+                self._stopping = False
+                self._closing = False
+                self._update_limit()
+        self._ensure_writer()
+        return old
 
     # -- fork and stats ----------------------------------------------------------------------
 

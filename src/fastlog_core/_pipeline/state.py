@@ -94,7 +94,7 @@ class State:
     _done: int  # bytes of _taken delivered to every sink (or given up on)
     _cycles: int
     _failing: bool  # some sink holds data back after a failed write
-    _stalled: bool  # every sink does: waiting for room cannot help
+    _stalled: bool  # every sink does, or the writer is stuck in a write: waiting cannot help
     _flush_wanted: bool
     _fsync_target: int  # fsync once everything up to this byte count is written
     _synced: int  # bytes of _taken known to be fsynced
