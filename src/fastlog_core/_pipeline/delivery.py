@@ -193,9 +193,6 @@ class Delivery:
         done: dict[tuple[int, int], tuple[list[bytes], list[int], int]] = {}
         for slot in self.slots:
             backlog = slot.pending
-            if slot.closed:  # gone for good (SinkClosed): what it is owed is lost, quietly
-                self._stage_closed(slot, parts)
-                continue
             if slot.transformed:
                 key = (id(slot.encoder), slot.level)
                 cached = done.get(key)
@@ -210,6 +207,8 @@ class Delivery:
                 for part in parts:
                     if type(part) is not DropNote or not self._merged(slot, part):
                         backlog.add(part, part)
+            if slot.closed:  # gone for good (SinkClosed): what it is owed is lost, quietly
+                self._lose_owed(slot)
 
     def _merged(self, slot: Slot, part: DropNote) -> bool:
         """Whether *part*, a drop note, was merged into the drop note that ends *slot*'s
@@ -252,21 +251,16 @@ class Delivery:
                 held = False
                 try:
                     written = write(slot.sink, out)
-                except SinkClosed as exc:
-                    del out
-                    guard.acquire()
-                    held = True
-                    if self._given_up():  # counted as lost by then
-                        return
-                    self._close_slot(slot, exc)
-                    continue
                 except Exception as exc:
                     del out
                     guard.acquire()
                     held = True
                     if self._given_up():  # counted as lost by then
                         return
-                    self._failed(slot, exc, now)
+                    if isinstance(exc, SinkClosed):  # gone for good: not retried
+                        self._close_slot(slot, exc)
+                    else:
+                        self._failed(slot, exc, now)
                     continue
                 del out
                 guard.acquire()
@@ -330,19 +324,6 @@ class Delivery:
         backlog.advance(done)
         self._lose_owed(slot)
         slot.failures = 0
-
-    def _stage_closed(self, slot: Slot, parts: Sequence[Data]) -> None:
-        """A batch for a closed sink: the records its level keeps are lost for it, the others
-        filtered, as if it were written to (guard held)."""
-        if slot.transformed:
-            outs, owed, filtered = per_sink.transform_parts(slot, self.level_key, parts)
-            slot.filtered += filtered
-            for part, out, count in zip(parts, outs, owed, strict=True):
-                slot.pending.add(part, out, count)
-        else:
-            for part in parts:
-                slot.pending.add(part, part)
-        self._lose_owed(slot)
 
     def _lose_owed(self, slot: Slot) -> None:
         backlog = slot.pending
