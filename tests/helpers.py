@@ -227,19 +227,26 @@ class RecordingFileSink(FileSink):
 # -- reading what was written ------------------------------------------------------------------
 
 
-def read_lines(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Every line of *path* parsed as a JSON object; fails the test on any invalid line."""
-    data = Path(path).read_bytes()
-    assert data == b"" or data.endswith(b"\n"), "file does not end with a whole line"
+def parse_lines(data: bytes, name: str = "file") -> list[dict[str, Any]]:
+    """Every line of *data* (the bytes of *name*) parsed as a JSON object; fails the test on a
+    torn last line or any invalid line."""
+    assert data == b"" or data.endswith(b"\n"), f"{name} does not end with a whole line"
     records = []
     for number, line in enumerate(data.splitlines(), 1):
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:  # pragma: no cover - the failure message
-            raise AssertionError(f"line {number} is not valid JSON: {line[:200]!r}") from exc
-        assert isinstance(record, dict), f"line {number} is not an object"
+            raise AssertionError(
+                f"{name}, line {number} is not valid JSON (torn?): {line[:200]!r}"
+            ) from exc
+        assert isinstance(record, dict), f"{name}, line {number} is not an object"
         records.append(record)
     return records
+
+
+def read_lines(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every line of *path* parsed as a JSON object; fails the test on any invalid line."""
+    return parse_lines(Path(path).read_bytes(), str(path))
 
 
 def reset_structlog() -> None:

@@ -12,11 +12,15 @@ Long variants (10M-record floods, more processes) run with ``FASTLOG_SOAK=1``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import selectors
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -152,3 +156,52 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get("FASTLOG_RELIABILITY_REPORT")
     if target and _RESULTS:
         Path(target).write_text(json.dumps([asdict(r) for r in _RESULTS], indent=2))
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of *size* (``"1m"``, ``"256k"``) mounted at *where* for the block: a real file
+    system that fills up (ENOSPC) and has space again once a file is removed. Mounting needs
+    root (CI runs as root); the test is skipped, saying why, where it cannot mount."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    where.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def wait_for_line(proc: subprocess.Popen[bytes], prefix: bytes, timeout: float = 60) -> bytes:
+    """The rest of the first stdout line of a running child that starts with *prefix* (a
+    marker that the child passed a known point); fails if the child ends or stays silent."""
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    data = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            for line in data.split(b"\n")[:-1]:
+                if line.startswith(prefix):
+                    return line[len(prefix) :]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                proc.kill()
+                pytest.fail(f"child printed no {prefix!r} within {timeout} s (deadlock?)")
+            if selector.select(remaining):
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    _, err = proc.communicate(timeout=30)
+                    pytest.fail(f"child ended before {prefix!r}: {err.decode()[-2000:]}")
+                data += chunk
+    finally:
+        selector.close()

@@ -13,7 +13,6 @@ says where its file was cut, the test changes the file system and answers.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -24,8 +23,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.helpers import child_env
-from tests.reliability.conftest import CHILD_PRELUDE, Result
+from tests.helpers import child_env, parse_lines
+from tests.reliability.conftest import CHILD_PRELUDE, Result, mounted_tmpfs
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="tmpfs and RLIMIT_FSIZE")
 
@@ -81,34 +80,14 @@ report(sent=sent, recovered=recovered)
 @pytest.fixture
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     """A 1 MiB tmpfs: a file system that really fills up (root only, as in CI)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "fs"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "fs", "1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def records_of(data: bytes, name: str) -> list[dict[str, Any]]:
     """Every line of *data* parsed; fails naming *name* on a torn or invalid line."""
     assert data.endswith(b"\n"), f"{name} does not end with a whole line: {data[-80:]!r}"
-    out = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            out.append(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            raise AssertionError(f"{name}, line {number} is torn: {line[:120]!r}") from None
-    return out
+    return parse_lines(data, name)
 
 
 def run(

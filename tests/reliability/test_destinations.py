@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from tests.reliability.conftest import (
     MiB,
     Result,
     check_rss,
+    mounted_tmpfs,
     run_child,
 )
 
@@ -960,22 +960,8 @@ def test_non_daemon_thread_logging_into_a_stalled_fifo_lets_the_process_exit(
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 256 KiB tmpfs mounted for the test: a real file system that fills up (ENOSPC) and has
     space again once a file is removed. Mounting needs root (CI runs as root)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "small-fs"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "small-fs", "256k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 CHILD_FAN_OUT_FULL = """

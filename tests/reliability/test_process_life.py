@@ -11,13 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,14 @@ import pytest
 
 from fastlog_core import PRESETS
 from tests.helpers import child_env, read_lines
-from tests.reliability.conftest import CHILD_PRELUDE, SOAK, Result, count_lines, run_child
+from tests.reliability.conftest import (
+    CHILD_PRELUDE,
+    SOAK,
+    Result,
+    count_lines,
+    run_child,
+    wait_for_line,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals and fork")
 
@@ -106,29 +111,8 @@ def start_child(code: str, *args: str) -> subprocess.Popen[bytes]:
 
 def wait_for_report(proc: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
     """The first ``report()`` line of a running child: its marker that a known point passed."""
-    assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    data = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            for line in data.split(b"\n")[:-1]:
-                if line.startswith(b"FASTLOG-REPORT "):
-                    report: dict[str, Any] = json.loads(line[len(b"FASTLOG-REPORT ") :])
-                    return report
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                proc.kill()
-                pytest.fail(f"child gave no report within {timeout} s (deadlock?)")
-            if selector.select(remaining):
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    _, err = proc.communicate(timeout=30)
-                    pytest.fail(f"child ended before its report: {err.decode()[-2000:]}")
-                data += chunk
-    finally:
-        selector.close()
+    report: dict[str, Any] = json.loads(wait_for_line(proc, b"FASTLOG-REPORT ", timeout))
+    return report
 
 
 def finish(proc: subprocess.Popen[bytes], timeout: float = 60) -> tuple[int, str]:

@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from fastlog_core._rotation import rotated_files
-from tests.helpers import child_env
+from tests.helpers import child_env, parse_lines
 from tests.reliability.conftest import CHILD_PRELUDE, Result
 
 pytestmark = pytest.mark.skipif(
@@ -94,17 +93,6 @@ def run_processes(
     return reports, elapsed
 
 
-def parse(data: bytes, name: str) -> list[dict[str, Any]]:
-    assert data == b"" or data.endswith(b"\n"), f"{name} does not end with a whole line"
-    out = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            out.append(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            raise AssertionError(f"{name}, line {number} is torn: {line[:120]!r}") from None
-    return out
-
-
 def read_all(path: Path, compressed: bool) -> tuple[list[bytes], list[str]]:
     """The rotated files (oldest first, decompressed) and then the current file's bytes, and
     the names of every file in the directory but the lock file."""
@@ -128,7 +116,7 @@ def check_files(contents: list[bytes], limit: int) -> dict[str, list[int]]:
     records in the order the files were rotated."""
     seen: dict[str, list[int]] = {}
     for n, data in enumerate(contents):
-        records = parse(data, f"file {n}")
+        records = parse_lines(data, f"file {n}")
         assert len(data) <= limit or len(records) == 1, f"file {n}: {len(data)} B"
         for r in records:
             seen.setdefault(r["logger"], []).append(r["i"])

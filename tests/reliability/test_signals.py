@@ -12,18 +12,16 @@ import json
 import os
 import random
 import re
-import selectors
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import child_env, read_lines, wait_until
-from tests.reliability.conftest import CHILD_PRELUDE, Result, run_child
+from tests.reliability.conftest import CHILD_PRELUDE, Result, run_child, wait_for_line
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals and fork")
 
@@ -45,32 +43,6 @@ def start_child(code: str, *args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env=child_env(),
     )
-
-
-def wait_for_line(proc: subprocess.Popen[bytes], prefix: bytes, timeout: float = 60) -> bytes:
-    """The first stdout line of a running child that starts with *prefix*."""
-    assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    data = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            for line in data.split(b"\n")[:-1]:
-                if line.startswith(prefix):
-                    return line[len(prefix) :]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                proc.kill()
-                pytest.fail(f"child printed no {prefix!r} within {timeout} s (deadlock?)")
-            if selector.select(remaining):
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    _, err = proc.communicate(timeout=30)
-                    pytest.fail(f"child ended before {prefix!r}: {err.decode()[-2000:]}")
-                data += chunk
-    finally:
-        selector.close()
 
 
 def finish(proc: subprocess.Popen[bytes], timeout: float = 30) -> tuple[int, str, str]:
