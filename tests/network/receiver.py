@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]
     raw: bytes  # the body as received
     body: bytes  # un-gzipped when Content-Encoding is gzip
+    at: float = 0.0  # time.monotonic() when it was received
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Receiver:
         self.requests: list[Request] = []
         self.script: list[Reply] = []
         self.default = Reply()
+        #: When set, answers each request instead of the script (given the request).
+        self.answer: Callable[[Request], Reply] | None = None
         self._cond = threading.Condition()
         receiver = self
 
