@@ -8,7 +8,8 @@ would set it up:
 - ``tcp``: imtcp, RFC 6587 octet-counted framing (imtcp's default);
 - ``tls``: imtcp with the OpenSSL stream driver, a certificate signed by a CA made here;
 - ``udp``: imudp, one message per datagram;
-- ``unix_dgram``: imuxsock on a socket path (``/dev/log``'s kind), RFC 5424 parser;
+- ``unix_dgram``: imuxsock on a socket path, set up as for ``/dev/log`` (its own parser for
+  the local format) but for rate limiting, which is off;
 - ``unix_stream``: imptcp on a socket path, octet-counted framing.
 
 Every message goes through ``mmpstrucdata`` (RFC 5424 structured data into ``$!rfc5424-sd``)
@@ -28,6 +29,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +61,7 @@ input(type="imtcp" address="127.0.0.1" port="{tls}" name="tls"
       streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon"
       streamDriver.caFile="{ca}" streamDriver.certFile="{cert}" streamDriver.keyFile="{key}")
 input(type="imudp" address="127.0.0.1" port="{udp}" name="udp")
-input(type="imuxsock" socket="{unix_dgram}" useSpecialParser="off" parseHostname="on"
-      ignoreTimestamp="off" rateLimit.interval="0" createPath="on")
+input(type="imuxsock" socket="{unix_dgram}" rateLimit.interval="0")
 input(type="imptcp" path="{unix_stream}" unlink="on" name="unix-stream")
 
 template(name="by_app" type="string" string="{out}/%app-name%.jsonl")
@@ -161,7 +162,7 @@ class Rsyslog:
         for port in (self.tcp, self.tls):
             _wait_for_port(port, self.process)
         for path in (self.unix_dgram, self.unix_stream):
-            wait_until(lambda p=path: p.exists() or self._died(), 30, f"rsyslog's socket {path}")
+            wait_until(partial(self._exists, path), 30, f"rsyslog's socket {path}")
         # UDP has no handshake: a message on the UDP input arriving is the readiness probe.
         probe = f"ready-{self.restarts}"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
@@ -191,6 +192,9 @@ class Rsyslog:
         self.stop()
         self.restarts += 1
         self.start()
+
+    def _exists(self, path: Path) -> bool:
+        return path.exists() or self._died()
 
     def _died(self) -> bool:
         process = self.process
@@ -222,7 +226,10 @@ def ensure_rsyslog() -> None:
     command = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"]
     packages = ["rsyslog", "rsyslog-openssl"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.run([*command, *packages], env=env, capture_output=True).returncode != 0:
+    if (
+        subprocess.run([*command, *packages], check=False, env=env, capture_output=True).returncode
+        != 0
+    ):
         subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
         subprocess.run([*command, *packages], env=env, check=True, capture_output=True)
     assert os.path.exists(RSYSLOGD) and os.path.exists(OSSL_DRIVER)
@@ -280,7 +287,9 @@ def running_rsyslog(directory: Path) -> Iterator[Rsyslog]:
             key=certs["key"],
         )
     )
-    check = subprocess.run([RSYSLOGD, "-N1", "-f", str(server.config)], capture_output=True)
+    check = subprocess.run(
+        [RSYSLOGD, "-N1", "-f", str(server.config)], check=False, capture_output=True
+    )
     assert check.returncode == 0, f"rsyslog rejects its config:\n{check.stderr.decode()}"
     try:
         server.start()

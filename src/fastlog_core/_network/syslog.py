@@ -35,10 +35,10 @@ from .. import _diagnostics
 from .._encoders.json import TRUNCATED_KEY, truncate
 from .._levels import levelno_of
 from ..exceptions import ConfigError
-from .delivery import NetworkSink
+from .delivery import DeliveryStats, NetworkSink
 from .transport import StreamClient, tls_context
 
-__all__ = ["FACILITIES", "SyslogFormat", "SyslogSink", "severity"]
+__all__ = ["FACILITIES", "SyslogFormat", "SyslogSink", "SyslogStats", "severity"]
 
 #: Facility names and numbers (RFC 5424 section 6.2.1; the names of stdlib's ``SysLogHandler``).
 FACILITIES: Final[dict[str, int]] = {
@@ -69,6 +69,8 @@ _DEFAULT_PORTS: Final = {"tcp": 514, "udp": 514, "tls": 6514}
 DEFAULT_MAX_MESSAGE: Final = 8096
 #: RFC 5424 6.1: every receiver takes 480 octets.
 MIN_MAX_MESSAGE: Final = 480
+#: What a record keeps at least under ``max_message``: JSON truncation needs about 200 bytes.
+MIN_ROOM: Final = 256
 #: The largest UDP payload over IPv4.
 MAX_DATAGRAM: Final = 65507
 
@@ -93,7 +95,7 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:
 # SD-PARAM values: ``"``, ``\`` and ``]`` are escaped with a backslash (RFC 5424 6.3.3).
 _SD_ESCAPE = re.compile(r'(["\\\]])')
 # SD-NAME: 1 to 32 printable US-ASCII characters but ``=``, space, ``]`` and ``"``.
-_SD_NAME_BAD = re.compile(r'[^!#-<>-\\^-~]')
+_SD_NAME_BAD = re.compile(r"[^!#-<>-\\^-~]")
 
 _loads = orjson.loads
 
@@ -241,6 +243,10 @@ class SyslogFormat:
             for name in ("trace", "debug", "info", "success", "warning", "error", "critical")
         }
 
+    def header_size(self) -> int:
+        """The longest header before MSG (or before SD, with structured data)."""
+        return len(b"<191>1 ") + len("2026-01-01T00:00:00.000000+00:00") + len(self._tail)
+
     # -- one record ----------------------------------------------------------------------------
 
     def message(self, line: bytes) -> bytes:
@@ -250,22 +256,26 @@ class SyslogFormat:
         if line.startswith(_LEVEL_AT, _TS_END):
             pri = self._pri_by_name.get(line[_LEVEL_START : line.find(b'"', _LEVEL_START)])
             if pri is not None:
-                return self._fit(pri, line[_TS_START:_TS_END], line)
+                return self._fit(pri + line[_TS_START:_TS_END], line, True)
         record = _parse(line)
-        pri = self._pri[_severity_of(record)]
-        return self._fit(pri, _timestamp_of(record), line)
+        return self._fit(self._pri[_severity_of(record)] + _timestamp_of(record), line, record)
 
-    def _fit(self, pri: bytes, timestamp: bytes, line: bytes) -> bytes:
-        head = pri + self._tail if self.header == "local" else pri + timestamp + self._tail
+    def _fit(self, start: bytes, line: bytes, json: object) -> bytes:
+        """The message: *start* (PRI and timestamp), the rest of the header, and *line* as
+        MSG, cut to ``max_message`` (as JSON if *json*)."""
+        if self.header == "local":
+            start = start[: start.index(b">") + 1]  # PRI only
+        head = start + self._tail
         limit = self.max_message
         if limit is None or len(head) + len(line) <= limit:
             return head + line
-        return head + self._cut(line, limit - len(head))
+        return head + self._cut(line, limit - len(head), json)
 
-    def _cut(self, line: bytes, room: int) -> bytes:
-        """*line* cut to *room* bytes and marked: still one JSON object when it was one."""
+    def _cut(self, line: bytes, room: int, json: object) -> bytes:
+        """*line* cut to *room* bytes and marked: still one JSON object when it was one
+        (``SyslogSink`` keeps 256 bytes of room at least, which that needs)."""
         self.truncated += 1
-        if line[:1] == b"{":
+        if json:
             out = truncate(line, room + 1).rstrip(b"\n")  # room for the newline it writes
             if len(out) <= room:
                 return out
@@ -278,8 +288,13 @@ class SyslogFormat:
         pri = self._pri[_severity_of(record)]
         timestamp = _timestamp_of(record)
         head = pri + timestamp + self._tail
-        out = head + self._sd(record, line, timestamp is not NIL)
         limit = self.max_message
+        if record is None:  # not JSON: no structured data, the line as MSG
+            head += b"- "
+            if limit is None or len(head) + len(line) <= limit:
+                return head + line
+            return head + self._cut(line, limit - len(head), False)
+        out = head + self._sd(record, timestamp is not NIL)
         if limit is None or len(out) <= limit:
             return out
         self.truncated += 1
@@ -288,17 +303,15 @@ class SyslogFormat:
             cut = _parse(truncate(line, room + 1))
             if cut is None:
                 break
-            out = head + self._sd(cut, line, timestamp is not NIL)
+            out = head + self._sd(cut, timestamp is not NIL)
             if len(out) <= limit:
                 return out
             room -= len(out) - limit + 16
         record = {TRUNCATED_KEY: len(line)}
-        return head + self._sd(record, line, False)
+        return head + self._sd(record, False)
 
-    def _sd(self, record: dict[str, Any] | None, line: bytes, skip_timestamp: bool) -> bytes:
-        """``[SD-ID name="value" ...] message`` for a record (the line as MSG if it is none)."""
-        if record is None:
-            return b"- " + line
+    def _sd(self, record: dict[str, Any], skip_timestamp: bool) -> bytes:
+        """``[SD-ID name="value" ...] message`` for a record."""
         params = []
         message = None
         for key, value in record.items():
@@ -308,10 +321,8 @@ class SyslogFormat:
             if skip_timestamp and key in _TIMESTAMP_KEYS:
                 skip_timestamp = False  # only the one in the header
                 continue
-            if isinstance(value, str):
-                text = value
-            else:  # numbers, booleans, null, and objects or arrays as their JSON text
-                text = orjson.dumps(value).decode()
+            # Numbers, booleans, null, and objects or arrays as their JSON text.
+            text = value if isinstance(value, str) else orjson.dumps(value).decode()
             params.append(f' {sd_name(key)}="{sd_escape(text)}"')
         sd = f"[{self.sd_id}{''.join(params)}]".encode()
         if message is None:
@@ -330,7 +341,7 @@ class SyslogFormat:
         if self.structured_data or self.header == "local":
             return b"".join([b"%d %b" % (len(m), m) for m in map(self.message, lines)])
         # The default schema inline: 1.3 M lines/s here, against 0.95 M through message().
-        out = []
+        out: list[bytes] = []
         append = out.append
         pri_by_name = self._pri_by_name
         tail = self._tail
@@ -456,6 +467,12 @@ class _Datagrams:
         sock, self.sock = self.sock, None
         if sock is not None:
             sock.close()
+
+
+class SyslogStats(DeliveryStats):
+    """``DeliveryStats`` and the records cut to fit ``max_message`` (each still delivered)."""
+
+    truncated: int
 
 
 class SyslogSink(NetworkSink):
@@ -609,6 +626,12 @@ class SyslogSink(NetworkSink):
             header=header,
             max_message=max_message,
         )
+        if max_message - self._format.header_size() < MIN_ROOM:
+            raise ConfigError(
+                f"max_message={max_message}: leaves less than {MIN_ROOM} bytes for a record "
+                f"after a header of up to {self._format.header_size()} bytes (hostname, "
+                "app_name, procid, msgid)"
+            )
         self._url = url
         self._scheme = scheme
         self._timeout = float(timeout)
@@ -625,13 +648,17 @@ class SyslogSink(NetworkSink):
         self._stream: StreamClient | None = None
         self._dgram: _Datagrams | None = None
         if scheme in ("tcp", "tls"):
-            self._stream = StreamClient(url, timeout=self._timeout, tls=self._tls)
+            where = f"[{host}]" if ":" in host else host
+            self._stream = StreamClient(
+                f"{scheme}://{where}:{port}", timeout=self._timeout, tls=self._tls
+            )
         elif scheme == "udp":
             self._dgram = _Datagrams(socket.AF_INET, (host, port), self._timeout)
         self._path = path
         self._host_port = (host, port)
-        # A batch a datagram transport failed part way through: (its first line, messages sent).
-        self._resume: tuple[bytes, int] | None = None
+        # A batch a datagram transport failed part way through: (its size, its last line,
+        # messages sent). Its retry (the same lines, a new loss note first) starts there.
+        self._resume: tuple[int, bytes, int] | None = None
         self._reported = 0  # truncations already reported
         super().__init__(
             batch_records=batch_records,
@@ -640,6 +667,7 @@ class SyslogSink(NetworkSink):
             queue_bytes=queue_bytes,
             spill=spill,
             spill_max=spill_max,
+            timeout=timeout,
             close_timeout=close_timeout,
             retry_max_wait=retry_max_wait,
         )
@@ -673,8 +701,8 @@ class SyslogSink(NetworkSink):
         assert dgram is not None
         start = 0
         resume, self._resume = self._resume, None
-        if resume is not None and lines and lines[0] is resume[0] and resume[1] < len(lines):
-            start = resume[1]  # the retry of a batch: its first messages went already
+        if resume is not None and len(lines) == resume[0] and lines[-1] is resume[1]:
+            start = resume[2]  # the retry of a batch: its first messages went already
         if self._scheme == "udp" and dgram.sock is None:
             self._resolve(dgram)
         sock = dgram.connect()
@@ -685,7 +713,7 @@ class SyslogSink(NetworkSink):
                 send(message(lines[k]))
             except OSError as exc:
                 if k:
-                    self._resume = (lines[0], k)
+                    self._resume = (len(lines), lines[-1], k)
                 if exc.errno == errno.ECONNREFUSED:
                     _diagnostics.report(
                         "network",
@@ -737,8 +765,6 @@ class SyslogSink(NetworkSink):
             self._format.set_procid(str(os.getpid()).encode())
         self._resume = None
 
-    def delivery_stats(self) -> dict[str, int]:
+    def delivery_stats(self) -> SyslogStats:
         """The delivery counts, plus ``truncated``: records cut to fit ``max_message``."""
-        stats: dict[str, int] = dict(super().delivery_stats())
-        stats["truncated"] = self._format.truncated
-        return stats
+        return {**super().delivery_stats(), "truncated": self._format.truncated}
