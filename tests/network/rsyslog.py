@@ -44,8 +44,9 @@ OSSL_DRIVER = "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so"
 #: easily passes that). The sink's UDP limit is tested against this.
 MAX_MESSAGE = 65536
 
-# The receiving side as the docs show it (docs/sinks.md, "Syslog"): parse the JSON in MSG.
-# Per property, jsonf writes `"outname":"value"` with JSON escaping.
+# The receiving side as the docs show it (docs/sinks.md, "Syslog"): one ruleset for fastlog's
+# inputs that parses the JSON in MSG. Per property, jsonf writes `"outname":"value"` with JSON
+# escaping; `$!` is the tree mmjsonparse (and mmpstrucdata, under `rfc5424-sd`) filled.
 _CONFIG = """\
 global(maxMessageSize="{max_message}" workDirectory="{work}"
        parser.escapeControlCharactersOnReceive="off")
@@ -56,13 +57,13 @@ module(load="imptcp")
 module(load="mmjsonparse")
 module(load="mmpstrucdata")
 
-input(type="imtcp" address="127.0.0.1" port="{tcp}" name="tcp")
-input(type="imtcp" address="127.0.0.1" port="{tls}" name="tls"
+input(type="imtcp" address="127.0.0.1" port="{tcp}" name="tcp" ruleset="fastlog")
+input(type="imtcp" address="127.0.0.1" port="{tls}" name="tls" ruleset="fastlog"
       streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon"
       streamDriver.caFile="{ca}" streamDriver.certFile="{cert}" streamDriver.keyFile="{key}")
-input(type="imudp" address="127.0.0.1" port="{udp}" name="udp")
-input(type="imuxsock" socket="{unix_dgram}" rateLimit.interval="0")
-input(type="imptcp" path="{unix_stream}" unlink="on" name="unix-stream")
+input(type="imudp" address="127.0.0.1" port="{udp}" name="udp" ruleset="fastlog")
+input(type="imuxsock" socket="{unix_dgram}" rateLimit.interval="0" ruleset="fastlog")
+input(type="imptcp" path="{unix_stream}" unlink="on" name="unix-stream" ruleset="fastlog")
 
 template(name="by_app" type="string" string="{out}/%app-name%.jsonl")
 template(name="record" type="list") {{
@@ -91,9 +92,11 @@ template(name="record" type="list") {{
     constant(value="}}\\n")
 }}
 
-action(type="mmpstrucdata" sd_name.lowercase="off")
-action(type="mmjsonparse" cookie="")
-action(type="omfile" dynaFile="by_app" template="record" dynaFileCacheSize="100")
+ruleset(name="fastlog") {{
+    action(type="mmpstrucdata" sd_name.lowercase="off")
+    action(type="mmjsonparse" cookie="")
+    action(type="omfile" dynaFile="by_app" template="record" dynaFileCacheSize="100")
+}}
 """
 
 
