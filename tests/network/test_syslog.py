@@ -515,7 +515,7 @@ class TestRsyslog:
         got = rsyslog.wait_for(app, 3)
         assert [(r["input"], r["fields"]["i"]) for r in got] == [("udp", 1), ("udp", 2), ("udp", 3)]
         big = got[1]
-        assert len(big["msg"].encode()) < 2048
+        assert 1900 < len(big["msg"].encode()) < 2048  # most of the room kept
         assert big["fields"]["message"] == "big" and big["severity"] == "3"
         assert big["fields"]["blob"].startswith("xxx") and big["fields"]["blob"].endswith("…")
         assert big["fields"]["fastlog_truncated"] > 5000
@@ -534,7 +534,7 @@ class TestRsyslog:
         log.info("next")
         fastlog_core.flush()
         got = rsyslog.wait_for(app, 2)
-        assert len(got[0]["msg"].encode()) < 8096
+        assert 7900 < len(got[0]["msg"].encode()) < 8096
         assert got[0]["fields"]["fastlog_truncated"] > 20_000
         assert got[1]["fields"]["message"] == "next"
 

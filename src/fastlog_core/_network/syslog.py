@@ -276,8 +276,8 @@ class SyslogFormat:
         (``SyslogSink`` keeps 256 bytes of room at least, which that needs)."""
         self.truncated += 1
         if json:
-            out = truncate(line, room + 1).rstrip(b"\n")  # room for the newline it writes
-            if len(out) <= room:
+            out = _truncate_json(line, room)
+            if out is not None:
                 return out
         # Text (a console line), or JSON too tight for the encoder's rule: the start of it.
         mark = f"… [{TRUNCATED_KEY}={len(line)}]".encode()
@@ -300,7 +300,7 @@ class SyslogFormat:
         self.truncated += 1
         room = limit - len(head)
         for _ in range(4):  # escaping makes the SD a little longer than the JSON it came from
-            cut = _parse(truncate(line, room + 1))
+            cut = _parse(_truncate_json(line, room) or b"")
             if cut is None:
                 break
             out = head + self._sd(cut, timestamp is not NIL)
@@ -386,6 +386,31 @@ def _timestamp_of(record: dict[str, Any] | None) -> bytes:
             if isinstance(value, str) and _TIMESTAMP.match(value):
                 return value.encode()
     return NIL
+
+
+def _truncate_json(line: bytes, room: int) -> bytes | None:
+    """The JSON line cut to at most *room* bytes by the encoder's ``truncate`` (values
+    shortened, ``fastlog_truncated`` added), keeping as much as fits; ``None`` if nothing does.
+
+    ``truncate`` gives each value an equal share of its limit (about ``limit / (2 * keys)``),
+    so one long field would keep a tenth of the room: the limit given to it is raised, by
+    bisection, while the result still fits.
+    """
+    low = room + 1  # truncate's limit counts the newline it writes
+    best = truncate(line, low).rstrip(b"\n")
+    if len(best) > room:
+        return None
+    high = max(low, 2 * room * (line.count(b'":') + 1) + 512)  # one value could take it all
+    for _ in range(12):  # each step parses the line once
+        if high - low < 64:
+            break
+        middle = (low + high) // 2
+        out = truncate(line, middle).rstrip(b"\n")
+        if len(out) <= room:
+            best, low = out, middle
+        else:
+            high = middle
+    return best
 
 
 def _utf8_prefix(data: bytes, size: int) -> bytes:
