@@ -710,6 +710,25 @@ class TestRsyslog:
 
 
 class TestDatagrams:
+    def test_udp_receiver_down(
+        self, app: str, configure: Any, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """UDP to a port nobody listens on: the kernel's report of it (ICMP port unreachable,
+        as ECONNREFUSED on the next send) fails that send, which is retried, and is reported;
+        the datagram it was about is gone, as UDP goes (counted delivered: sent)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        sink = SyslogSink(f"udp://127.0.0.1:{port}", app_name=app, retry_max_wait=0.1)
+        log = configure(sink)
+        log.info("first")  # sent into the void: the port is closed
+        delivered(sink, 1)
+        log.info("second")  # its send meets the ICMP report of the first
+        delivered(sink, 2)
+        stats = sink.delivery_stats()
+        assert stats["failures"] >= 1 and stats["retried"] >= 1
+        assert "the receiver refused a datagram" in capfd.readouterr().err
+
     def test_retry_resumes_without_duplicates(self, tmp_path: Path, app: str) -> None:
         """A Unix datagram socket that stops reading: the send times out part way through a
         batch; the retry goes on from the first datagram not sent, so each record arrives

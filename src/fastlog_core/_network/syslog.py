@@ -91,7 +91,7 @@ _LEVEL_START: Final = _TS_END + len(_LEVEL_AT)
 _TIMESTAMP_KEYS: Final = ("timestamp", "@timestamp", "time")
 _LEVEL_KEYS: Final = ("level", "log.level", "severity", "status", "SeverityText")
 # RFC 5424 TIMESTAMP: RFC 3339 with at most 6 fraction digits.
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)\Z")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)\Z", re.ASCII)
 # SD-PARAM values: ``"``, ``\`` and ``]`` are escaped with a backslash (RFC 5424 6.3.3).
 _SD_ESCAPE = re.compile(r'(["\\\]])')
 # SD-NAME: 1 to 32 printable US-ASCII characters but ``=``, space, ``]`` and ``"``.
@@ -166,8 +166,8 @@ def program_name() -> str:
 class SyslogFormat:
     """Lines in, syslog messages out: the header, the severity, the limit, the framing.
 
-    Pure (no I/O), so it is tested on its own; the sink keeps one and calls ``frame`` (for a
-    stream) or ``messages`` (for datagrams) with each batch.
+    Pure (no I/O), so it is tested on its own; the sink keeps one and calls ``frame`` with each
+    batch for a stream, ``message`` with each line for datagrams.
 
     Args:
         facility: The facility number, 0 to 23.
@@ -331,10 +331,6 @@ class SyslogFormat:
         return sd + b" " + text.encode("utf-8", "surrogatepass")
 
     # -- batches -------------------------------------------------------------------------------
-
-    def messages(self, lines: Sequence[bytes]) -> list[bytes]:
-        """One message per line, for datagrams."""
-        return [self.message(line) for line in lines]
 
     def frame(self, lines: Sequence[bytes]) -> bytes:
         """The lines as octet-counted messages (RFC 6587 3.4.1), one buffer for one write."""
