@@ -260,6 +260,7 @@ def test_spill_max_bounds_the_disk_then_the_policy_applies(tmp_path: Path) -> No
     )
     fastlog_core.configure(sink=sink, policy="drop", capacity="64 KiB", max_record_bytes="8 KiB")
     log_n(10_000)
+    wait_until(lambda: sink.delivery_stats()["spilled"] > 0)
     fastlog_core.shutdown(timeout=2)
     size = sum(p.stat().st_size for p in (tmp_path / "spill").rglob("*.seg"))
     assert 0 < size <= 64 * 1024
