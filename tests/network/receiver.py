@@ -40,7 +40,7 @@ class Reply:
 class Receiver:
     """``url`` is ``http://127.0.0.1:<port>``; ``script`` the replies to give, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[Request] = []
         self.script: list[Reply] = []
         self.default = Reply()
@@ -71,6 +71,13 @@ class Receiver:
                     reply.before(self)
                     if self.close_connection:
                         return
+                # Kept before the answer goes out: a sender that got its answer finds it here.
+                with receiver._cond:
+                    if 200 <= reply.status < 300:
+                        receiver.requests.append(request)
+                    else:
+                        receiver.refused.append(request)
+                    receiver._cond.notify_all()
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -78,17 +85,11 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(reply.body)
                 self.wfile.flush()
-                with receiver._cond:
-                    if 200 <= reply.status < 300:
-                        receiver.requests.append(request)
-                    else:
-                        receiver.refused.append(request)
-                    receiver._cond.notify_all()
 
             do_PUT = do_POST
 
         self.refused: list[Request] = []  # requests answered with a non-2xx status
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
