@@ -5,6 +5,7 @@ after its ``mmjsonparse`` parsed them; and the formatter on its own, byte for by
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import re
 import socket
@@ -652,6 +653,47 @@ class TestRsyslog:
             ("debug too", "7"),
         ]
         assert got[0]["fields"]["order"] == 7 and got[0]["fields"]["logger"] == f"stdlib.{app}"
+
+    def test_sink_url(self, rsyslog: Rsyslog, app: str) -> None:
+        """By URL in a sink dict, the dict's other keys as the sink's options."""
+        url = f"syslog+tcp://127.0.0.1:{rsyslog.tcp}"
+        fastlog_core.configure(sink={"sink": url, "app_name": app, "facility": "local1"})
+        fastlog_core.get_logger("url").error("by url")
+        fastlog_core.flush()
+        [got] = rsyslog.wait_for(app, 1)
+        assert (got["facility"], got["severity"], got["fields"]["message"]) == (
+            "17", "3", "by url",
+        )  # fmt: skip
+        fastlog_core.shutdown()
+        with pytest.raises(ConfigError, match="facility="):
+            fastlog_core.configure(sink={"sink": url, "facility": "nope"})
+
+    def test_dictconfig(self, rsyslog: Rsyslog, app: str) -> None:
+        """stdlib's dictConfig, a FastlogHandler whose sink is a syslog URL over UDP."""
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {
+                    "syslog": {
+                        "class": "fastlog_stdlib.FastlogHandler",
+                        "sink": {"sink": rsyslog.url("udp").replace("udp", "syslog+udp"),
+                                 "app_name": app, "msgid": "DC"},
+                    }
+                },
+                "loggers": {app: {"handlers": ["syslog"], "level": "INFO", "propagate": False}},
+            }
+        )  # fmt: skip
+        logger = logging.getLogger(app)
+        try:
+            logger.info("configured", extra={"n": 1})
+            logger.handlers[0].flush()
+            [got] = rsyslog.wait_for(app, 1)
+        finally:
+            for handler in logger.handlers[:]:
+                logger.removeHandler(handler)
+                handler.close()
+        assert (got["input"], got["msgid"], got["fields"]["n"]) == ("udp", "DC", 1)
 
     def test_rsyslog_restarted(self, rsyslog: Rsyslog, app: str, configure: Any) -> None:
         """rsyslog stopped and started again mid-stream: what was logged meanwhile is retried
