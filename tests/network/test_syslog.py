@@ -467,6 +467,18 @@ class TestRsyslog:
         assert got["timestamp"] == fields["timestamp"]
         assert got["structured_data"] == "-"
 
+    def test_no_bom(self, rsyslog: Rsyslog, app: str) -> None:
+        """Why MSG has no BOM, though RFC 5424 allows one: rsyslog's mmjsonparse does not
+        parse a MSG that starts with it (sent here by hand, next to the same MSG without)."""
+        record = b'{"message":"m","n":1}'
+        with socket.create_connection(("127.0.0.1", rsyslog.tcp)) as conn:
+            for msg in (b"\xef\xbb\xbf" + record, record):
+                message = b"<14>1 - - %s - - - %s" % (app.encode(), msg)
+                conn.sendall(b"%d %s" % (len(message), message))
+        with_bom, without = rsyslog.wait_for(app, 2)
+        assert with_bom["fields"] == {"msg": "\ufeff" + record.decode()}  # not parsed
+        assert without["fields"] == {"message": "m", "n": 1}
+
     def test_default_header_fields(self, rsyslog: Rsyslog, configure: Any) -> None:
         """Without options: facility user, the host's name, the program's name, the pid."""
         sink = SyslogSink(rsyslog.url("tcp"))
@@ -697,7 +709,8 @@ class TestRsyslog:
 
     def test_rsyslog_restarted(self, rsyslog: Rsyslog, app: str, configure: Any) -> None:
         """rsyslog stopped and started again mid-stream: what was logged meanwhile is retried
-        and delivered once rsyslog is back, none lost, the retries counted."""
+        and delivered once rsyslog is back, none lost, the retries counted, a truncation
+        counted once however many attempts."""
         sink = SyslogSink(rsyslog.url("tcp"), app_name=app, retry_max_wait=0.5)
         log = configure(sink)
         for i in range(100):
@@ -707,7 +720,7 @@ class TestRsyslog:
         rsyslog.stop()
         try:
             for i in range(100, 200):
-                log.info("while down", i=i)
+                log.info("while down", i=i, blob="z" * (20_000 if i == 150 else 1))
             fastlog_core.flush()
             wait_until(lambda: sink.delivery_stats()["failures"] >= 1, 30, "a failed attempt")
         finally:
@@ -717,6 +730,9 @@ class TestRsyslog:
         stats = sink.delivery_stats()
         assert (stats["delivered"], stats["lost"]) == (200, 0)
         assert stats["retried"] >= 100 and stats["failures"] >= 1
+        # The large record: formatted at each attempt, counted once, delivered once.
+        assert got[150]["fields"]["fastlog_truncated"] > 20_000
+        assert stats["truncated"] == 1
 
     def test_procid_after_fork(self, rsyslog: Rsyslog, app: str, tmp_path: Path) -> None:
         """A forked child's records carry its own pid as PROCID."""

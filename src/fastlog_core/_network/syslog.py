@@ -680,7 +680,6 @@ class SyslogSink(NetworkSink):
         # A batch a datagram transport failed part way through: (its size, its last line,
         # messages sent). Its retry (the same lines, a new loss note first) starts there.
         self._resume: tuple[int, bytes, int] | None = None
-        self._reported = 0  # truncations already reported
         super().__init__(
             batch_records=batch_records,
             batch_bytes=batch_bytes,
@@ -704,13 +703,19 @@ class SyslogSink(NetworkSink):
     # -- called in the sender thread ----------------------------------------------------------
 
     def _send(self, lines: list[bytes]) -> None:
+        # A truncation counts once its record went: a batch sent again is formatted again.
         fmt = self._format
         before = fmt.truncated
         try:
             if self._scheme == "unix" and self._stream is None and self._dgram is None:
                 self._connect_unix()
             if self._stream is not None:
-                self._stream.send(fmt.frame(lines))
+                data = fmt.frame(lines)
+                try:
+                    self._stream.send(data)
+                except OSError:
+                    fmt.truncated = before
+                    raise
             else:
                 self._send_datagrams(lines)
         finally:
@@ -729,10 +734,13 @@ class SyslogSink(NetworkSink):
         sock = dgram.connect()
         send = sock.send
         message = self._format.message
+        fmt = self._format
         for k in range(start, len(lines)):
+            truncated = fmt.truncated
             try:
                 send(message(lines[k]))
             except OSError as exc:
+                fmt.truncated = truncated
                 if k:
                     self._resume = (len(lines), lines[-1], k)
                 if exc.errno == errno.ECONNREFUSED:
