@@ -161,16 +161,17 @@ class OTLPReceiver:
 
     def records(self) -> list[Record]:
         """Every record of the accepted requests, in order."""
-        out = []
-        for message in self.accepted():
-            for resource_logs in message.resource_logs:
-                resource = {
-                    kv.key: plain(kv.value) for kv in resource_logs.resource.attributes
-                }
-                for scope_logs in resource_logs.scope_logs:
-                    for record in scope_logs.log_records:
-                        out.append(Record(resource, scope_logs.scope.name, record))
-        return out
+        return [
+            Record(
+                {kv.key: plain(kv.value) for kv in resource_logs.resource.attributes},
+                scope_logs.scope.name,
+                record,
+            )
+            for message in self.accepted()
+            for resource_logs in message.resource_logs
+            for scope_logs in resource_logs.scope_logs
+            for record in scope_logs.log_records
+        ]
 
     def wait_records(self, count: int, timeout: float = 30.0) -> list[Record]:
         """Once the accepted requests hold at least *count* records: all of them."""

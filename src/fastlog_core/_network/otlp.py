@@ -348,7 +348,7 @@ def _key_prefix(key: Any, keys: _Keys) -> tuple[bytes, int]:
     (the inline paths' one- or two-byte lengths rely on it); *keys* is cleared when it grows
     past a bound."""
     data = _text(key if type(key) is str else str(key))
-    prefix = b"\x0a" + _length(len(data)) + data
+    prefix = b"\x0a" + _length(len(data)) + data if data else b""  # "": proto3's default
     entry = (prefix, len(prefix))
     if entry[1] < 1024:
         if len(keys) >= _CACHE_MAX:
@@ -433,6 +433,7 @@ class ProtobufEncoder:
         clock = self._clock
         levels = self._levels
         attributes = self._attributes
+        stray: list[tuple[str, Any]] = []
         for line in lines:
             try:
                 rec = _loads(line)
@@ -463,7 +464,7 @@ class ProtobufEncoder:
                     else:
                         time = clock.nanos(ts)
                         if time is None:
-                            rec = {"timestamp": ts, **rec}  # kept as an attribute
+                            stray = [("timestamp", ts)]  # no time: kept as an attribute
                         else:
                             out.append(b"\x09" + _pack_q(time))
                     level = pop("level", None)
@@ -486,6 +487,9 @@ class ProtobufEncoder:
                         else:
                             value = any_value(body, self._keys)
                             out += (b"\x2a", _length(len(value)), value)
+                    if stray:
+                        attributes(stray, out)
+                        stray = []
                     attributes(rec.items(), out)
                     out.append(observed_field)
                     record = b"".join(out)
@@ -799,7 +803,7 @@ def _timeout(timeout: float | None, environ: Mapping[str, str]) -> float:
     return millis / 1000
 
 
-def _file(option: str, value: str | None, env: str, environ: Mapping[str, str]) -> str | None:
+def _file(value: str | None, env: str, environ: Mapping[str, str]) -> str | None:
     if value is not None:
         return os.fspath(value)
     found = _env(env, environ)
@@ -1000,9 +1004,9 @@ class OTLPSink(NetworkSink):
         if self.url.startswith("https:"):
             tls = tls_context(
                 verify=verify,
-                ca_file=_file("ca_file", ca_file, "CERTIFICATE", environ),
-                cert_file=_file("cert_file", cert_file, "CLIENT_CERTIFICATE", environ),
-                key_file=_file("key_file", key_file, "CLIENT_KEY", environ),
+                ca_file=_file(ca_file, "CERTIFICATE", environ),
+                cert_file=_file(cert_file, "CLIENT_CERTIFICATE", environ),
+                key_file=_file(key_file, "CLIENT_KEY", environ),
             )
         encoder: ProtobufEncoder | JsonEncoder = (
             JsonEncoder(self.resource)
