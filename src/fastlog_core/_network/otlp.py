@@ -434,6 +434,7 @@ class ProtobufEncoder:
         levels = self._levels
         attributes = self._attributes
         stray: list[tuple[str, Any]] = []
+        second, base = clock.prefix, clock.base  # the last second seen, in locals
         for line in lines:
             try:
                 rec = _loads(line)
@@ -454,15 +455,16 @@ class ProtobufEncoder:
                     ts = pop("timestamp")
                     if (
                         type(ts) is str
-                        and ts[:19] == clock.prefix
+                        and ts[:19] == second
                         and len(ts) == 27
                         and ts[19] == "."
                         and ts[26] == "Z"
                         and ts[20:26].isdigit()
                     ):
-                        out.append(b"\x09" + _pack_q(clock.base + int(ts[20:26]) * 1000))
+                        out.append(b"\x09" + _pack_q(base + int(ts[20:26]) * 1000))
                     else:
                         time = clock.nanos(ts)
+                        second, base = clock.prefix, clock.base
                         if time is None:
                             stray = [("timestamp", ts)]  # no time: kept as an attribute
                         else:
@@ -570,6 +572,10 @@ class ProtobufEncoder:
                     data = lengths[item]
                     n = len(data)
                     extend((b"\x32", lengths[size + 3 + n], prefix, _INT[n], data))
+                    continue
+                if 0 <= item < 0x4000:  # two bytes, without a call
+                    data = bytes(((item & 0x7F) | 0x80, item >> 7))
+                    extend((b"\x32", lengths[size + 5], prefix, _INT[2], data))
                     continue
                 if INT64_MIN <= item <= INT64_MAX:
                     data = varint(item)
