@@ -404,10 +404,9 @@ class ProtobufEncoder:
         out = (b"\x10" + varint(number) if number else b"") + (
             b"\x1a" + _length(len(data)) + data if data else b""
         )
-        if type(level) is str:
-            if len(self._levels) >= 256:
-                self._levels.clear()
-            self._levels[level] = out
+        if len(self._levels) >= 256:
+            self._levels.clear()
+        self._levels[level] = out
         return out
 
     def _scope(self, name: str) -> bytes:
@@ -425,15 +424,19 @@ class ProtobufEncoder:
 
         *observed* is the ``observed_time_unix_nano`` of every record (nanoseconds).
 
-        A default-schema line without trace ids, location, process, thread or exception (most
-        lines) is encoded inline; any other goes through ``take_apart`` and ``_record``.
+        One loop, written for speed: a default-schema line without trace ids, location,
+        process, thread or exception (most lines) is taken apart inline, any other by
+        ``parts_of``; then the common attribute values are written inline as pieces (tags and
+        one- or two-byte lengths precomputed) joined once per record. A record the inline
+        paths cannot write goes through ``_careful``.
         """
         observed_field = b"\x59" + _pack_q(observed)
         by_scope: dict[str, list[bytes]] = {}
         clock = self._clock
         levels = self._levels
-        attributes = self._attributes
-        stray: list[tuple[str, Any]] = []
+        keys = self._keys
+        key_of = keys.get
+        lengths = LENGTHS
         second, base = clock.prefix, clock.base  # the last second seen, in locals
         for line in lines:
             try:
@@ -441,6 +444,10 @@ class ProtobufEncoder:
             except orjson.JSONDecodeError:
                 rec = None
             try:
+                out: list[bytes] = []
+                append = out.append
+                extend = out.extend
+                trace = None
                 if (
                     type(rec) is dict
                     and "timestamp" in rec
@@ -451,8 +458,8 @@ class ProtobufEncoder:
                     and "exception" not in rec
                 ):
                     pop = rec.pop
-                    out = []
                     ts = pop("timestamp")
+                    kept = False
                     if (
                         type(ts) is str
                         and ts[:19] == second
@@ -461,50 +468,90 @@ class ProtobufEncoder:
                         and ts[26] == "Z"
                         and ts[20:26].isdigit()
                     ):
-                        out.append(b"\x09" + _pack_q(base + int(ts[20:26]) * 1000))
+                        append(b"\x09" + _pack_q(base + int(ts[20:26]) * 1000))
                     else:
                         time = clock.nanos(ts)
                         second, base = clock.prefix, clock.base
                         if time is None:
-                            stray = [("timestamp", ts)]  # no time: kept as an attribute
+                            kept = True  # no time: kept as an attribute
                         else:
-                            out.append(b"\x09" + _pack_q(time))
+                            append(b"\x09" + _pack_q(time))
                     level = pop("level", None)
-                    if level is not None:
-                        sev = levels.get(level)
-                        out.append(sev if sev is not None else self._severity(level))
                     scope = pop("logger", None)
                     if type(scope) is not str:
                         scope = "" if scope is None else str(scope)
                     body = pop("message", None)
-                    if body is not None:
-                        if type(body) is str:
-                            data = body.encode()
-                            n = len(data)
-                            if n < 126:
-                                out += (b"\x2a", _SMALL_STRING[n], data)
-                            else:
-                                value = b"\x0a" + _length(n) + data
-                                out += (b"\x2a", _length(len(value)), value)
-                        else:
-                            value = any_value(body, self._keys)
-                            out += (b"\x2a", _length(len(value)), value)
-                    if stray:
-                        attributes(stray, out)
-                        stray = []
-                    attributes(rec.items(), out)
-                    out.append(observed_field)
-                    record = b"".join(out)
+                    items: Iterable[tuple[Any, Any]] = rec.items()
+                    if kept:
+                        items = [("timestamp", ts), *items]
                 else:
                     parts = parts_of(rec, line, clock)
-                    scope = parts[0]
-                    record = self._record(parts, observed_field)
-            except Exception:  # a value the fast paths mis-took: the careful path
+                    scope, time, level, body, head, attributes, trace, span, flags = parts
+                    if time is not None:
+                        append(b"\x09" + _pack_q(time))
+                    items = [*head, *attributes.items()] if head else attributes.items()
+                if level is not None:
+                    sev = levels.get(level)
+                    append(sev if sev is not None else self._severity(level))
+                if body is not None:
+                    if type(body) is str:
+                        data = body.encode()
+                        n = len(data)
+                        if n < 126:
+                            extend((b"\x2a", _SMALL_STRING[n], data))
+                        else:
+                            value = b"\x0a" + _length(n) + data
+                            extend((b"\x2a", _length(len(value)), value))
+                    else:
+                        value = any_value(body, keys)
+                        extend((b"\x2a", _length(len(value)), value))
+                for key, item in items:
+                    entry = key_of(key)
+                    if entry is None:
+                        entry = _key_prefix(key, keys)
+                        if entry[1] >= 1024:  # not cached: the lengths below need < 2048
+                            append(_key_value(key, item, keys, b"\x32"))
+                            continue
+                    prefix, size = entry
+                    t = type(item)
+                    if t is str:
+                        data = item.encode()
+                        n = len(data)
+                        if n < 126:
+                            extend((b"\x32", lengths[size + 4 + n], prefix, _STRING[n], data))
+                            continue
+                    elif t is int:
+                        if 0 <= item < _NLEN:
+                            data = lengths[item]
+                            n = len(data)
+                            extend((b"\x32", lengths[size + 3 + n], prefix, _INT[n], data))
+                            continue
+                        if INT64_MIN <= item <= INT64_MAX:
+                            data = varint(item)
+                            n = len(data)
+                            extend((b"\x32", lengths[size + 3 + n], prefix, _INT[n], data))
+                            continue
+                    elif t is float:
+                        extend(
+                            (b"\x32", lengths[size + 11], prefix, b"\x12\x09\x21", _pack_d(item))
+                        )
+                        continue
+                    elif t is bool:
+                        extend((b"\x32", lengths[size + 4], prefix, _TRUE if item else _FALSE))
+                        continue
+                    append(_key_value(key, item, keys, b"\x32"))
+                if trace is not None and span is not None:
+                    if flags:
+                        append(b"\x45" + _pack_i(flags))
+                    extend((b"\x4a\x10", trace, b"\x52\x08", span))
+                append(observed_field)
+                record = b"".join(out)
+            except Exception:  # a value the inline paths mis-took: the careful path
                 parts = take_apart(line, clock)
                 scope = parts[0]
                 record = self._careful(parts, observed_field)
             n = len(record)
-            field = b"\x12" + (LENGTHS[n] if n < _NLEN else varint(n)) + record
+            field = b"\x12" + (lengths[n] if n < _NLEN else varint(n)) + record
             group = by_scope.get(scope)
             if group is None:
                 by_scope[scope] = [field]
@@ -512,86 +559,17 @@ class ProtobufEncoder:
                 group.append(field)
         scope_logs = [self._resource]
         for name, records in by_scope.items():
-            head = self._scopes.get(name)
-            if head is None:
-                head = self._scope(name)
-            records.insert(0, head)
-            body = b"".join(records)
-            scope_logs.append(b"\x12" + varint(len(body)) + body)
+            head_field = self._scopes.get(name)
+            if head_field is None:
+                head_field = self._scope(name)
+            records.insert(0, head_field)
+            joined = b"".join(records)
+            scope_logs.append(b"\x12" + varint(len(joined)) + joined)
         resource_logs = b"".join(scope_logs)
         return b"\x0a" + varint(len(resource_logs)) + resource_logs
 
-    def _record(self, parts: Parts, observed_field: bytes) -> bytes:
-        """A LogRecord's bytes, from a record taken apart."""
-        _, time, level, body, head, attributes, trace, span, flags = parts
-        out: list[bytes] = []
-        if time is not None:
-            out.append(b"\x09" + _pack_q(time))
-        if level is not None:
-            sev = self._levels.get(level) if type(level) is str else None
-            out.append(sev if sev is not None else self._severity(level))
-        if body is not None:
-            value = any_value(body, self._keys)
-            out += (b"\x2a", _length(len(value)), value)
-        if head:
-            self._attributes(head, out)
-        self._attributes(attributes.items(), out)
-        if trace is not None and span is not None:
-            if flags:
-                out.append(b"\x45" + _pack_i(flags))
-            out += (b"\x4a\x10", trace, b"\x52\x08", span)
-        out.append(observed_field)
-        return b"".join(out)
-
-    def _attributes(self, items: Iterable[tuple[Any, Any]], out: list[bytes]) -> None:
-        """Append a LogRecord's attribute fields for *items* to *out*. The common values are
-        written inline as pieces (tags and one-byte lengths precomputed) that the caller joins
-        once with the rest of the record."""
-        keys = self._keys
-        get = keys.get
-        append = out.append
-        extend = out.extend
-        lengths = LENGTHS
-        for key, item in items:
-            entry = get(key)
-            if entry is None:
-                entry = _key_prefix(key, keys)
-                if entry[1] >= 1024:
-                    append(_key_value(key, item, keys, b"\x32"))
-                    continue
-            prefix, size = entry
-            t = type(item)
-            if t is str:
-                data = item.encode()
-                n = len(data)
-                if n < 126:
-                    extend((b"\x32", lengths[size + 4 + n], prefix, _STRING[n], data))
-                    continue
-            elif t is int:
-                if 0 <= item < _NLEN:
-                    data = lengths[item]
-                    n = len(data)
-                    extend((b"\x32", lengths[size + 3 + n], prefix, _INT[n], data))
-                    continue
-                if 0 <= item < 0x4000:  # two bytes, without a call
-                    data = bytes(((item & 0x7F) | 0x80, item >> 7))
-                    extend((b"\x32", lengths[size + 5], prefix, _INT[2], data))
-                    continue
-                if INT64_MIN <= item <= INT64_MAX:
-                    data = varint(item)
-                    n = len(data)
-                    extend((b"\x32", lengths[size + 3 + n], prefix, _INT[n], data))
-                    continue
-            elif t is float:
-                extend((b"\x32", lengths[size + 11], prefix, b"\x12\x09\x21", _pack_d(item)))
-                continue
-            elif t is bool:
-                extend((b"\x32", lengths[size + 4], prefix, _TRUE if item else _FALSE))
-                continue
-            append(_key_value(key, item, keys, b"\x32"))
-
     def _careful(self, parts: Parts, observed_field: bytes) -> bytes:
-        """``_record`` without the inline fast paths: every value through ``any_value``."""
+        """A LogRecord without the inline paths: every value through ``any_value``."""
         _, time, level, body, head, attributes, trace, span, flags = parts
         out: list[bytes] = []
         if time is not None:
