@@ -63,6 +63,15 @@ class Receiver:
                     reply.before(self)
                     if self.close_connection:
                         return
+                # Kept before the answer goes out: a client that has its answer finds its
+                # request here (a test reading ``requests`` right after a flush).
+                request = Request(
+                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, raw, body
+                )
+                with receiver._cond:
+                    kept = receiver.requests if 200 <= reply.status < 300 else receiver.refused
+                    kept.append(request)
+                    receiver._cond.notify_all()
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -70,29 +79,6 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(reply.body)
                 self.wfile.flush()
-                if 200 <= reply.status < 300:
-                    request = Request(
-                        "POST",
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        raw,
-                        body,
-                    )
-                    with receiver._cond:
-                        receiver.requests.append(request)
-                        receiver._cond.notify_all()
-                else:
-                    with receiver._cond:
-                        receiver.refused.append(
-                            Request(
-                                "POST",
-                                self.path,
-                                {k.lower(): v for k, v in self.headers.items()},
-                                raw,
-                                body,
-                            )
-                        )
-                        receiver._cond.notify_all()
 
             do_PUT = do_POST
 
@@ -101,7 +87,10 @@ class Receiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() at teardown waits for one.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def wait_for(self, predicate: Callable[[list[Request]], bool], timeout: float = 30.0) -> None:
