@@ -8,12 +8,13 @@ gives up; fastlog's own drop-note lines are kept apart (``Note``) so no counter 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from .. import _encoders
 from .._levels import level_name
 
 if TYPE_CHECKING:
+    from .._network.delivery import DeliveryStats
     from .buffer import Data
 
 _next = next
@@ -31,6 +32,9 @@ class SinkStats(TypedDict):
     errors: int
     pending_bytes: int
     failing: bool
+    #: Network sinks only: what became of the lines handed to it (sent = delivered + lost +
+    #: queued + spill_pending); its ``lost`` is in ``lost`` above too.
+    delivery: NotRequired[DeliveryStats]
 
 
 class Counters(TypedDict):

@@ -416,6 +416,33 @@ class Delivery:
                 _diagnostics.report("sink", f"flushing {slot.sink!r} failed: {type(exc).__name__}")
         return ok
 
+    def closing(self) -> None:
+        """Shutdown begins: each sink's ``closing()`` hook, where it has one (a network sink
+        then takes the final batches whole and starts its ``close_timeout``)."""
+        for slot in self.slots:
+            hook = getattr(slot.sink, "closing", None)
+            if hook is not None and not slot.closed:
+                try:
+                    hook()
+                except Exception as exc:
+                    _diagnostics.report("close", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
+
+    def drain(self, deadline: float | None) -> bool:
+        """Wait, until *deadline* (``time.monotonic()``; None: each sink's own bound), for the
+        sinks that deliver in the background (network sinks, ``drain()``) to have delivered
+        what they were written; False if one could not."""
+        ok = True
+        for slot in self.slots:
+            drain = getattr(slot.sink, "drain", None)
+            if drain is not None and not slot.closed:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    ok = bool(drain(left)) and ok
+                except Exception as exc:
+                    ok = False
+                    _diagnostics.report("sink", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
+        return ok
+
     def give_up(
         self, never_delivered: int, in_flight: Sequence[Data] = (), *, abandon: bool = False
     ) -> tuple[int, int]:
@@ -452,16 +479,23 @@ class Delivery:
                 lost += owed
             return lost, unwritten
 
-    def close(self) -> None:
-        """Close every sink, once."""
+    def close(self) -> bool:
+        """Close every sink, once. False when a sink that delivers in the background (a
+        network sink) lost records while closing (not delivered within its close_timeout)."""
         if self._sinks_closed:
-            return
+            return True
         self._sinks_closed = True
+        clean = True
         for slot in self.slots:
+            stats = getattr(slot.sink, "delivery_stats", None)
+            before = stats()["lost"] if stats is not None else 0
             try:
                 slot.sink.close()
             except Exception as exc:
                 _diagnostics.report("close", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
+            if stats is not None and stats()["lost"] != before:
+                clean = False
+        return clean
 
     def after_fork(self) -> None:
         """In a forked child: each sink's ``after_fork()`` hook, where it has one."""

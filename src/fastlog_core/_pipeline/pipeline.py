@@ -167,6 +167,7 @@ class Pipeline(Backpressure):
         with self._lock:
             self._closing = True  # from now on every append takes the lock
             self._update_limit()
+            self._delivery.closing()
             # What flush left of the timeout (a writer stuck in one write for writer.STALL
             # seconds is not waited for again); a moment at least, for an idle writer to wake.
             left = 0.0 if self._writer_stuck() else deadline - time.monotonic()
@@ -181,7 +182,8 @@ class Pipeline(Backpressure):
             if stopped:
                 self._wake.close()  # appends are synchronous from now on: no writer to wake
                 self._delivery.flush_sinks(fsync=False)
-                self._delivery.close()
+                if not self._delivery.close():
+                    leftover_lines += 1  # a network sink could not deliver them all
             # else the writer is stuck inside a sink: a sink's flush or close could wait on
             # that write (a stream's lock), so they are left to the writer, should it return.
             self._cond.notify_all()
@@ -324,8 +326,10 @@ class Pipeline(Backpressure):
             # What a sink holds back after a failed write; a healthy sink's backlog is the
             # batch being written to it, counted as in flight.
             held = [slot.pending if slot.failing else None for slot in slots]
-            sinks: list[SinkStats] = [
-                {
+            sinks: list[SinkStats] = []
+            network_lost = 0
+            for slot, backlog in zip(slots, held, strict=True):
+                one: SinkStats = {
                     "sink": repr(slot.sink),
                     "records_written": taken
                     - (backlog.records() if backlog is not None else 0)
@@ -338,8 +342,15 @@ class Pipeline(Backpressure):
                     "pending_bytes": len(backlog) if backlog is not None else 0,
                     "failing": backlog is not None,
                 }
-                for slot, backlog in zip(slots, held, strict=True)
-            ]
+                delivered = getattr(slot.sink, "delivery_stats", None)
+                if delivered is not None:
+                    # A network sink: what it lost after the writer handed it over is lost,
+                    # not written (records sent = written + dropped + lost still holds).
+                    one["delivery"] = delivered()
+                    one["records_written"] -= one["delivery"]["lost"]
+                    one["lost"] += one["delivery"]["lost"]
+                    network_lost += one["delivery"]["lost"]
+                sinks.append(one)
             accounts = self._accounts
             dropped = accounts.dropped_by_name()
             held_bytes = sum(s["pending_bytes"] for s in sinks)
@@ -359,7 +370,7 @@ class Pipeline(Backpressure):
                 "blocked": accounts.blocked,
                 "blocked_seconds": accounts.blocked_seconds,
                 "truncated": accounts.truncated,
-                "lost": accounts.lost,
+                "lost": accounts.lost + network_lost,
                 "sampled": sampled,
                 "sampled_by_level": sampled_by_level,
                 "rate_limited": rate_limited,

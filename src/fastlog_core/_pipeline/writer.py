@@ -193,7 +193,8 @@ class Writer(State):
     # -- flush: waiting for the writer -------------------------------------------------------
 
     def flush(self, timeout: float | None = None, *, fsync: bool = False) -> bool:
-        """Wait until everything appended before this call is written; True when it is.
+        """Wait until everything appended before this call is written (and delivered, for a
+        network sink); True when it is.
 
         Returns False when *timeout* passes first, when a write attempt made after this call
         failed (the data stays buffered and is retried), or, without a *timeout*, when the
@@ -207,7 +208,10 @@ class Writer(State):
             return False
         wake.local.depth = 1
         try:
-            return self._flush(timeout, fsync=fsync)
+            deadline = None if timeout is None else time.monotonic() + timeout
+            # Then what network sinks were written is delivered, too (outside the lock:
+            # the writer goes on meanwhile).
+            return self._flush(timeout, fsync=fsync) and self._delivery.drain(deadline)
         finally:
             wake.local.depth = depth
             if wake.deferred:
