@@ -11,6 +11,8 @@ import base64
 import datetime
 import gzip
 import logging
+import logging.config
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import pytest
 
 import fastlog_core
 from fastlog_core import ConfigError
-from fastlog_core._network.http import FORMATS, HTTPSink
+from fastlog_core._network.http import FORMATS, HTTPSink, _make_format
 from fastlog_stdlib import FastlogHandler
 from tests.helpers import read_lines, wait_until
 from tests.network.clickhouse import WRITER_PASSWORD, ClickHouse
@@ -362,6 +364,39 @@ class TestLoki:
                 values.append(line.encode())
         assert sorted(values) == sorted(copy.read_bytes().splitlines())
 
+    def test_timestamps_in_other_forms_are_converted(self) -> None:
+        """The push body from lines directly: other precisions and offsets, seconds as a
+        number, and a line without a time (or not JSON) stamped with the time of sending."""
+        loki = _make_format("loki", index=None, op="create", labels={"app": "a"}, table=None)
+        lines = [
+            b'{"timestamp":"2026-01-31T12:00:00Z","level":"INFO","message":"a"}',
+            b'{"timestamp":"2026-01-31T12:00:00.5Z","level":"info","message":"b"}',
+            b'{"level":"error","time":"2026-01-31T14:00:00.000001+02:00","message":"c"}',
+            b'{"timestamp":1769860800.25,"severity":"WARNING","message":"d"}',
+            b'{"time":1769860800250,"level":"warning","message":"d2"}',
+            b'{"message":"e"}',
+            b"not json",
+        ]
+        before = time.time_ns()
+        streams = orjson.loads(loki.body(lines))["streams"]
+        after = time.time_ns()
+        assert [s["stream"] for s in streams] == [
+            {"app": "a", "level": "info"},
+            {"app": "a", "level": "error"},
+            {"app": "a", "level": "warning"},
+            {"app": "a"},
+        ]
+        values = [v for s in streams for v in s["values"]]
+        assert [line for _, line in values] == [line.decode() for line in lines]
+        assert [ns for ns, _ in values[:5]] == [
+            "1769860800000000000",
+            "1769860800500000000",
+            "1769860800000001000",
+            "1769860800250000000",
+            "1769860800250000000",
+        ]
+        assert all(before <= int(ns) <= after for ns, _ in values[5:])
+
 
 class TestVictoriaLogs:
     def test_jsonline_endpoint_with_field_parameters_added(
@@ -503,6 +538,32 @@ class TestClickHouseServer:
         written = read_lines(copy)
         assert [r["message"] for r in written[:2]] == ["order 1 shipped", "order 2 shipped"]
         self.check_rows(clickhouse, table, written)
+
+    def test_dictconfig_names_the_sink_by_url_with_its_options(
+        self, clickhouse: ClickHouse, stdlib_logger: logging.Logger
+    ) -> None:
+        """dictConfig: {"sink": "http://...", "format": "clickhouse", "table": ...} builds
+        the HTTPSink by name; the rows land."""
+        table = clickhouse.table()
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "incremental": False,
+                "disable_existing_loggers": False,
+                "handlers": {
+                    "clickhouse": {
+                        "class": "fastlog_stdlib.FastlogHandler",
+                        "sink": {"sink": clickhouse.url, "format": "clickhouse", "table": table},
+                    }
+                },
+                "loggers": {stdlib_logger.name: {"level": "INFO", "handlers": ["clickhouse"]}},
+            }
+        )
+        for seq in range(1, 51):
+            stdlib_logger.info("configured by name", extra={"seq": seq})
+        fastlog_core.shutdown()
+        rows = clickhouse.rows(f"SELECT seq, message FROM {table} ORDER BY seq")
+        assert rows == [{"seq": str(n), "message": "configured by name"} for n in range(1, 51)]
 
     def test_the_writer_user_authenticates_with_clickhouse_headers(
         self, clickhouse: ClickHouse, copy: Path

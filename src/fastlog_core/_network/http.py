@@ -248,6 +248,10 @@ class _Loki(_Format):
     LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
     TIME_KEYS = ("timestamp", "@timestamp", "time", "Timestamp")
     LEVEL_KEYS = ("level", "log.level", "severity", "status", "SeverityText")
+    #: How a line of fastlog's default schema starts: its time and level read in place.
+    DEFAULT_SCHEMA = re.compile(
+        rb'\{"timestamp":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})Z","level":"([a-zA-Z]+)"'
+    )
 
     def __init__(self, name: str, labels: Mapping[str, str] | None) -> None:
         super().__init__(name)
@@ -264,7 +268,10 @@ class _Loki(_Format):
             if not isinstance(value, str):
                 raise ConfigError(f"labels[{key!r}]={value!r}: expected a string")
         self.labels = dict(labels)
-        self._seconds: dict[bytes, bytes] = {}
+        # Caches: a second's text to its unix time (records of a batch share a few), a
+        # level's bytes to its label value.
+        self._seconds: dict[bytes, str] = {}
+        self._levels: dict[bytes, str] = {}
 
     def url(self, url: urllib.parse.SplitResult) -> urllib.parse.SplitResult:
         if url.path in ("", "/"):
@@ -273,18 +280,40 @@ class _Loki(_Format):
 
     def body(self, lines: list[bytes]) -> bytes:
         streams: dict[str, list[list[str]]] = {}
-        stamp = self._stamp
+        seconds = self._seconds
+        levels = self._levels
+        default = self.DEFAULT_SCHEMA.match
         for line in lines:
-            ns, level = stamp(line)
+            match = default(line)
+            if match is not None:
+                second, fraction, name = match.groups()
+                whole = seconds.get(second) or self._second(second)
+                level = levels.get(name) or levels.setdefault(name, name.decode().lower())
+                ns = whole + fraction.decode() + "000" if whole else None
+            else:
+                ns = None
+            if ns is None:
+                ns, level = self._stamp(line)
             values = streams.get(level)
             if values is None:
                 values = streams[level] = []
             values.append([ns, line.decode("utf-8", "replace")])
-        payload = [
+        payload: list[dict[str, object]] = [
             {"stream": {**self.labels, "level": level} if level else self.labels, "values": v}
             for level, v in streams.items()
         ]
         return orjson.dumps({"streams": payload})
+
+    def _second(self, text: bytes) -> str:
+        """``2026-01-31T12:00:00`` (UTC) to ``"1769860800"``, kept; ``""`` if not that form."""
+        try:
+            parsed = datetime.datetime.strptime(text.decode("ascii"), "%Y-%m-%dT%H:%M:%S")
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        if len(self._seconds) >= 1024:
+            self._seconds.clear()
+        whole = self._seconds[text] = str(calendar.timegm(parsed.timetuple()))
+        return whole
 
     def _stamp(self, line: bytes) -> tuple[str, str]:
         """The line's time in unix nanoseconds (a decimal string) and its level."""
@@ -319,25 +348,18 @@ class _Loki(_Format):
 
     def _nanoseconds(self, text: bytes) -> str | None:
         """``2026-01-31T12:00:00.123456Z`` to ``"1769860800123456000"``; ``None`` for any
-        other form. The seconds are converted once per distinct second (a small cache)."""
+        other form (an offset, no ``Z``)."""
         if len(text) < 20 or text[-1:] != b"Z" or text[10:11] != b"T":
             return None
-        second = text[:19]
-        seconds = self._seconds.get(second)
-        if seconds is None:
-            try:
-                parsed = datetime.datetime.strptime(second.decode("ascii"), "%Y-%m-%dT%H:%M:%S")
-            except (ValueError, UnicodeDecodeError):
-                return None
-            if len(self._seconds) >= 1024:
-                self._seconds.clear()
-            seconds = self._seconds[second] = str(calendar.timegm(parsed.timetuple())).encode()
+        whole = self._seconds.get(text[:19]) or self._second(text[:19])
+        if not whole:
+            return None
         if len(text) == 20:
-            return (seconds + b"000000000").decode()
+            return whole + "000000000"
         fraction = text[20:-1]
         if text[19:20] != b"." or not fraction.isdigit() or len(fraction) > 9:
             return None
-        return (seconds + fraction.ljust(9, b"0")).decode()
+        return whole + fraction.decode().ljust(9, "0")
 
 
 def _level_of(line: bytes) -> str:
@@ -350,8 +372,9 @@ def _level_of(line: bytes) -> str:
 
 
 def _any_nanoseconds(value: object, iso: Any) -> str | None:
-    """A timestamp in another schema's form: nanoseconds as digits (``otel``), a number of
-    seconds, or ISO 8601 text with any offset."""
+    """A timestamp in another schema's form: nanoseconds as digits (``otel``), a number (of
+    seconds, or milli-, micro-, nanoseconds since the epoch), or ISO 8601 text with any
+    offset."""
     if isinstance(value, str):
         if value.isdigit():
             return value
@@ -366,8 +389,12 @@ def _any_nanoseconds(value: object, iso: Any) -> str | None:
             moment = moment.replace(tzinfo=datetime.UTC)
         delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
         return str(delta // datetime.timedelta(microseconds=1) * 1000)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value * 1_000_000_000))
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        # A number of seconds, or of milli-, micro- or nanoseconds, told by its size.
+        for scale, nanoseconds in ((1e17, 1), (1e14, 1_000), (1e11, 1_000_000)):
+            if value >= scale:
+                return str(round(value) * nanoseconds)
+        return str(round(value * 1_000_000) * 1000)
     return None
 
 
@@ -497,7 +524,7 @@ class HTTPSink(NetworkSink):
         batch_records: int = 10_000,
         batch_bytes: int | str = "1 MiB",
         batch_wait: float = 1.0,
-        queue_bytes: int | str = "4 MiB",
+        queue_bytes: int | str = "2 MiB",
         spill: str | os.PathLike[str] | None = None,
         spill_max: int | str = "1 GiB",
         close_timeout: float = 5.0,
