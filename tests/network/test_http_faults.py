@@ -37,13 +37,17 @@ class RawIntake:
     - ``"drip"``: read it, then answer one byte every 0.1 s (a slow-loris server);
     - ``"reset"``: read half the body, then close the connection with a TCP reset.
 
-    A body larger than ``max_body`` bytes (when set) is answered 413. With *tls* (a server
-    context) every connection is TLS; a failed handshake is counted in ``handshakes_failed``.
+    A body larger than ``max_body`` bytes (when set) is answered 413. With ``idle_close``
+    (seconds), a connection left idle that long is closed, as servers do with keep-alive
+    connections (``idle_closed`` counts them). With *tls* (a server context) every connection
+    is TLS; a failed handshake is counted in ``handshakes_failed``.
     """
 
     def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.modes: list[str] = []
         self.max_body: int | None = None
+        self.idle_close: float | None = None
+        self.idle_closed = 0
         self.bodies: list[bytes] = []
         self.attempts = 0
         self.too_large = 0
@@ -87,8 +91,16 @@ class RawIntake:
             conn.close()
 
     def _request(self, conn: socket.socket, reader: Any) -> bool:
-        if not reader.readline():
+        conn.settimeout(self.idle_close)
+        try:
+            if not reader.readline():
+                return False
+        except TimeoutError:
+            with self._cond:
+                self.idle_closed += 1
+                self._cond.notify_all()
             return False
+        conn.settimeout(None)
         headers = {}
         while (line := reader.readline()) not in (b"\r\n", b"\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
@@ -290,6 +302,26 @@ class TestUnreachable:
         stats = settled(sink)
         assert (stats["sent"], stats["delivered"], stats["lost"]) == (10, 0, 10)
         assert "no-such-host.invalid" in capfd.readouterr().err
+
+
+class TestKeepAlive:
+    def test_a_connection_the_server_closed_while_idle_is_replaced_without_a_failure(
+        self, intake: RawIntake, copy: Path
+    ) -> None:
+        """A server closes a keep-alive connection after a quiet moment (ClickHouse after 10
+        s, nginx after 75 s): the next batch goes on a new connection at once, not after a
+        failed attempt, a report and a backoff."""
+        intake.idle_close = 0.2
+        sink = HTTPSink(f"http://127.0.0.1:{intake.port}/", batch_wait=0.01)
+        fastlog_core.configure(sink=[sink, str(copy)], level="debug")
+        log_records(1)
+        assert fastlog_core.flush()
+        wait_until(lambda: intake.idle_closed == 1)
+        log_records(1, start=2)
+        assert fastlog_core.flush()
+        fastlog_core.shutdown()
+        assert intake.lines() == copy.read_bytes().splitlines()
+        assert (settled(sink)["failures"], intake.attempts) == (0, 2)
 
 
 class TestStalledServers:
