@@ -17,7 +17,7 @@ import os
 import re
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import orjson
@@ -316,16 +316,8 @@ class _Loki(_Format):
         return whole
 
     def _stamp(self, line: bytes) -> tuple[str, str]:
-        """The line's time in unix nanoseconds (a decimal string) and its level."""
-        # fastlog's default schema: {"timestamp":"2026-01-31T12:00:00.123456Z","level":"info",
-        if line.startswith(b'{"timestamp":"'):
-            end = line.find(b'"', 14)
-            ns = self._nanoseconds(line[14:end])
-            if ns is not None:
-                if line.startswith(b'","level":"', end):
-                    stop = line.find(b'"', end + 11)
-                    return ns, line[end + 11 : stop].decode("ascii", "replace").lower()
-                return ns, _level_of(line)
+        """The line's time in unix nanoseconds (a decimal string) and its level, found by
+        parsing it (a line not in the default schema's form); the time of sending if none."""
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
@@ -362,23 +354,14 @@ class _Loki(_Format):
         return whole + fraction.decode().ljust(9, "0")
 
 
-def _level_of(line: bytes) -> str:
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return ""
-    value = record.get("level") if isinstance(record, dict) else None
-    return value.lower() if isinstance(value, str) else ""
-
-
-def _any_nanoseconds(value: object, iso: Any) -> str | None:
+def _any_nanoseconds(value: object, iso: Callable[[bytes], str | None]) -> str | None:
     """A timestamp in another schema's form: nanoseconds as digits (``otel``), a number (of
     seconds, or milli-, micro-, nanoseconds since the epoch), or ISO 8601 text with any
     offset."""
     if isinstance(value, str):
         if value.isdigit():
             return value
-        fast: str | None = iso(value.encode())
+        fast = iso(value.encode())
         if fast is not None:
             return fast
         try:
@@ -500,7 +483,7 @@ class HTTPSink(NetworkSink):
     Raises:
         ConfigError: for a bad URL, format or option, naming it and what it accepts.
 
-    .. versionadded:: 0.3
+    .. versionadded:: 0.2
     """
 
     def __init__(
@@ -544,6 +527,8 @@ class HTTPSink(NetworkSink):
             raise ConfigError("token: expected a string")
         if token is not None and url_auth is not None:
             raise ConfigError("auth and token: give one way to authenticate, not both")
+        if not isinstance(verify, bool):
+            raise ConfigError(f"verify={verify!r}: expected True or False")
         if gzip is not None and not isinstance(gzip, bool):
             raise ConfigError(f"gzip={gzip!r}: expected True, False or None")
         if headers is not None and (
@@ -554,7 +539,7 @@ class HTTPSink(NetworkSink):
         tls = None
         if parsed.scheme == "https":
             tls = tls_context(
-                verify=bool(verify),
+                verify=verify,
                 ca_file=_path(ca_file),
                 cert_file=_path(cert_file),
                 key_file=_path(key_file),
