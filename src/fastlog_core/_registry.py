@@ -60,10 +60,63 @@ _SPEC_KEYS = frozenset({"sink", "level", "encoder", *_FILE_OPTIONS})
 CONFIGURE = "configure()"
 
 
+#: Sink URLs: scheme -> (module of fastlog_core._network, class, the URL the class takes).
+_URL_SCHEMES: dict[str, tuple[str, str, str]] = {
+    "syslog+tcp": ("syslog", "SyslogSink", "tcp"),
+    "syslog+udp": ("syslog", "SyslogSink", "udp"),
+    "syslog+tls": ("syslog", "SyslogSink", "tls"),
+    "syslog+unix": ("syslog", "SyslogSink", "unix"),
+    "otlp+http": ("otlp", "OTLPSink", "http"),
+    "otlp+https": ("otlp", "OTLPSink", "https"),
+    "http": ("http", "HTTPSink", "http"),
+    "https": ("http", "HTTPSink", "https"),
+}
+
+
+def _url_scheme(spec: str) -> str | None:
+    """The scheme of a sink URL (``syslog+tcp://...``), None for a path; an unknown scheme
+    fails, naming the accepted ones."""
+    scheme, sep, _ = spec.partition("://")
+    if not sep or os.sep in scheme or not scheme:
+        return None
+    if scheme.lower() not in _URL_SCHEMES:
+        raise ConfigError(
+            f"sink={spec!r}: unknown URL scheme {scheme!r}{did_you_mean(scheme, _URL_SCHEMES)} "
+            f"(accepted: {', '.join(s + '://' for s in _URL_SCHEMES)}; a path for a file)"
+        )
+    return scheme.lower()
+
+
+def _make_network(url: str, options: dict[str, Any]) -> Sink:
+    """The network sink a URL names, its options from the sink dict's other keys."""
+    import importlib
+    import inspect
+
+    scheme = _url_scheme(url)
+    assert scheme is not None
+    module, name, inner = _URL_SCHEMES[scheme]
+    kind = getattr(importlib.import_module(f"fastlog_core._network.{module}"), name)
+    accepted = [
+        p.name
+        for p in inspect.signature(kind).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    for option in options:
+        if option not in accepted:
+            raise ConfigError(
+                f"sink={url!r}: unknown option {option!r}{did_you_mean(option, accepted)} "
+                f"({name} takes {', '.join(accepted)})"
+            )
+    sink: Sink = kind(inner + url[len(scheme) :], **options)
+    return sink
+
+
 def _key(spec: Any) -> tuple[str, Any]:
     """The registry key of one destination, without opening anything."""
     if isinstance(spec, str) and spec in ("stdout", "stderr"):
         return ("stream", spec)
+    if isinstance(spec, str) and _url_scheme(spec) is not None:
+        return ("url", spec)
     if isinstance(spec, (str, os.PathLike)):
         return ("file", os.path.abspath(os.fspath(spec)))
     if isinstance(spec, FileSink):
@@ -86,12 +139,27 @@ class _Spec:
     ``FileSink`` object; a bare path or stream name gives none (it shares the destination's).
     """
 
-    __slots__ = ("explicit", "file_options", "given", "key", "options", "policy", "target")
+    __slots__ = (
+        "explicit",
+        "file_options",
+        "given",
+        "key",
+        "network_options",
+        "options",
+        "policy",
+        "target",
+    )
 
     def __init__(self, raw: Any, defaults: dict[str, Any]) -> None:
         given: dict[str, Any] = dict(defaults)
         self.explicit = bool(defaults) or isinstance(raw, (dict, FileSink))
+        self.network_options: dict[str, Any] = {}
         if isinstance(raw, dict):
+            target = raw.get("sink")
+            if isinstance(target, str) and _url_scheme(target) is not None:
+                # A network sink's own options (app_name=, spill=, ...): its class checks them.
+                self.network_options = {k: v for k, v in raw.items() if k not in _SPEC_KEYS}
+                raw = {k: v for k, v in raw.items() if k in _SPEC_KEYS}
             unknown = sorted(set(raw) - _SPEC_KEYS)
             if unknown or "sink" not in raw:
                 what = (
@@ -139,6 +207,8 @@ class _Spec:
         spec = self.target
         if isinstance(spec, str) and spec in ("stdout", "stderr"):
             return StreamSink(spec)
+        if isinstance(spec, str) and self.key[0] == "url":
+            return _make_network(spec, self.network_options)
         if isinstance(spec, str):
             path = os.path.abspath(spec)
             try:
@@ -159,6 +229,10 @@ class _Spec:
                 out.append(
                     (f"{prefix}{name}", self.file_options.get(name), new.file_options.get(name))
                 )
+        for name in sorted(set(self.network_options) | set(new.network_options)):
+            mine, theirs = self.network_options.get(name), new.network_options.get(name)
+            if mine != theirs:
+                out.append((f"{prefix}{name}", mine, theirs))
         return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ class Request:
     headers: dict[str, str]
     raw: bytes  # the body as received
     body: bytes  # un-gzipped when Content-Encoding is gzip
+    at: float = 0.0  # time.monotonic() when it was received
 
 
 @dataclass
@@ -38,10 +40,12 @@ class Reply:
 class Receiver:
     """``url`` is ``http://127.0.0.1:<port>``; ``script`` the replies to give, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[Request] = []
         self.script: list[Reply] = []
         self.default = Reply()
+        #: When set, answers each request instead of the script (given the request).
+        self.answer: Callable[[Request], Reply] | None = None
         self._cond = threading.Condition()
         receiver = self
 
@@ -54,15 +58,26 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
-                body = (
-                    gzip.decompress(raw) if self.headers.get("Content-Encoding") == "gzip" else raw
-                )
+                gzipped = self.headers.get("Content-Encoding") == "gzip"
+                body = gzip.decompress(raw) if gzipped else raw
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = Request("POST", self.path, headers, raw, body, time.monotonic())
                 with receiver._cond:
-                    reply = receiver.script.pop(0) if receiver.script else receiver.default
+                    if receiver.answer is not None:
+                        reply = receiver.answer(request)
+                    else:
+                        reply = receiver.script.pop(0) if receiver.script else receiver.default
                 if reply.before is not None:
                     reply.before(self)
                     if self.close_connection:
                         return
+                # Kept before the answer goes out: a sender that got its answer finds it here.
+                with receiver._cond:
+                    if 200 <= reply.status < 300:
+                        receiver.requests.append(request)
+                    else:
+                        receiver.refused.append(request)
+                    receiver._cond.notify_all()
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -70,34 +85,11 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(reply.body)
                 self.wfile.flush()
-                if 200 <= reply.status < 300:
-                    request = Request(
-                        "POST",
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        raw,
-                        body,
-                    )
-                    with receiver._cond:
-                        receiver.requests.append(request)
-                        receiver._cond.notify_all()
-                else:
-                    with receiver._cond:
-                        receiver.refused.append(
-                            Request(
-                                "POST",
-                                self.path,
-                                {k.lower(): v for k, v in self.headers.items()},
-                                raw,
-                                body,
-                            )
-                        )
-                        receiver._cond.notify_all()
 
             do_PUT = do_POST
 
         self.refused: list[Request] = []  # requests answered with a non-2xx status
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -344,13 +344,18 @@ class NetworkSink:
                 batch, segment = self._next_batch(carry)
                 if batch is None:
                     return
-                if not self._deliver(batch, carry, from_memory=segment is None):
-                    return  # shutdown's time ran out
-                if segment is not None:
-                    assert self._spill is not None
-                    with self._cond:
-                        self._spill.commit(segment)
-                        self._cond.notify_all()
+                if segment is None:
+                    if not self._deliver(batch, carry, from_memory=True):
+                        return  # shutdown's time ran out
+                    continue
+                # A spill segment: in batches of the usual size, deleted once all delivered.
+                for part in self._cut(batch):
+                    if not self._deliver(part, carry, from_memory=False):
+                        return  # it stays on disk
+                assert self._spill is not None
+                with self._cond:
+                    self._spill.commit(segment)
+                    self._cond.notify_all()
         except BaseException as exc:  # pragma: no cover - defensive: report, never vanish
             _diagnostics.report("network", f"{self!r}: sender stopped: {type(exc).__name__}: {exc}")
             with self._cond:
@@ -397,17 +402,34 @@ class NetworkSink:
                     self._flushed = self._flushes
                 cond.notify_all()  # drain() waits for an empty queue
                 cond.wait()
-            if not self._closing and len(carry) <= self.batch_records:
-                self._flushed = self._flushes
+            wanted = self._flushes
+            batch: list[bytes] = []
+            size = 0
+            while carry and len(batch) < self.batch_records:
+                line = carry[0]
+                if batch and size + len(line) > self.batch_bytes:
+                    break
+                batch.append(carry.popleft())
+                size += len(line) + 1
+            if not carry:  # every line a flush asked for is in a batch now
+                self._flushed = wanted
+        return batch, None
+
+    def _cut(self, lines: list[bytes]) -> list[list[bytes]]:
+        """*lines* in batches within ``batch_records`` and ``batch_bytes``."""
+        out: list[list[bytes]] = []
         batch: list[bytes] = []
         size = 0
-        while carry and len(batch) < self.batch_records:
-            line = carry[0]
-            if batch and size + len(line) > self.batch_bytes:
-                break
-            batch.append(carry.popleft())
+        for line in lines:
+            if batch and (len(batch) >= self.batch_records or size + len(line) > self.batch_bytes):
+                out.append(batch)
+                batch = []
+                size = 0
+            batch.append(line)
             size += len(line) + 1
-        return batch, None
+        if batch:
+            out.append(batch)
+        return out
 
     def _deliver(self, batch: list[bytes], carry: deque[bytes], *, from_memory: bool) -> bool:
         """Send *batch* until each line is delivered or refused: True. False when shutdown's

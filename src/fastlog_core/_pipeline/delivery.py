@@ -479,16 +479,23 @@ class Delivery:
                 lost += owed
             return lost, unwritten
 
-    def close(self) -> None:
-        """Close every sink, once."""
+    def close(self) -> bool:
+        """Close every sink, once. False when a sink that delivers in the background (a
+        network sink) lost records while closing (not delivered within its close_timeout)."""
         if self._sinks_closed:
-            return
+            return True
         self._sinks_closed = True
+        clean = True
         for slot in self.slots:
+            stats = getattr(slot.sink, "delivery_stats", None)
+            before = stats()["lost"] if stats is not None else 0
             try:
                 slot.sink.close()
             except Exception as exc:
                 _diagnostics.report("close", f"{slot.sink!r}: {type(exc).__name__}: {exc}")
+            if stats is not None and stats()["lost"] != before:
+                clean = False
+        return clean
 
     def after_fork(self) -> None:
         """In a forked child: each sink's ``after_fork()`` hook, where it has one."""

@@ -182,7 +182,8 @@ class Pipeline(Backpressure):
             if stopped:
                 self._wake.close()  # appends are synchronous from now on: no writer to wake
                 self._delivery.flush_sinks(fsync=False)
-                self._delivery.close()
+                if not self._delivery.close():
+                    leftover_lines += 1  # a network sink could not deliver them all
             # else the writer is stuck inside a sink: a sink's flush or close could wait on
             # that write (a stream's lock), so they are left to the writer, should it return.
             self._cond.notify_all()
