@@ -3,11 +3,15 @@
 The public surface is small: ``configure``, ``get_logger``, ``context`` and friends,
 ``flush``/``shutdown``/``stats``, the ``Sink`` protocol with ``FileSink``/``StreamSink``, and
 ``get_pipeline``/``route`` for adapters. Everything else lives in private modules.
+
+The network sinks (``SyslogSink``, ``OTLPSink``, ``HTTPSink`` and their base ``NetworkSink``)
+are imported on first use: ``ssl`` and ``http.client`` cost import time that a program logging
+to a file should not pay.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._context import bind_context, clear_context, context, get_context, unbind_context
 from ._encoders import ConsoleEncoder, Encoder, LogfmtEncoder, MsgpackEncoder
@@ -31,9 +35,32 @@ from ._signals import handle_sighup, handle_signals
 from ._sinks import FileSink, Sink, SinkClosed, StreamSink
 from .exceptions import ConfigError
 
+if TYPE_CHECKING:
+    from ._network.delivery import DeliveryStats, NetworkSink
+    from ._network.http import HTTPSink
+    from ._network.otlp import OTLPSink
+    from ._network.syslog import SyslogSink
+
+#: The names imported on first use, and the private module each lives in.
+_LAZY = {
+    "DeliveryStats": "delivery",
+    "NetworkSink": "delivery",
+    "HTTPSink": "http",
+    "OTLPSink": "otlp",
+    "SyslogSink": "syslog",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``__version__`` on first use: ``importlib.metadata`` is half of the import time."""
+    """The network sinks, and ``__version__`` (``importlib.metadata`` is half of the import
+    time), on first use."""
+    module = _LAZY.get(name)
+    if module is not None:
+        from importlib import import_module
+
+        value = getattr(import_module(f"._network.{module}", __name__), name)
+        globals()[name] = value
+        return value
     if name != "__version__":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version
@@ -55,11 +82,15 @@ __all__ = [
     "WARNING",
     "ConfigError",
     "ConsoleEncoder",
+    "DeliveryStats",
     "Encoder",
     "FileSink",
+    "HTTPSink",
     "LogfmtEncoder",
     "Logger",
     "MsgpackEncoder",
+    "NetworkSink",
+    "OTLPSink",
     "Options",
     "Pipeline",
     "PipelineOptions",
@@ -72,6 +103,7 @@ __all__ = [
     "SinkSpec",
     "Stats",
     "StreamSink",
+    "SyslogSink",
     "bind_context",
     "clear_context",
     "configure",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import logging
+import logging.config
 import math
 import time
 from collections.abc import Iterator
@@ -626,6 +627,55 @@ class TestConfiguration:
         assert record.resource["telemetry.sdk.name"] == "fastlog"
         assert record.resource["telemetry.sdk.language"] == "python"
 
+    def test_sink_url(self, otlp_receiver: OTLPReceiver) -> None:
+        """By URL in a sink dict (``otlp+http://``), the dict's other keys as the options;
+        a misspelt option fails at configure time, naming it."""
+        url = "otlp+" + otlp_receiver.url
+        fastlog_core.configure(
+            sink={"sink": url, "resource": {"service.name": "by-url"}, "encoding": "json"}
+        )
+        fastlog_core.get_logger("url").warning("by url", n=1)
+        assert fastlog_core.flush(timeout=20)
+        (record,) = otlp_receiver.wait_records(1)
+        assert otlp_receiver.http.requests[0].headers["content-type"] == JSON
+        assert record.resource["service.name"] == "by-url"
+        assert (record.scope, record.body, record.attributes) == ("url", "by url", {"n": 1})
+        assert record.record.severity_text == "WARNING"
+        fastlog_core.shutdown()
+        with pytest.raises(ConfigError, match="resorce"):
+            fastlog_core.configure(sink={"sink": url, "resorce": {}})
+
+    def test_dictconfig(self, otlp_receiver: OTLPReceiver) -> None:
+        """stdlib's dictConfig: a FastlogHandler whose sink is an OTLP URL with options."""
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {
+                    "otlp": {
+                        "class": "fastlog_stdlib.FastlogHandler",
+                        "sink": {
+                            "sink": "otlp+" + otlp_receiver.url,
+                            "resource": {"service.name": "dictconfig"},
+                        },
+                    }
+                },
+                "loggers": {"dc.app": {"handlers": ["otlp"], "level": "INFO", "propagate": False}},
+            }
+        )
+        logger = logging.getLogger("dc.app")
+        try:
+            logger.debug("below the level")
+            logger.info("configured", extra={"n": 2})
+            logger.handlers[0].flush()
+            (record,) = otlp_receiver.wait_records(1)
+        finally:
+            for handler in logger.handlers[:]:
+                logger.removeHandler(handler)
+                handler.close()
+        assert record.resource["service.name"] == "dictconfig"
+        assert (record.scope, record.body, record.attributes["n"]) == ("dc.app", "configured", 2)
+
     def test_arguments_win_over_the_environment(
         self, otlp_receiver: OTLPReceiver, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -883,9 +933,9 @@ class TestAnswers:
 
 
 # ---------------------------------------------------------------------------------------------
-# The documentation's examples (docs/_drafts/otlp.md until it joins docs/sinks.md)
+# The documentation's examples (docs/network/otlp.md)
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "_drafts" / "otlp.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "network" / "otlp.md"
 
 
 def doc_blocks(kind: str) -> dict[str, str]:

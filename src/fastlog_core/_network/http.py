@@ -458,6 +458,10 @@ class HTTPSink(NetworkSink):
     URL's user information, query values such as ``password=``) never appear in ``repr`` or
     in any message.
 
+    The delivery options, ``batch_records``, ``batch_bytes``, ``batch_wait``, ``queue_bytes``,
+    ``spill``, ``spill_max``, ``close_timeout`` and ``retry_max_wait``, are those of every
+    network sink: see ``NetworkSink``.
+
     Args:
         url: ``http://`` or ``https://`` and a host; path and query string are kept.
         format: One of ``FORMATS``.
@@ -471,14 +475,13 @@ class HTTPSink(NetworkSink):
         timeout: Seconds for one request (connect, send, answer).
         verify: Check the server's TLS certificate (``https://``). Leave it on.
         ca_file: A CA bundle (PEM) to verify the server with, instead of the system's.
-        cert_file, key_file: A client certificate and its key (PEM), for mutual TLS.
+        cert_file: A client certificate (PEM), for mutual TLS.
+        key_file: The client certificate's key (PEM), if not in ``cert_file``.
         index: ``"elasticsearch"``: the index or data stream, when the URL's path names none.
         op: ``"elasticsearch"``: ``"create"`` (default) or ``"index"``.
         labels: ``"loki"``: the stream labels besides ``level``; default
             ``{"service_name": $OTEL_SERVICE_NAME or "unknown_service"}``.
         table: ``"clickhouse"``: the table (``db.table`` allowed).
-        batch_records, batch_bytes, batch_wait, queue_bytes, spill, spill_max,
-        close_timeout, retry_max_wait: the delivery layer's (``NetworkSink``).
 
     Raises:
         ConfigError: for a bad URL, format or option, naming it and what it accepts.

@@ -923,6 +923,10 @@ class OTLPSink(NetworkSink):
     ``CLIENT_CERTIFICATE``, ``CLIENT_KEY``, ``PROTOCOL``; and ``OTEL_RESOURCE_ATTRIBUTES``,
     ``OTEL_SERVICE_NAME`` for the resource. They are read once, when the sink is made.
 
+    The delivery options, ``batch_records``, ``batch_bytes``, ``batch_wait``, ``queue_bytes``,
+    ``spill``, ``spill_max``, ``close_timeout`` and ``retry_max_wait``, are those of every
+    network sink: see ``NetworkSink``.
+
     Args:
         endpoint: The collector's base URL, ``http://collector:4318``: ``/v1/logs`` is
             appended to its path (not when it already ends with it). Default:
@@ -937,12 +941,11 @@ class OTLPSink(NetworkSink):
         compression: ``"gzip"`` or ``"none"``; default from ``..._COMPRESSION``, else none.
         timeout: Seconds for one request (connect, send, answer). Default from
             ``..._TIMEOUT`` (milliseconds), else 10.
-        ca_file, cert_file, key_file: For https: the CA bundle to verify the collector with
-            (default: the system's), and a client certificate and key. Defaults from
-            ``..._CERTIFICATE``, ``..._CLIENT_CERTIFICATE``, ``..._CLIENT_KEY``.
+        ca_file: For https: the CA bundle to verify the collector with (default from
+            ``..._CERTIFICATE``, else the system's).
+        cert_file: A client certificate (default from ``..._CLIENT_CERTIFICATE``).
+        key_file: Its key (default from ``..._CLIENT_KEY``).
         verify: ``False`` turns certificate verification off (tests only).
-        batch_records, batch_bytes, batch_wait, queue_bytes, spill, spill_max, close_timeout,
-            retry_max_wait: The delivery layer's (``NetworkSink``).
 
     Raises:
         ConfigError: An option or environment variable with a bad value, naming it and the

@@ -523,6 +523,10 @@ class SyslogSink(NetworkSink):
     before the receiver died can be lost without a sign (RELP exists for that, and is not
     spoken here). UDP has no delivery guarantee at all.
 
+    The delivery options, ``batch_records``, ``batch_bytes``, ``batch_wait``, ``queue_bytes``,
+    ``spill``, ``spill_max``, ``close_timeout`` and ``retry_max_wait``, are those of every
+    network sink: see ``NetworkSink``.
+
     Args:
         url: Where to send (above). A bad scheme raises ``ConfigError`` naming those accepted.
         facility: A name (``"user"``, ``"daemon"``, ``"local0"`` ... ``"local7"``, the names of
@@ -550,10 +554,10 @@ class SyslogSink(NetworkSink):
             (``delivery_stats()["truncated"]``). Default 8096, rsyslog's default
             ``maxMessageSize``: raise both together. At most 65507 on datagrams.
         timeout: Seconds to connect and for each write.
-        verify, ca_file, cert_file, key_file: TLS: check the server's certificate (against
-            ``ca_file`` if given, else the system's CAs), and the client certificate to show.
-        batch_records, batch_bytes, batch_wait, queue_bytes, spill, spill_max, close_timeout,
-            retry_max_wait: Delivery, as for every network sink (``NetworkSink``).
+        verify: TLS: check the server's certificate and host name.
+        ca_file: TLS: the CA certificates to check it against, instead of the system's.
+        cert_file: TLS: a client certificate to show.
+        key_file: TLS: its key, if not in ``cert_file``.
 
     Raises:
         ConfigError: for a bad URL, facility, header field, ``header``, ``max_message`` or a

@@ -212,7 +212,10 @@ class HttpClient:
         conn = self._conn
         if conn is None:
             conn = self._conn = self._connect()
-        started = time.monotonic()
+        elif conn.sock is not None and _readable(conn.sock):
+            # An idle keep-alive connection has nothing to read unless the server closed it
+            # (its idle timeout): a request written into it would fail, so take a new one.
+            conn.close()
         try:
             if conn.sock is None:
                 conn.connect()
@@ -231,7 +234,6 @@ class HttpClient:
         if self._deadline.disarm():
             self.close()
             raise TimeoutError(f"no complete answer within timeout={self.timeout}s")
-        del started
         if answer.will_close:
             self.close()
         return Response(
@@ -248,6 +250,18 @@ class HttpClient:
                 conn.close()
             except OSError:
                 pass
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether *sock* has something to read now (or is closed), without waiting."""
+    try:
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def _peer_closed(sock: socket.socket) -> bool:
