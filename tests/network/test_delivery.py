@@ -15,10 +15,13 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fastlog_core
 from fastlog_core import _diagnostics
 from fastlog_core._network import NetworkSink
+from fastlog_core._network.delivery import SLICE, paced
 from fastlog_core._network.transport import HttpClient
 from tests.helpers import child_env, finishes, wait_until
 from tests.network.receiver import Receiver, Reply, Request
@@ -325,3 +328,83 @@ def test_bad_options_fail_at_configure_time_naming_the_option() -> None:
         Lines("http://127.0.0.1:1/", timeout=-1)
     with pytest.raises(fastlog_core.ConfigError, match="url='ftp://x'"):
         HttpClient("ftp://x")
+
+
+# -- the sender's share of the GIL ------------------------------------------------------------
+
+
+@given(
+    st.lists(st.binary(min_size=0, max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=300)
+)
+def test_paced_yields_every_line_in_order_pausing_between_slices(lines: list[bytes]) -> None:
+    pauses: list[int] = []
+    seen: list[bytes] = []
+    for line in paced(lines, lambda: pauses.append(len(seen))):
+        seen.append(line)  # noqa: PERF402 (the pauses record how many came before)
+    assert seen == lines
+    # between slices only: never before the first line or after the last
+    assert pauses == list(range(SLICE, len(lines), SLICE))
+    assert list(paced(lines, None)) == lines
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=200),
+    st.integers(min_value=1, max_value=50),
+    st.integers(min_value=1, max_value=4000),
+)
+def test_batches_are_cut_as_the_one_line_at_a_time_rule_cuts_them(
+    sizes: list[int], batch_records: int, batch_bytes: int
+) -> None:
+    """``_fitting`` (slices and C sums) cuts where adding lines one at a time would: at most
+    batch_records, within batch_bytes counting a newline after each line, at least one."""
+    sink = Lines("http://127.0.0.1:9/", batch_records=batch_records, batch_bytes=batch_bytes)
+    lines = [b"x" * n for n in sizes]
+    expected: list[list[bytes]] = []
+    batch: list[bytes] = []
+    size = 0
+    for line in lines:
+        if batch and (len(batch) >= batch_records or size + len(line) > batch_bytes):
+            expected.append(batch)
+            batch, size = [], 0
+        batch.append(line)
+        size += len(line) + 1
+    expected.append(batch)
+    try:
+        assert sink._cut(lines) == expected
+    finally:
+        sink.close()
+
+
+def test_a_batch_encoded_with_pauses_is_the_same_bytes(receiver: Receiver) -> None:
+    """Each protocol's encoder writes the same bytes whether it pauses or not."""
+    from fastlog_core._network.http import HTTPSink
+    from fastlog_core._network.otlp import ProtobufEncoder
+    from fastlog_core._network.syslog import SyslogFormat
+
+    lines = [
+        orjson.dumps(
+            {
+                "timestamp": f"2026-01-02T03:04:{i % 60:02d}.123456Z",
+                "level": ["info", "warning", "error"][i % 3],
+                "logger": f"app.{i % 4}",
+                "message": "m" * (i % 50),
+                "i": i,
+            }
+        )
+        for i in range(5 * SLICE + 3)
+    ]
+    calls: list[int] = []
+
+    def pause() -> None:
+        calls.append(1)
+
+    fmt = SyslogFormat(app_name=b"t", hostname=b"h")
+    assert fmt.frame(lines, pause) == fmt.frame(lines)
+    encoder = ProtobufEncoder({"service.name": "t"})
+    assert encoder.encode(lines, 1, pause) == encoder.encode(lines, 1)
+    loki = HTTPSink(receiver.url, format="loki")
+    try:
+        assert loki._format.body(lines, pause) == loki._format.body(lines)
+    finally:
+        loki.close()
+    assert len(calls) == 3 * 5  # five pauses in each of the three

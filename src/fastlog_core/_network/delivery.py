@@ -27,11 +27,13 @@ by a note line sent in the next batch.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypedDict
 
 from .. import _diagnostics
@@ -47,6 +49,27 @@ __all__ = ["DeliveryStats", "NetworkSink", "Rejected", "Retry", "TooLarge"]
 BACKOFF_MIN = 0.1
 #: A ``Retry-After`` longer than this is cut to it (a misconfigured server says "3600").
 RETRY_AFTER_MAX = 300.0
+#: Lines a protocol encodes between two ``_pause`` calls.
+SLICE = 64
+#: How far behind, in seconds, the sender may fall while it lets the application go first.
+DEFER = 0.5
+#: Bytes of queued lines split between two pauses.
+_SPLIT = 16384
+
+
+def paced(lines: list[bytes], pause: Callable[[], None] | None) -> Iterable[bytes]:
+    """*lines*, calling *pause* between every ``SLICE`` of them (a protocol's encoding loop
+    over a batch: ``for line in paced(lines, pause)``); *lines* itself without a *pause*."""
+    if pause is None or len(lines) <= SLICE:
+        return lines
+    return _paced(lines, pause)
+
+
+def _paced(lines: list[bytes], pause: Callable[[], None]) -> Iterator[bytes]:
+    for start in range(0, len(lines), SLICE):
+        if start:
+            pause()
+        yield from lines[start : start + SLICE]
 
 
 class Retry(Exception):
@@ -164,6 +187,7 @@ class NetworkSink:
         """Fresh state: at creation and in a forked child (the parent's queue is its own)."""
         self._cond = threading.Condition(threading.Lock())
         self._queue: deque[bytes] = deque()  # chunks of whole lines, as written, oldest first
+        self._queue_lines = 0  # lines in those chunks
         self._queued_bytes = 0  # in memory: the queue, and what the sender holds
         self._queued = 0  # lines, likewise
         self._thread: threading.Thread | None = None
@@ -184,6 +208,7 @@ class NetworkSink:
         self._lost = 0
         self._spilled = 0
         self._failures = 0
+        self._idle_at = time.monotonic()  # when the sender last had nothing ready to send
         if self.spill_path is not None:
             self._spill = Spill(self.spill_path, self.spill_max)
             self._spilling = bool(self._spill.records)
@@ -197,6 +222,19 @@ class NetworkSink:
 
     def _disconnect(self) -> None:
         """Drop the connection, if any: after a failure, at close, in a forked child."""
+
+    def _pause(self) -> None:
+        """Called by a protocol every ``SLICE`` lines it encodes, in the sender thread.
+
+        The sender's Python work holds the GIL that the application's threads need. While the
+        sender is less than ``DEFER`` seconds behind (it last found nothing ready to send that
+        recently), it hands the GIL over here, so a burst of logging is encoded and shipped
+        just after it rather than during it; further behind, it no longer steps aside (a
+        steady rate it must keep up with). The queue and the pipeline's buffer hold the lines
+        meanwhile.
+        """
+        if time.monotonic() - self._idle_at < DEFER:
+            time.sleep(0)  # releases the GIL: a waiting thread takes it
 
     # -- the Sink protocol (the writer thread) --------------------------------------------------
 
@@ -238,6 +276,7 @@ class NetworkSink:
                 self._spilled += count
             else:
                 self._queue.append(data)
+                self._queue_lines += count
                 self._queued_bytes += size
                 self._queued += count
             self._sent += count
@@ -338,7 +377,7 @@ class NetworkSink:
         self._thread.start()
 
     def _run(self) -> None:
-        carry: deque[bytes] = deque()  # lines taken from the queue, not yet in a batch
+        carry: list[bytes] = []  # lines taken from the queue, not yet in a batch
         try:
             while True:
                 batch, segment = self._next_batch(carry)
@@ -363,7 +402,7 @@ class NetworkSink:
                 self._closed = True
                 self._cond.notify_all()
 
-    def _next_batch(self, carry: deque[bytes]) -> tuple[list[bytes] | None, int | None]:
+    def _next_batch(self, carry: list[bytes]) -> tuple[list[bytes] | None, int | None]:
         """The next batch and, for one read from the spill, its segment: the memory queue's
         lines first (older than anything spilled), then the spill's. Waits for a full batch,
         ``batch_wait``, a flush, or close. ``(None, None)``: closed, nothing left to send now.
@@ -373,7 +412,7 @@ class NetworkSink:
             first = 0.0  # when the oldest waiting line was seen (for batch_wait)
             while True:
                 flushing = self._flushes != self._flushed or self._closing
-                lines = len(carry) + sum(chunk.count(b"\n") for chunk in self._queue)
+                lines = len(carry) + self._queue_lines
                 if lines:
                     now = time.monotonic()
                     first = first or now
@@ -383,9 +422,8 @@ class NetworkSink:
                         or self._queued_bytes >= self.batch_bytes
                         or now - first >= self.batch_wait
                     ):
-                        while self._queue:
-                            carry.extend(self._queue.popleft().splitlines())
                         break
+                    self._idle_at = now
                     cond.wait(self.batch_wait - (now - first))
                     continue
                 spill = self._spill
@@ -401,37 +439,59 @@ class NetworkSink:
                 if self._flushes != self._flushed:
                     self._flushed = self._flushes
                 cond.notify_all()  # drain() waits for an empty queue
+                self._idle_at = time.monotonic()
                 cond.wait()
             wanted = self._flushes
-            batch: list[bytes] = []
-            size = 0
-            while carry and len(batch) < self.batch_records:
-                line = carry[0]
-                if batch and size + len(line) > self.batch_bytes:
-                    break
-                batch.append(carry.popleft())
-                size += len(line) + 1
-            if not carry:  # every line a flush asked for is in a batch now
-                self._flushed = wanted
+            chunks = list(self._queue)
+            self._queue.clear()
+            self._queue_lines = 0
+        # Outside the lock (the writer thread keeps queuing), in pieces with a pause before
+        # each: splitting is the per-line work of every batch.
+        for chunk in chunks:
+            start = 0
+            while start < len(chunk):
+                self._pause()
+                end = chunk.find(b"\n", start + _SPLIT) + 1 or len(chunk)
+                piece = chunk if start == 0 and end == len(chunk) else chunk[start:end]
+                carry.extend(piece.splitlines())
+                start = end
+        batch = carry[: self._fitting(carry, 0)]
+        del carry[: len(batch)]
+        if not carry:  # every line a flush asked for is in a batch now
+            self._flushed = wanted
         return batch, None
 
     def _cut(self, lines: list[bytes]) -> list[list[bytes]]:
         """*lines* in batches within ``batch_records`` and ``batch_bytes``."""
         out: list[list[bytes]] = []
-        batch: list[bytes] = []
-        size = 0
-        for line in lines:
-            if batch and (len(batch) >= self.batch_records or size + len(line) > self.batch_bytes):
-                out.append(batch)
-                batch = []
-                size = 0
-            batch.append(line)
-            size += len(line) + 1
-        if batch:
-            out.append(batch)
+        start = 0
+        while start < len(lines):
+            end = start + self._fitting(lines, start)
+            out.append(lines[start:end])
+            start = end
         return out
 
-    def _deliver(self, batch: list[bytes], carry: deque[bytes], *, from_memory: bool) -> bool:
+    def _fitting(self, lines: list[bytes], start: int) -> int:
+        """How many of *lines* from *start* make the next batch: at most ``batch_records``,
+        within ``batch_bytes`` (a newline after each), at least one. Slices and C-level sums
+        rather than a loop in Python: this runs for every line the sink sends."""
+        n = min(len(lines) - start, self.batch_records)
+        if n <= 1:
+            return n
+        part = lines[start : start + n]
+        if sum(map(len, part)) + n <= self.batch_bytes:
+            return n
+        sizes = list(itertools.accumulate(map(len, part)))
+        fit, over = 1, n  # k lines fit when sizes[k - 1] + k - 1 <= batch_bytes
+        while over - fit > 1:
+            mid = (fit + over) // 2
+            if sizes[mid - 1] + mid - 1 <= self.batch_bytes:
+                fit = mid
+            else:
+                over = mid
+        return fit
+
+    def _deliver(self, batch: list[bytes], carry: list[bytes], *, from_memory: bool) -> bool:
         """Send *batch* until each line is delivered or refused: True. False when shutdown's
         time ran out first: then it and *carry* were spilled, or counted lost."""
         pending = [batch]  # in order; a batch refused as too large becomes its two halves
@@ -552,7 +612,7 @@ class NetworkSink:
                     return True
                 self._cond.wait(left)
 
-    def _give_up(self, pending: list[list[bytes]], carry: deque[bytes], from_memory: bool) -> None:
+    def _give_up(self, pending: list[list[bytes]], carry: list[bytes], from_memory: bool) -> None:
         """Shutdown's time ran out with *pending* undelivered. A spill segment just stays on
         disk (not committed). Lines from memory, and the rest of it, go to the spill ahead of
         what it holds (they are older), or are counted lost."""
@@ -564,6 +624,7 @@ class NetworkSink:
         with self._cond:
             while self._queue:
                 lines.extend(self._queue.popleft().splitlines())
+            self._queue_lines = 0
             if not lines:
                 return
             spill = self._spill
@@ -579,6 +640,7 @@ class NetworkSink:
         """Count everything in memory as lost (lock held)."""
         lost = self._queued
         self._queue.clear()
+        self._queue_lines = 0
         self._queued = 0
         self._queued_bytes = 0
         if lost:

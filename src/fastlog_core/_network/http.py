@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ..exceptions import ConfigError
-from .delivery import NetworkSink, Rejected, Retry
+from .delivery import NetworkSink, Rejected, Retry, paced
 from .transport import HttpClient, Response, tls_context
 
 __all__ = ["FORMATS", "HTTPSink"]
@@ -52,7 +52,7 @@ class _Format:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
 
-    def body(self, lines: list[bytes]) -> bytes:
+    def body(self, lines: list[bytes], pause: Callable[[], None] | None = None) -> bytes:
         # One join, the empty last item giving the final newline.
         return b"\n".join([*lines, b""])
 
@@ -185,7 +185,7 @@ class _Elasticsearch(_Format):
             )
         return url._replace(path=path)
 
-    def body(self, lines: list[bytes]) -> bytes:
+    def body(self, lines: list[bytes], pause: Callable[[], None] | None = None) -> bytes:
         todo = lines
         if self._settled:
             todo = [line for line in lines if id(line) not in self._settled]
@@ -278,12 +278,12 @@ class _Loki(_Format):
             url = url._replace(path="/loki/api/v1/push")
         return url
 
-    def body(self, lines: list[bytes]) -> bytes:
+    def body(self, lines: list[bytes], pause: Callable[[], None] | None = None) -> bytes:
         streams: dict[str, list[list[str]]] = {}
         seconds = self._seconds
         levels = self._levels
         default = self.DEFAULT_SCHEMA.match
-        for line in lines:
+        for line in paced(lines, pause):
             match = default(line)
             if match is not None:
                 second, fraction, name = match.groups()
@@ -592,7 +592,9 @@ class HTTPSink(NetworkSink):
         return self._format.name
 
     def _send(self, lines: list[bytes]) -> None:
-        response = self._client.post(self._format.body(lines), content_type=self._content_type)
+        response = self._client.post(
+            self._format.body(lines, self._pause), content_type=self._content_type
+        )
         self._format.settle(response, lines)
 
     def _disconnect(self) -> None:

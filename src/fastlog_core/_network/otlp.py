@@ -39,7 +39,7 @@ import struct
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import orjson
@@ -49,7 +49,7 @@ from .._levels import levelno_of
 from .._schemas.otel import otel_severity
 from ..exceptions import ConfigError
 from ._protobuf import INT64_MAX, INT64_MIN, LENGTHS, fields, varint
-from .delivery import NetworkSink, Rejected, Retry, TooLarge
+from .delivery import NetworkSink, Rejected, Retry, TooLarge, paced
 from .transport import HttpClient, Response, redact, retry_after, tls_context
 
 __all__ = ["JsonEncoder", "OTLPSink", "ProtobufEncoder", "severity"]
@@ -419,10 +419,13 @@ class ProtobufEncoder:
         self._scopes[name] = out
         return out
 
-    def encode(self, lines: list[bytes], observed: int) -> bytes:
+    def encode(
+        self, lines: list[bytes], observed: int, pause: Callable[[], None] | None = None
+    ) -> bytes:
         """One request holding every line of *lines*, in order within each logger's scope.
 
-        *observed* is the ``observed_time_unix_nano`` of every record (nanoseconds).
+        *observed* is the ``observed_time_unix_nano`` of every record (nanoseconds); *pause*
+        is called between slices of the lines (``NetworkSink._pause``).
 
         One loop, written for speed: a default-schema line without trace ids, location,
         process, thread or exception (most lines) is taken apart inline, any other by
@@ -438,7 +441,7 @@ class ProtobufEncoder:
         key_of = keys.get
         lengths = LENGTHS
         second, base = clock.prefix, clock.base  # the last second seen, in locals
-        for line in lines:
+        for line in paced(lines, pause):
             try:
                 rec = _loads(line)
             except orjson.JSONDecodeError:
@@ -637,11 +640,13 @@ class JsonEncoder:
         self._resource = {"attributes": [_kv_json(k, v) for k, v in resource.items()]}
         self._clock = _Clock()
 
-    def encode(self, lines: list[bytes], observed: int) -> bytes:
+    def encode(
+        self, lines: list[bytes], observed: int, pause: Callable[[], None] | None = None
+    ) -> bytes:
         """One request holding every line of *lines* (see ``ProtobufEncoder.encode``)."""
         observed_text = str(observed)
         by_scope: dict[str, list[dict[str, Any]]] = {}
-        for line in lines:
+        for line in paced(lines, pause):
             scope, time, level, body, head, attributes, trace, span, flags = take_apart(
                 line, self._clock
             )
@@ -1022,7 +1027,7 @@ class OTLPSink(NetworkSink):
         )
 
     def _send(self, lines: list[bytes]) -> None:
-        body = self._encode(lines, time.time_ns())
+        body = self._encode(lines, time.time_ns(), self._pause)
         response = self._client.post(body, content_type=self._content_type)
         status = response.status
         if 200 <= status < 300:

@@ -26,7 +26,7 @@ import re
 import socket
 import sys
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 import orjson
@@ -35,7 +35,7 @@ from .. import _diagnostics
 from .._encoders.json import TRUNCATED_KEY, truncate
 from .._levels import levelno_of
 from ..exceptions import ConfigError
-from .delivery import DeliveryStats, NetworkSink
+from .delivery import DeliveryStats, NetworkSink, paced
 from .transport import StreamClient, tls_context
 
 __all__ = ["FACILITIES", "SyslogFormat", "SyslogSink", "SyslogStats", "severity"]
@@ -332,10 +332,13 @@ class SyslogFormat:
 
     # -- batches -------------------------------------------------------------------------------
 
-    def frame(self, lines: Sequence[bytes]) -> bytes:
-        """The lines as octet-counted messages (RFC 6587 3.4.1), one buffer for one write."""
+    def frame(self, lines: list[bytes], pause: Callable[[], None] | None = None) -> bytes:
+        """The lines as octet-counted messages (RFC 6587 3.4.1), one buffer for one write;
+        *pause* is called between slices of them (``NetworkSink._pause``)."""
         if self.structured_data or self.header == "local":
-            return b"".join([b"%d %b" % (len(m), m) for m in map(self.message, lines)])
+            return b"".join(
+                [b"%d %b" % (len(m), m) for m in map(self.message, paced(lines, pause))]
+            )
         # The default schema inline: 1.3 M lines/s here, against 0.95 M through message().
         out: list[bytes] = []
         append = out.append
@@ -343,7 +346,7 @@ class SyslogFormat:
         tail = self._tail
         fixed = 27 + len(tail)
         limit = self.max_message if self.max_message is not None else 1 << 62
-        for line in lines:
+        for line in paced(lines, pause):
             if line.startswith(_LEVEL_AT, _TS_END):
                 pri = pri_by_name.get(line[_LEVEL_START : line.find(b'"', _LEVEL_START)])
                 if pri is not None:
@@ -714,7 +717,7 @@ class SyslogSink(NetworkSink):
             if self._scheme == "unix" and self._stream is None and self._dgram is None:
                 self._connect_unix()
             if self._stream is not None:
-                data = fmt.frame(lines)
+                data = fmt.frame(lines, self._pause)
                 try:
                     self._stream.send(data)
                 except OSError:
