@@ -239,7 +239,16 @@ def _network_stats(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def _peak_rss() -> int:
-    """This process's peak resident set (VmHWM), bytes."""
+    """This process's peak resident set (VmHWM), bytes. Not ``getrusage``'s ``ru_maxrss``:
+    Linux carries that over ``fork`` and ``exec``, so a child would report its parent's peak
+    when the parent's was higher."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -612,6 +621,10 @@ def section_stall(
                 result = run_child("stall", case, params, args.timeout + args.stall_seconds)
                 if isinstance(result, str):
                     row.failure = result
+                    # A child killed while the receiver stalled never resumed it: resume, and
+                    # let its connection's bytes in before the next case's reset.
+                    receiver.control("resume")
+                    receiver.control.settle(args.timeout, quiet=1.0)
                     continue
                 logged = result["logged"]
                 arrived, problem = _check_arrival(case, receiver, logged, args.timeout)

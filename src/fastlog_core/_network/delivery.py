@@ -51,8 +51,9 @@ BACKOFF_MIN = 0.1
 RETRY_AFTER_MAX = 300.0
 #: Lines a protocol encodes between two ``_pause`` calls.
 SLICE = 64
-#: How far behind, in seconds, the sender may fall while it lets the application go first.
-DEFER = 0.5
+#: Seconds the writer may find the queue full before the sender stops letting the
+#: application's threads go first.
+DEFER = 0.25
 #: Bytes of queued lines split between two pauses.
 _SPLIT = 16384
 
@@ -208,7 +209,7 @@ class NetworkSink:
         self._lost = 0
         self._spilled = 0
         self._failures = 0
-        self._idle_at = time.monotonic()  # when the sender last had nothing ready to send
+        self._full_since: float | None = None  # since when the writer finds the queue full
         if self.spill_path is not None:
             self._spill = Spill(self.spill_path, self.spill_max)
             self._spilling = bool(self._spill.records)
@@ -226,14 +227,16 @@ class NetworkSink:
     def _pause(self) -> None:
         """Called by a protocol every ``SLICE`` lines it encodes, in the sender thread.
 
-        The sender's Python work holds the GIL that the application's threads need. While the
-        sender is less than ``DEFER`` seconds behind (it last found nothing ready to send that
-        recently), it hands the GIL over here, so a burst of logging is encoded and shipped
-        just after it rather than during it; further behind, it no longer steps aside (a
-        steady rate it must keep up with). The queue and the pipeline's buffer hold the lines
-        meanwhile.
+        The sender's Python work holds the GIL that the application's threads need. Unless
+        the queue has stayed more than half full, the writer thread finding it full, for
+        ``DEFER`` seconds on end, the sender hands the GIL over here, so a burst of logging is
+        encoded and shipped just after it rather than during it (the pipeline's buffer and
+        the queue hold the lines meanwhile); once the sender has been the bottleneck that
+        long (a steady rate above what it ships while yielding), it no longer steps aside and
+        keeps up as fast as it can.
         """
-        if time.monotonic() - self._idle_at < DEFER:
+        full = self._full_since
+        if full is None or time.monotonic() - full < DEFER:
             time.sleep(0)  # releases the GIL: a waiting thread takes it
 
     # -- the Sink protocol (the writer thread) --------------------------------------------------
@@ -250,6 +253,10 @@ class NetworkSink:
                 raise SinkClosed(errno.EPIPE, f"{self!r} is closed")
             if self._thread is None or not self._thread.is_alive():
                 self._launch()
+            if self._queued_bytes + size <= self.queue_bytes // 2:
+                self._full_since = None  # the sender keeps up
+            elif self._full_since is None and not self._room(size):
+                self._full_since = time.monotonic()
             if not self._spilling and not self._closing and not self._room(size):
                 if self._spill is None and self._healthy:
                     # A healthy destination, only slower: wait for room as for a slow disk.
@@ -423,7 +430,6 @@ class NetworkSink:
                         or now - first >= self.batch_wait
                     ):
                         break
-                    self._idle_at = now
                     cond.wait(self.batch_wait - (now - first))
                     continue
                 spill = self._spill
@@ -439,7 +445,6 @@ class NetworkSink:
                 if self._flushes != self._flushed:
                     self._flushed = self._flushes
                 cond.notify_all()  # drain() waits for an empty queue
-                self._idle_at = time.monotonic()
                 cond.wait()
             wanted = self._flushes
             chunks = list(self._queue)
