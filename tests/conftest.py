@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from fastlog_core import _context, _diagnostics, _registry
 # Host libraries' own test suites, each run in a pytest process of its own with its host's
 # settings (python3 dev.py test runs them after this suite; see tests/upstream/README.md).
 collect_ignore = ["upstream"]
+
+# A shell that starts the suite in the background without job control (`cmd &` in a script)
+# hands it SIGINT ignored, and children inherit that: the tests that interrupt a child with
+# SIGINT would see it ignored. Restoring Python's handler here gives children the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
