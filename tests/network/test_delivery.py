@@ -256,17 +256,27 @@ def test_spill_max_bounds_the_disk_then_the_policy_applies(tmp_path: Path) -> No
     sink = Lines(
         f"http://127.0.0.1:{free_port()}/",
         spill=tmp_path / "spill",
-        spill_max="64 KiB",
+        # Several of the writer's chunks (at most capacity each): a chunk is spilled whole or
+        # not at all, so a spill_max of one capacity could refuse every one.
+        spill_max="256 KiB",
         queue_bytes="16 KiB",
         batch_bytes="8 KiB",
         close_timeout=0.2,
     )
     fastlog_core.configure(sink=sink, policy="drop", capacity="64 KiB", max_record_bytes="8 KiB")
-    log_n(10_000)
-    wait_until(lambda: sink.delivery_stats()["spilled"] > 0)
+    # In rounds the writer takes whole until the spill is in use (logged at full speed, the
+    # records after the writer's first chunk could all be dropped before it takes another),
+    # then the rest at full speed: the spill fills, and the pipeline drops.
+    logged = 0
+    while not sink.delivery_stats()["spilled"]:
+        assert logged < 10_000, "the spill was never used"
+        log_n(500, logged)
+        logged += 500
+        wait_until(lambda: fastlog_core.stats()["queued_bytes"] == 0)
+    log_n(10_000 - logged, logged)
     fastlog_core.shutdown(timeout=2)
     size = sum(p.stat().st_size for p in (tmp_path / "spill").rglob("*.seg"))
-    assert 0 < size <= 64 * 1024
+    assert 0 < size <= 256 * 1024
     stats = fastlog_core.stats()
     delivery = sink.delivery_stats()
     assert stats["dropped"] > 0
