@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,11 @@ from fastlog_core import _context, _diagnostics, _registry
 # Host libraries' own test suites, each run in a pytest process of its own with its host's
 # settings (python3 dev.py test runs them after this suite; see tests/upstream/README.md).
 collect_ignore = ["upstream"]
+
+# The gcp schema asks Google Cloud's metadata server for the project id when it runs on Google
+# Cloud: a CI machine there would get its own project into the tests' traces. The tests that
+# exercise the lookup turn it back on against a loopback server of their own.
+os.environ.setdefault("FASTLOG_GCP_METADATA", "off")
 
 # A shell that starts the suite in the background without job control (`cmd &` in a script)
 # hands it SIGINT ignored, and children inherit that: the tests that interrupt a child with

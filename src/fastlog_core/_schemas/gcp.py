@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Final
 
 from . import http
@@ -49,6 +50,96 @@ def gcp_severity(levelno: int) -> str:
 
 _GCP_LEVELS: Final = LevelCache(gcp_severity)
 
+# The project id, for the trace field's full form
+
+#: Where the project id is looked for first, in order (google-auth's ``PROJECT`` and
+#: ``LEGACY_PROJECT``, then older Cloud Functions' own).
+PROJECT_VARIABLES: Final = ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "GCP_PROJECT")
+#: Set by Cloud Run services and jobs, Cloud Functions and App Engine.
+_SERVERLESS: Final = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_APPLICATION")
+_METADATA_PATH: Final = "/computeMetadata/v1/project/project-id"
+#: The whole metadata request's time, in seconds: it runs once, when the schema is configured.
+METADATA_TIMEOUT: Final = 0.2
+_OFF: Final = ("off", "0", "false", "no")
+_metadata_project: list[str | None] = []  # the metadata server's answer, once asked
+
+
+def detect_project(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The Google Cloud project id: from the environment (``PROJECT_VARIABLES``), else from
+    the metadata server when running on Google Cloud, else ``None``.
+
+    The metadata server is asked once per process (the answer, or its absence, is kept), with
+    ``Metadata-Flavor: Google`` and a ``METADATA_TIMEOUT`` in all, and only on Google Cloud:
+    a Cloud Run, Cloud Functions or App Engine variable, ``GCE_METADATA_HOST`` (or
+    ``GCE_METADATA_ROOT``) set, or a machine whose DMI product name starts with ``Google``
+    (Compute Engine, GKE nodes), as google-auth checks. ``FASTLOG_GCP_METADATA=off`` (or
+    google-auth's ``NO_GCE_CHECK=true``) never asks.
+    """
+    for name in PROJECT_VARIABLES:
+        value = environ.get(name)
+        if value:
+            return value
+    if _metadata_project:
+        return _metadata_project[0]
+    value = _ask_metadata(environ) if _on_google_cloud(environ) else None
+    _metadata_project[:] = [value]
+    return value
+
+
+def _on_google_cloud(environ: Mapping[str, str]) -> bool:
+    if environ.get("FASTLOG_GCP_METADATA", "").strip().lower() in _OFF:
+        return False
+    if environ.get("NO_GCE_CHECK", "").strip().lower() in ("1", "true", "yes"):
+        return False
+    if environ.get("GCE_METADATA_HOST") or environ.get("GCE_METADATA_ROOT"):
+        return True
+    if any(environ.get(name) for name in _SERVERLESS):
+        return True
+    try:
+        with open("/sys/class/dmi/id/product_name", encoding="ascii", errors="replace") as f:
+            return f.read().startswith("Google")
+    except OSError:
+        return False
+
+
+def _ask_metadata(environ: Mapping[str, str]) -> str | None:
+    """One GET to the metadata server; its answer if it is one (a 200 carrying
+    ``Metadata-Flavor: Google``, a plausible id), else ``None``. Never raises."""
+    import http.client
+    import time
+
+    host = (
+        environ.get("GCE_METADATA_HOST")
+        or environ.get("GCE_METADATA_ROOT")
+        or "metadata.google.internal"
+    )
+    deadline = time.monotonic() + METADATA_TIMEOUT
+    conn = http.client.HTTPConnection(host, timeout=METADATA_TIMEOUT)
+    try:
+        conn.connect()
+        conn.request("GET", _METADATA_PATH, headers={"Metadata-Flavor": "Google"})
+        left = deadline - time.monotonic()
+        if left <= 0 or conn.sock is None:
+            return None
+        conn.sock.settimeout(left)
+        response = conn.getresponse()
+        body = response.read(256)
+        if response.status != 200 or response.getheader("Metadata-Flavor") != "Google":
+            return None
+        if time.monotonic() > deadline:
+            return None
+        project = body.decode("ascii").strip()
+    except (OSError, http.client.HTTPException, UnicodeDecodeError, ValueError):
+        return None
+    finally:
+        conn.close()
+    if not project or len(project) > 100 or not project.isprintable() or "/" in project:
+        return None
+    if any(c.isspace() for c in project):
+        return None
+    return project
+
+
 # Google Cloud Logging
 
 _GCP_SOURCE: Final = "logging.googleapis.com/sourceLocation"
@@ -88,8 +179,9 @@ class GcpSchema(Schema):
     label ``python_logger`` (as Google's own ``StructuredLogHandler`` does; a user's
     ``logging.googleapis.com/labels`` dict is merged in), the traceback as ``stack_trace``
     (which Error Reporting evaluates first), and in a span ``logging.googleapis.com/trace``
-    (``projects/<GOOGLE_CLOUD_PROJECT>/traces/<id>``, read when the schema is resolved, or the
-    bare id), ``logging.googleapis.com/spanId`` and ``logging.googleapis.com/trace_sampled``.
+    (``projects/<project>/traces/<id>``, the project from ``detect_project`` when the schema
+    is resolved, or the bare id without one), ``logging.googleapis.com/spanId`` and
+    ``logging.googleapis.com/trace_sampled``.
     Process and thread fields keep the core's names. An access record's HTTP fields become
     the ``httpRequest`` special field (``http.py``).
     """
@@ -99,7 +191,7 @@ class GcpSchema(Schema):
     def __init__(self, project: str | None = None) -> None:
         super().__init__("gcp", "severity")
         if project is None:
-            project = os.environ.get("GOOGLE_CLOUD_PROJECT") or None
+            project = detect_project()
         self.project = project
 
     def _ids(self, trace_id: int, span_id: int, flags: int) -> Any:
