@@ -49,8 +49,8 @@ from .._levels import levelno_of
 from .._schemas.otel import otel_severity
 from ..exceptions import ConfigError
 from ._protobuf import INT64_MAX, INT64_MIN, LENGTHS, fields, varint
-from .delivery import NetworkSink, Rejected, Retry, TooLarge, paced
-from .transport import HttpClient, Response, redact, retry_after, tls_context
+from .delivery import NetworkSink, Rejected, paced
+from .transport import HttpClient, Response, redact, tls_context
 
 __all__ = ["JsonEncoder", "OTLPSink", "ProtobufEncoder", "severity"]
 
@@ -1041,15 +1041,7 @@ class OTLPSink(NetworkSink):
             if message:  # a warning with everything accepted
                 _diagnostics.report("network", f"{self!r}: the collector says: {message}")
             return
-        what = f"HTTP {status} {response.reason}".rstrip()
-        message = status_message(response)
-        if message:
-            what += f": {message}"
-        if status == 413:
-            raise TooLarge(what)
-        if status in RETRYABLE:
-            raise Retry(what, retry_after(response.headers.get("retry-after")))
-        raise Rejected(what)
+        response.check(status_message(response), RETRYABLE)
 
     def _disconnect(self) -> None:
         self._client.close()

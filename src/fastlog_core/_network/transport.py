@@ -81,19 +81,20 @@ class Response:
         text = self.body[:limit].decode("utf-8", "replace").strip()
         return text + ("..." if len(self.body) > limit else "")
 
-    def check(self) -> None:
-        """Return on 2xx; raise ``TooLarge`` (413), ``Retry`` (transient statuses, with
-        ``Retry-After``) or ``Rejected`` (any other: the server's message kept)."""
+    def check(self, message: str | None = None, retryable: frozenset[int] = RETRYABLE) -> None:
+        """Return on 2xx; raise ``TooLarge`` (413), ``Retry`` (a status in *retryable*, with
+        ``Retry-After``) or ``Rejected`` (any other). The server's *message* is kept in the
+        reason (the body's start unless the protocol read one out of it)."""
         status = self.status
         if 200 <= status < 300:
             return
         what = f"HTTP {status} {self.reason}".rstrip()
-        body = self.text()
+        body = self.text() if message is None else message
         if body:
             what += f": {body}"
         if status == 413:
             raise TooLarge(what)
-        if status in RETRYABLE:
+        if status in retryable:
             raise Retry(what, retry_after(self.headers.get("retry-after")))
         raise Rejected(what)
 
