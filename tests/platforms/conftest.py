@@ -1,0 +1,2 @@
+"""Fixtures of the platform integrations' tests (tests/platforms/): servers that speak the cloud
+services' APIs, started on loopback ports by the fixtures."""
