@@ -39,6 +39,8 @@ REFERER: Final = _KEYS.REFERER
 RESPONSE_SIZE: Final = _KEYS.RESPONSE_SIZE
 #: Seconds (float): the name and unit of the semantic conventions' server duration metric.
 DURATION: Final = _KEYS.DURATION
+#: The request body's size, from its Content-Length header.
+REQUEST_SIZE: Final = _KEYS.REQUEST_SIZE
 WARNING_CATEGORY: Final = "warning.category"
 CODE_FILE: Final = "code.file.path"
 CODE_LINE: Final = "code.line.number"
@@ -175,6 +177,9 @@ def gunicorn_access(record: logging.LogRecord, fields: dict[str, Any]) -> None:
         micros = _atom(atoms, "D")  # the request time in microseconds
         if type(micros) is int:
             add[DURATION] = micros / 1_000_000
+        request_size = _number(_atom(atoms, "{content-length}i"))  # a request header
+        if request_size is not None:
+            add[REQUEST_SIZE] = request_size
         fields.update(add)
     except Exception as exc:
         _failed(record, exc)

@@ -333,6 +333,52 @@ class TestLayouts:
         assert out["logging.googleapis.com/labels"] == {"python_logger": "app"}
         assert out["fields.logging.googleapis.com/labels"] == "not a dict"
 
+    def test_gcp_label_values_are_strings(self) -> None:
+        """LogEntry.labels is map<string, string>: other values are written as their JSON
+        text, so Cloud Logging takes the labels instead of leaving them in jsonPayload."""
+        labels = {"team": "payments", "shard": 3, "canary": True, "owner": None, 7: [1, "a"]}
+        record = plain_record(**{"logging.googleapis.com/labels": labels})
+        out = get_schema("gcp").apply(record, 20)
+        assert out["logging.googleapis.com/labels"] == {
+            "python_logger": "app",
+            "team": "payments",
+            "shard": "3",
+            "canary": "true",
+            "owner": "null",
+            "7": '[1,"a"]',
+        }
+        assert labels[7] == [1, "a"]  # the record's own dict is left as it was
+        record = plain_record(**{"logging.googleapis.com/labels": {"x": object()}})
+        value = get_schema("gcp").apply(record, 20)["logging.googleapis.com/labels"]["x"]
+        assert value.startswith("<object object at ")
+        record = plain_record()
+        record["logger"] = 42  # a host's logger name that is not a string
+        out = get_schema("gcp").apply(record, 20)
+        assert out["logging.googleapis.com/labels"] == {"python_logger": "42"}
+
+    def test_gcp_service_context(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Error Reporting's serviceContext from Cloud Run's (or App Engine's) variables, in
+        records with a traceback only; a user's own serviceContext field wins."""
+        # https://cloud.google.com/error-reporting/docs/formatting-error-messages
+        # https://cloud.google.com/run/docs/container-contract#env-vars
+        monkeypatch.setenv("K_SERVICE", "checkout")
+        monkeypatch.setenv("K_REVISION", "checkout-00042-abc")
+        schema = get_schema("gcp")
+        out = schema.apply(full_record(), 40)
+        assert list(out)[list(out).index("stack_trace") + 1] == "serviceContext"
+        assert out["serviceContext"] == {"service": "checkout", "version": "checkout-00042-abc"}
+        assert "serviceContext" not in schema.apply(plain_record(), 40)
+        mine = {"service": "mine"}
+        assert schema.apply({**full_record(), "serviceContext": mine}, 40)["serviceContext"] == mine
+        monkeypatch.delenv("K_SERVICE")
+        monkeypatch.delenv("K_REVISION")
+        assert "serviceContext" not in get_schema("gcp").apply(full_record(), 40)
+        assert _schemas.gcp.service_context({"GAE_SERVICE": "web", "GAE_VERSION": "v3"}) == {
+            "service": "web",
+            "version": "v3",
+        }
+        assert _schemas.gcp.service_context({"K_SERVICE": "job"}) == {"service": "job"}
+
     def test_gcp_special_fields_a_user_sets_pass_through(self) -> None:
         record = plain_record(
             httpRequest={"status": 200}, **{"logging.googleapis.com/insertId": "x"}

@@ -282,6 +282,7 @@ def test_gunicorn(tmp_path: Path) -> None:
             "client.port": responses[2].client_port,
             "network.protocol.version": "1.1",
             "http.response.body.size": 2,
+            "http.request.body.size": 3,  # its Content-Length
         },
     ]
     # http.client sends no User-Agent or Referer of its own: gunicorn's "-", so no field.

@@ -229,7 +229,12 @@ def gunicorn_logger() -> Iterator[Any]:
 
 
 def gunicorn_access(
-    log: Any, *, environ: dict[str, str] | None = None, sent: int | None = 512, micros: int = 12345
+    log: Any,
+    *,
+    environ: dict[str, str] | None = None,
+    sent: int | None = 512,
+    micros: int = 12345,
+    request_size: str = "37",
 ) -> None:
     """A response through gunicorn's ``Logger.access()``, as its workers call it."""
     env = {
@@ -245,7 +250,9 @@ def gunicorn_access(
     }
     env.update(environ or {})
     resp = SimpleNamespace(status="201 Created", sent=sent, headers=[("Content-Length", "512")])
-    req = SimpleNamespace(headers=[("USER-AGENT", env["HTTP_USER_AGENT"])])
+    req = SimpleNamespace(
+        headers=[("USER-AGENT", env["HTTP_USER_AGENT"]), ("CONTENT-LENGTH", request_size)]
+    )
     log.access(resp, req, env, datetime.timedelta(microseconds=micros))
 
 
@@ -265,6 +272,7 @@ GUNICORN_FIELDS = {
     "http.request.header.referer": ["https://example.com/start"],
     "http.response.body.size": 512,
     "http.server.request.duration": 0.012345,
+    "http.request.body.size": 37,
 }
 
 
@@ -285,7 +293,7 @@ class TestGunicornAccess:
 
     def test_absent_atoms(self, capture: Capture, gunicorn_logger: Any) -> None:
         """gunicorn's "-" (no referer, no user agent, nothing sent) and an empty query give no
-        field; an unparsable port gives none either."""
+        field; an unparsable port or request size gives none either."""
         records = capture("gunicorn.access")
         gunicorn_access(
             gunicorn_logger,
@@ -297,6 +305,7 @@ class TestGunicornAccess:
                 "REMOTE_PORT": "x",
             },
             sent=None,
+            request_size="-",
         )
         (record,) = records()
         assert {k: v for k, v in record.items() if "." in k} == {
@@ -626,7 +635,11 @@ class TestSchemas:
             "ecs": {"version": "1.6.0"},
             "log": {"logger": "gunicorn.access"},
             "http": {
-                "request": {"method": "POST", "referrer": "https://example.com/start"},
+                "request": {
+                    "method": "POST",
+                    "referrer": "https://example.com/start",
+                    "body": {"bytes": 37},
+                },
                 "response": {"status_code": 201, "body": {"bytes": 512}},
                 "version": "1.1",
             },
@@ -645,6 +658,7 @@ class TestSchemas:
             "httpRequest": {
                 "requestMethod": "POST",
                 "requestUrl": "/api/orders?page=2",
+                "requestSize": "37",
                 "status": 201,
                 "responseSize": "512",
                 "userAgent": 'curl/8.5 "quoted"',
@@ -657,7 +671,7 @@ class TestSchemas:
         }
 
     def test_datadog(self, capture: Capture, gunicorn_logger: Any) -> None:
-        """Datadog: http.*, network.client.*, network.bytes_written, duration in ns."""
+        """Datadog: http.*, network.client.*, network.bytes_read and _written, duration in ns."""
         assert self.apply(capture, gunicorn_logger, "datadog") == {
             "status": "info",
             "message": GUNICORN_LINE,
@@ -671,6 +685,7 @@ class TestSchemas:
             "http.referer": "https://example.com/start",
             "network.client.ip": "203.0.113.9",
             "network.client.port": 50123,
+            "network.bytes_read": 37,
             "network.bytes_written": 512,
             "duration": 12_345_000,
         }

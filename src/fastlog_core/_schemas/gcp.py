@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any, Final
 
+import orjson
+
 from . import http
 from .base import (
     CORE,
@@ -140,8 +142,48 @@ def _ask_metadata(environ: Mapping[str, str]) -> str | None:
     return project
 
 
+def service_context(environ: Mapping[str, str] = os.environ) -> dict[str, str] | None:
+    """Error Reporting's ``serviceContext`` for this process: the service and version Cloud
+    Run (and Cloud Functions) or App Engine name in the environment, else ``None``."""
+    service = environ.get("K_SERVICE") or environ.get("GAE_SERVICE")
+    if not service:
+        return None
+    context = {"service": service}
+    version = environ.get("K_REVISION") or environ.get("GAE_VERSION")
+    if version:
+        context["version"] = version
+    return context
+
+
+def label_value(value: Any) -> str:
+    """A label's value as the string ``LogEntry.labels`` (``map<string, string>``) holds: a
+    string as it is, anything else as its JSON text (``42``, ``true``, ``null``)."""
+    if type(value) is str:
+        return value
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except Exception:  # not JSON-serialisable: its str(), or its type's name
+        try:
+            return str(value)
+        except Exception:
+            return f"<{type(value).__name__}>"
+
+
+def _labels(labels: dict[Any, Any]) -> dict[str, str]:
+    for key, value in labels.items():
+        if type(key) is not str or type(value) is not str:
+            break
+    else:  # the common case: all strings already
+        return labels
+    return {
+        key if type(key) is str else label_value(key): label_value(value)
+        for key, value in labels.items()
+    }
+
+
 # Google Cloud Logging
 
+_SERVICE_CONTEXT: Final = "serviceContext"
 _GCP_SOURCE: Final = "logging.googleapis.com/sourceLocation"
 _GCP_LABELS: Final = "logging.googleapis.com/labels"
 _GCP_TRACE: Final = "logging.googleapis.com/trace"
@@ -178,7 +220,9 @@ class GcpSchema(Schema):
     ``logging.googleapis.com/sourceLocation`` ``{file, line, function}``, the logger as the
     label ``python_logger`` (as Google's own ``StructuredLogHandler`` does; a user's
     ``logging.googleapis.com/labels`` dict is merged in), the traceback as ``stack_trace``
-    (which Error Reporting evaluates first), and in a span ``logging.googleapis.com/trace``
+    (which Error Reporting evaluates first) with ``serviceContext`` (``service_context``) when
+    the environment names the service, label values as strings, and in a span
+    ``logging.googleapis.com/trace``
     (``projects/<project>/traces/<id>``, the project from ``detect_project`` when the schema
     is resolved, or the bare id without one), ``logging.googleapis.com/spanId`` and
     ``logging.googleapis.com/trace_sampled``.
@@ -186,13 +230,14 @@ class GcpSchema(Schema):
     the ``httpRequest`` special field (``http.py``).
     """
 
-    __slots__ = ("project",)
+    __slots__ = ("project", "service")
 
     def __init__(self, project: str | None = None) -> None:
         super().__init__("gcp", "severity")
         if project is None:
             project = detect_project()
         self.project = project
+        self.service = service_context()
 
     def _ids(self, trace_id: int, span_id: int, flags: int) -> Any:
         trace = format(trace_id, "032x")
@@ -231,12 +276,17 @@ class GcpSchema(Schema):
             if type(user_labels) is dict:
                 consumed |= LABELS
                 labels = {**labels, **user_labels} if labels is not None else dict(user_labels)
+                labels = _labels(labels)
+            elif labels is not None and type(logger) is not str:
+                labels = _labels(labels)
             if labels:
                 out[_GCP_LABELS] = labels
             exc = get("exception")
             if type(exc) is dict and "traceback" in exc:
                 consumed |= EXC
                 out["stack_trace"] = exc.get("traceback")
+                if self.service is not None:  # a user's own serviceContext field replaces it
+                    out[_SERVICE_CONTEXT] = self.service
             tables = _GCP_TABLES
             if "http.response.status_code" in fields:  # http.HTTP_MARK, inlined: the one test
                 consumed |= HTTP

@@ -8,18 +8,19 @@ schema keeps the names as they are (they are its attributes); the others consume
 write their platform's fields:
 
 - ECS (nested, as the rest of the ECS layout): ``http.request.method``,
-  ``http.request.referrer``, ``http.response.status_code``, ``http.response.body.bytes``,
-  ``http.version``, ``url.path``, ``url.query``, ``client.address``/``client.ip``/
-  ``client.port``, ``user_agent.original``, ``event.duration`` (nanoseconds).
+  ``http.request.referrer``, ``http.request.body.bytes``, ``http.response.status_code``,
+  ``http.response.body.bytes``, ``http.version``, ``url.path``, ``url.query``,
+  ``client.address``/``client.ip``/``client.port``, ``user_agent.original``,
+  ``event.duration`` (nanoseconds).
 - Google Cloud: the ``httpRequest`` special field (``LogEntry.HttpRequest``): ``requestMethod``,
-  ``requestUrl`` (path and query: the record has no scheme or host), ``status``,
-  ``responseSize`` (int64 as a decimal string, as the LogEntry JSON has it), ``userAgent``,
+  ``requestUrl`` (path and query: the record has no scheme or host), ``requestSize`` and
+  ``responseSize`` (int64 as decimal strings, as the LogEntry JSON has it), ``userAgent``,
   ``remoteIp``, ``referer``, ``latency`` (a protobuf Duration: ``"0.0123s"``), ``protocol``
   (``"HTTP/1.1"``). The client port has no place there and stays ``client.port``.
 - Datadog (flat, dotted): ``http.method``, ``http.url`` (path and query),
   ``http.url_details.path``, ``http.status_code``, ``http.version``, ``http.useragent``,
-  ``http.referer``, ``network.client.ip``, ``network.client.port``, ``network.bytes_written``,
-  ``duration`` (nanoseconds).
+  ``http.referer``, ``network.client.ip``, ``network.client.port``, ``network.bytes_read``,
+  ``network.bytes_written``, ``duration`` (nanoseconds).
 
 A value of an unexpected type (a field you set by hand) is written as it is, unconverted.
 """
@@ -42,6 +43,7 @@ PROTOCOL_VERSION: Final = "network.protocol.version"
 USER_AGENT: Final = "user_agent.original"
 REFERER: Final = "http.request.header.referer"  # a list of one string (semantic conventions)
 RESPONSE_SIZE: Final = "http.response.body.size"
+REQUEST_SIZE: Final = "http.request.body.size"
 DURATION: Final = "http.server.request.duration"  # seconds
 
 #: Every key of the group, in the order the adapters write them.
@@ -57,6 +59,7 @@ HTTP_KEYS: Final = (
     REFERER,
     RESPONSE_SIZE,
     DURATION,
+    REQUEST_SIZE,
 )
 
 
@@ -74,6 +77,7 @@ class HttpKeys:
     USER_AGENT: Final = USER_AGENT
     REFERER: Final = REFERER
     RESPONSE_SIZE: Final = RESPONSE_SIZE
+    REQUEST_SIZE: Final = REQUEST_SIZE
     DURATION: Final = DURATION
     ALL: Final = HTTP_KEYS
 
@@ -121,6 +125,8 @@ ECS_WRITTEN: Final = (
     "http.request",
     "http.request.method",
     "http.request.referrer",
+    "http.request.body",
+    "http.request.body.bytes",
     "http.response",
     "http.response.status_code",
     "http.response.body",
@@ -160,6 +166,8 @@ def ecs_http(fields: dict[str, Any], out: dict[str, Any]) -> None:
         request["method"] = fields[METHOD]
     if REFERER in fields:
         request["referrer"] = single(fields[REFERER])
+    if REQUEST_SIZE in fields:
+        request["body"] = {"bytes": fields[REQUEST_SIZE]}
     http: dict[str, Any] = {"request": request} if request else {}
     response: dict[str, Any] = {"status_code": fields[STATUS]}
     if RESPONSE_SIZE in fields:
@@ -206,6 +214,9 @@ def gcp_http(fields: dict[str, Any]) -> dict[str, Any]:
         request["requestMethod"] = fields[METHOD]
     if PATH in fields or QUERY in fields:
         request["requestUrl"] = target(fields)
+    if REQUEST_SIZE in fields:
+        size = fields[REQUEST_SIZE]
+        request["requestSize"] = str(size) if type(size) is int else size
     request["status"] = fields[STATUS]
     if RESPONSE_SIZE in fields:
         size = fields[RESPONSE_SIZE]
@@ -242,6 +253,7 @@ DATADOG_WRITTEN: Final = (
     "network.client",
     "network.client.ip",
     "network.client.port",
+    "network.bytes_read",
     "network.bytes_written",
     "duration",
 )
@@ -266,6 +278,8 @@ def datadog_http(fields: dict[str, Any], out: dict[str, Any]) -> None:
         out["network.client.ip"] = fields[CLIENT_ADDRESS]
     if CLIENT_PORT in fields:
         out["network.client.port"] = fields[CLIENT_PORT]
+    if REQUEST_SIZE in fields:
+        out["network.bytes_read"] = fields[REQUEST_SIZE]
     if RESPONSE_SIZE in fields:
         out["network.bytes_written"] = fields[RESPONSE_SIZE]
     if DURATION in fields:
