@@ -214,6 +214,28 @@ class TestRefused:
         assert orjson.loads(note)["lost"] == 5
         assert rest == copy.read_bytes().splitlines()[5:]
 
+    def test_a_note_refused_with_its_batch_is_told_by_the_next_one(
+        self, receiver: Receiver, copy: Path
+    ) -> None:
+        """Two batches refused in a row: the second carried the note of the first and was
+        refused with it, so the note of the batch accepted after tells both."""
+        receiver.script.extend([Reply(400, b"bad"), Reply(400, b"bad")])
+        sink = HTTPSink(receiver.url, batch_wait=0.05)
+        fastlog_core.configure(sink=[sink, str(copy)], level="debug")
+        log_records(5)
+        wait_until(lambda: sink.delivery_stats()["lost"] == 5)
+        log_records(3, start=6)
+        wait_until(lambda: sink.delivery_stats()["lost"] == 8)
+        log_records(2, start=9)
+        fastlog_core.shutdown()
+        stats = settled(sink)
+        assert (stats["lost"], stats["delivered"]) == (8, 2)
+        assert len(receiver.refused) == 2
+        assert orjson.loads(receiver.refused[1].body.splitlines()[0])["lost"] == 5
+        note, *rest = receiver.lines()
+        assert (orjson.loads(note)["lost"], orjson.loads(note)["logger"]) == (8, "fastlog")
+        assert rest == copy.read_bytes().splitlines()[8:]
+
 
 class TestTooLarge:
     def test_413_splits_the_batch_until_it_fits(self, intake: RawIntake, copy: Path) -> None:

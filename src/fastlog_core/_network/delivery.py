@@ -519,6 +519,8 @@ class NetworkSink:
             except Rejected as exc:
                 pending.pop(0)
                 refused = len(part) if exc.records is None else max(0, min(exc.records, len(part)))
+                if refused == len(part):  # the note went with the batch: the next one tells it
+                    self._failed(exc.reason, told, retry=False)
                 self._account(part, len(part) - refused, exc.reason, from_memory)
                 continue
             except (Retry, OSError) as exc:
