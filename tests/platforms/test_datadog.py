@@ -34,6 +34,7 @@ from fastlog_core._network.datadog import (
 )
 from tests.helpers import ROOT, child_env, finishes, read_lines, wait_until
 from tests.network.receiver import Reply
+from tests.network.test_docs import blocks, rewrite, run
 from tests.platforms.datadog_intake import KEY, DatadogIntake
 
 ATTRIBUTES = ("ddsource", "ddtags", "hostname", "service")
@@ -837,3 +838,72 @@ class TestDdtraceCorrelation:
             "hostname": "pod-7",
             "service": "checkout",
         }
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/platforms/datadog.md: each Python example runs, against the intake
+
+
+class TestDocs:
+    def test_native_api(
+        self, datadog_intake: DatadogIntake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DD_API_KEY", KEY)
+        code = rewrite(
+            blocks("platforms/datadog.md")[0],
+            {
+                'site="datadoghq.eu"': f'url="{datadog_intake.url}"',
+                "/var/spool/checkout-logs": str(tmp_path / "spool"),
+            },
+        )
+        run(code, "datadog.md:1")
+        assert fastlog_core.flush(timeout=20)
+        [entry] = datadog_intake.wait_for(1)
+        assert {k: entry[k] for k in ("ddtags", "service", "message", "order_id", "amount")} == {
+            "ddtags": "env:prod,version:1.4.2,team:payments",
+            "service": "checkout",
+            "message": "order placed",
+            "order_id": 1042,
+            "amount": 12.5,
+        }
+        assert (entry["status"], entry["logger.name"]) == ("info", "checkout")
+
+    def test_dictconfig(
+        self, datadog_intake: DatadogIntake, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DD_API_KEY", KEY)
+        code = rewrite(
+            blocks("platforms/datadog.md")[1],
+            {'"datadog://datadoghq.eu"': f'"datadog://", "url": "{datadog_intake.url}"'},
+        )
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            logging.config.dictConfig(run(code, "datadog.md:2")["LOGGING"])
+            logging.getLogger("docs.datadog").info("sold", extra={"seq": 5})
+            assert fastlog_core.flush(timeout=20)
+            [entry] = datadog_intake.wait_for(1)
+        finally:
+            for handler in root.handlers[:]:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+                    handler.close()
+            root.setLevel(level)
+        assert (entry["message"], entry["seq"], entry["service"]) == ("sold", 5, "checkout")
+        assert entry["logger.name"] == "docs.datadog"
+
+    def test_ddtrace_example(self, datadog_intake: DatadogIntake) -> None:
+        """The ddtrace example, in a child process (ddtrace.auto patches the interpreter)."""
+        code = rewrite(
+            blocks("platforms/datadog.md")[2],
+            {'service="checkout")': f'service="checkout", url="{datadog_intake.url}")'},
+        )
+        child(code, **ddtrace_env(DD_API_KEY=KEY, DD_SERVICE="checkout"))
+        [entry] = datadog_intake.wait_for(1)
+        assert (entry["message"], entry["amount"], entry["service"]) == (
+            "charged",
+            12.5,
+            "checkout",
+        )
+        assert len(entry["dd.trace_id"]) == 32 and int(entry["dd.trace_id"], 16) >= 2**64
+        assert entry["dd.span_id"].isdigit() and entry["dd.service"] == "checkout"
