@@ -673,6 +673,70 @@ class TestIntegration:
 
 
 # ---------------------------------------------------------------------------------------------
+# The datadog schema and the dd.* keys ddtrace's log injection puts on a record
+
+
+def injected(trace_id: str, span_id: str, service: str = "", env: str = "") -> dict[str, Any]:
+    return {
+        "timestamp": "2026-12-07T14:00:00.000000Z",
+        "level": "info",
+        "logger": "app",
+        "message": "m",
+        "dd.trace_id": trace_id,
+        "dd.span_id": span_id,
+        "dd.service": service,
+        "dd.version": "",
+        "dd.env": env,
+    }
+
+
+class TestInjectedKeys:
+    @pytest.fixture
+    def span(self) -> Any:
+        pytest.importorskip("opentelemetry.sdk")
+        from opentelemetry.sdk.trace import TracerProvider
+
+        tracer = TracerProvider().get_tracer("fastlog-tests")
+        with tracer.start_as_current_span("op") as span:
+            yield span.get_span_context()
+
+    def test_placeholders_and_equal_ids_are_written_once(self, span: Any) -> None:
+        """In a span: ddtrace's "0"/"" placeholders and copies of the same ids are dropped;
+        a real dd.service of the record's own is kept."""
+        from fastlog_core._schemas import resolve_schema
+
+        schema = resolve_schema("datadog")
+        assert schema is not None
+        ours = (str(span.trace_id & (2**64 - 1)), str(span.span_id))
+        out = schema.apply(injected("0", "0", service="shop"), 20)
+        assert (out["dd.trace_id"], out["dd.span_id"], out["dd.service"]) == (*ours, "shop")
+        assert "dd.version" not in out and "dd.env" not in out
+        assert not any(key.startswith("fields.") for key in out)
+        out = schema.apply(injected(*ours), 20)
+        assert [k for k in out if k.startswith(("dd.", "fields."))] == ["dd.trace_id", "dd.span_id"]
+
+    def test_a_different_trace_id_is_kept_aside(self, span: Any) -> None:
+        from fastlog_core._schemas import resolve_schema
+
+        schema = resolve_schema("datadog")
+        assert schema is not None
+        out = schema.apply(injected("123", "456"), 20)
+        assert (out["fields.dd.trace_id"], out["fields.dd.span_id"]) == ("123", "456")
+        assert out["dd.trace_id"] == str(span.trace_id & (2**64 - 1))
+
+    def test_outside_a_span_the_injected_keys_pass_as_they_are(self) -> None:
+        from fastlog_core._schemas import resolve_schema
+
+        schema = resolve_schema("datadog")
+        assert schema is not None
+        record = injected("0", "0", service="shop")
+        out = schema.apply(dict(record), 20)
+        assert {k: out[k] for k in record if k.startswith("dd.")} == {
+            k: v for k, v in record.items() if k.startswith("dd.")
+        }
+
+
+# ---------------------------------------------------------------------------------------------
 # Trace correlation with a real ddtrace (child processes)
 
 
