@@ -113,7 +113,7 @@ class DatadogSink(NetworkSink):
         ConfigError: for a missing API key, an unknown site, a bad option or batch limits the
             intake would refuse, naming the option and what it accepts.
 
-    .. versionadded:: 0.3
+    .. versionadded:: 0.2
     """
 
     def __init__(
