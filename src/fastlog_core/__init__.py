@@ -4,9 +4,9 @@ The public surface is small: ``configure``, ``get_logger``, ``context`` and frie
 ``flush``/``shutdown``/``stats``, the ``Sink`` protocol with ``FileSink``/``StreamSink``, and
 ``get_pipeline``/``route`` for adapters. Everything else lives in private modules.
 
-The network sinks (``SyslogSink``, ``OTLPSink``, ``HTTPSink`` and their base ``NetworkSink``)
-are imported on first use: ``ssl`` and ``http.client`` cost import time that a program logging
-to a file should not pay.
+The network sinks (``SyslogSink``, ``OTLPSink``, ``HTTPSink``, ``DatadogSink`` and their base
+``NetworkSink``) are imported on first use: ``ssl`` and ``http.client`` cost import time that a
+program logging to a file should not pay.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ._sinks import FileSink, Sink, SinkClosed, StreamSink
 from .exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from ._network.datadog import DatadogSink
     from ._network.delivery import DeliveryStats, NetworkSink
     from ._network.http import HTTPSink
     from ._network.otlp import OTLPSink
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 #: The names imported on first use, and the private module each lives in.
 _LAZY = {
+    "DatadogSink": "datadog",
     "DeliveryStats": "delivery",
     "NetworkSink": "delivery",
     "HTTPSink": "http",
@@ -82,6 +84,7 @@ __all__ = [
     "WARNING",
     "ConfigError",
     "ConsoleEncoder",
+    "DatadogSink",
     "DeliveryStats",
     "Encoder",
     "FileSink",

@@ -70,6 +70,7 @@ _URL_SCHEMES: dict[str, tuple[str, str, str]] = {
     "otlp+https": ("otlp", "OTLPSink", "https"),
     "http": ("http", "HTTPSink", "http"),
     "https": ("http", "HTTPSink", "https"),
+    "datadog": ("datadog", "DatadogSink", ""),
 }
 
 
@@ -96,18 +97,24 @@ def _make_network(url: str, options: dict[str, Any]) -> Sink:
     assert scheme is not None
     module, name, inner = _URL_SCHEMES[scheme]
     kind = getattr(importlib.import_module(f"fastlog_core._network.{module}"), name)
-    accepted = [
-        p.name
-        for p in inspect.signature(kind).parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    ]
+    # A class with a from_url(url, /, *, ..., **options) reads its URL itself (its own
+    # keyword-only options, then the class's).
+    make = getattr(kind, "from_url", None)
+    accepted = []
+    for target in (kind,) if make is None else (make, kind):
+        params = inspect.signature(target).parameters.values()
+        accepted += [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            break
     for option in options:
         if option not in accepted:
             raise ConfigError(
                 f"sink={url!r}: unknown option {option!r}{did_you_mean(option, accepted)} "
                 f"({name} takes {', '.join(accepted)})"
             )
-    sink: Sink = kind(inner + url[len(scheme) :], **options)
+    sink: Sink = (
+        make(url, **options) if make is not None else kind(inner + url[len(scheme) :], **options)
+    )
     return sink
 
 

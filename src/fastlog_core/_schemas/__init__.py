@@ -41,7 +41,9 @@ Sources (see ``docs/schemas.md`` for the field-by-field table):
   (reserved ``timestamp``/``status``/``message``; standard ``logger.*`` and ``error.*``),
   https://docs.datadoghq.com/logs/log_configuration/processors/log_status_remapper/ (how
   ``status`` strings are read), https://docs.datadoghq.com/tracing/other_telemetry/connect_logs_and_traces/opentelemetry/
-  (``dd.trace_id``/``dd.span_id``: decimal strings, the trace id's low 64 bits).
+  (``dd.trace_id``/``dd.span_id``: decimal strings, the trace id's low 64 bits); from ddtrace,
+  DataDog/dd-trace-py ``ddtrace/_trace/tracer.py`` (``get_log_correlation_context``) and
+  ``ddtrace/internal/utils/formats.py`` (``format_trace_id``: 32 hex digits above 64 bits).
 - OpenTelemetry: ``specification/logs/data-model.md`` (field names, SeverityNumber ranges and
   short names), ``specification/protocol/file-exporter.md`` and the OTLP JSON encoding
   (64-bit integers as decimal strings, ids as hex), semantic conventions ``code.*``,

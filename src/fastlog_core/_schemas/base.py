@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -213,6 +214,23 @@ def otel_api() -> tuple[Callable[[], Any], Any] | None:
             _otel = None
     result: tuple[Callable[[], Any], Any] | None = _otel
     return result
+
+
+def ddtrace_api() -> tuple[Any, Any] | None:
+    """ddtrace's global tracer and its ``config``, when the application has imported ddtrace
+    (``ddtrace-run``, ``import ddtrace.auto``, ``import ddtrace``); ``None`` otherwise.
+
+    Never imports it: importing ddtrace starts its machinery (a tracer, patching, a writer to
+    the agent), which only the application may decide to do. Read when a schema is resolved.
+    """
+    trace = sys.modules.get("ddtrace.trace")
+    root = sys.modules.get("ddtrace")
+    if trace is None or root is None:
+        return None
+    try:
+        return (trace.tracer, root.config)
+    except AttributeError:  # ddtrace half imported (fastlog configured during its import)
+        return None
 
 
 class Schema:
