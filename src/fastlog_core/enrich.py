@@ -79,7 +79,8 @@ def kubernetes(
     Called without arguments, it reads once per process and returns a copy of that result
     afterwards; any argument reads again (tests, another mount point). Outside Kubernetes it
     returns ``{}``. It never raises: a file that cannot be read or parsed is reported on
-    stderr (``fastlog: enrich: ...``, counted in ``stats()["internal_errors"]``) and left out.
+    stderr (``fastlog: enrich: ...``, counted in ``stats()["errors_by_kind"]``) and its
+    fields are left out.
 
     Args:
         environ: The environment to read (``os.environ`` by default).
