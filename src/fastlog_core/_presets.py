@@ -240,7 +240,10 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     schema = _schema(values["schema"])
-    static_fields = _static_fields(values["static_fields"], schema)
+    static = values["static_fields"]
+    if "static_fields" not in options:  # the preset's, in Settings' form: checked again
+        static = {key: orjson.loads(text) for key, text in static}
+    static_fields = _static_fields(static, schema)
     try:
         sample, sample_loggers = _sampling.parse_sampling(
             _pairs(values["sample"]), _pairs(values["sample_loggers"]), values["sample_errors"]
@@ -310,11 +313,6 @@ def _static_fields(
 ) -> tuple[tuple[str, str], ...]:
     """The ``static_fields`` option as ``(key, JSON text)`` pairs, checked: JSON values, no
     key the schema writes itself (the line would have it twice)."""
-    if isinstance(value, tuple) and all(
-        isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], str) for p in value
-    ):
-        # Settings' own form (a preset's value): checked again against this schema.
-        value = {key: orjson.loads(text) for key, text in value}
     if value is None:
         return ()
     if value == "kubernetes":

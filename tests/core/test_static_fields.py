@@ -8,7 +8,6 @@ them, truncation sees the final line, and ``configure()`` reports a change like 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +294,28 @@ class TestAdapters:
         assert {k: record[k] for k in STATIC} == STATIC
         assert list(record)[-3:] == list(STATIC)
 
+    def test_loguru_layout_is_never_cut_for_them(self, log_path: Path) -> None:
+        """schema="loguru" lines are written whole up to the capacity: a line that is within
+        max_record_bytes only without the fields is not truncated either."""
+        from loguru import logger
+
+        from fastlog_loguru import FastlogSink
+
+        sink = FastlogSink(
+            str(log_path), schema="loguru", max_record_bytes=2048, static_fields=STATIC
+        )
+        handler = logger.add(sink)
+        try:
+            logger.info("m" * 640)  # in loguru's layout: ~2 KB before the fields
+        finally:
+            logger.remove(handler)
+        assert fastlog_core.flush(timeout=10)
+        line = log_path.read_bytes()
+        assert len(line) - len(SUFFIX) <= 2048 < len(line)
+        assert line.endswith(SUFFIX + b"}\n")
+        assert orjson.loads(line)["record"]["message"] == "m" * 640
+        assert sink.pipeline.stats()["truncated"] == 0
+
 
 class TestValidation:
     @pytest.mark.parametrize(
@@ -302,6 +323,7 @@ class TestValidation:
         [
             ("pods", r"static_fields='pods': expected a mapping"),
             ([("a", 1)], r"static_fields=\[\('a', 1\)\]: expected a mapping"),
+            ((("a", "1"),), r"static_fields=\(\('a', '1'\),\): expected a mapping"),
             ({1: "x"}, r"static_fields: the key 1 is not a non-empty str"),
             ({"": "x"}, r"static_fields: the key '' is not a non-empty str"),
             ({"a": object()}, r"static_fields\['a'\]=<object object .*>: not JSON-serialisable"),
@@ -347,14 +369,3 @@ class TestValidation:
         fastlog_core.configure(str(log_path), static_fields="kubernetes")
         fastlog_core.get_logger("a").info("x")
         assert read(log_path)[0]["k8s.pod.name"] == "p-1"
-
-
-def test_import_stays_light() -> None:
-    """enrich is not imported with fastlog_core, only on first use."""
-    import subprocess
-
-    code = (
-        "import sys, fastlog_core; assert 'fastlog_core.enrich' not in sys.modules; "
-        "fastlog_core.enrich.kubernetes; assert 'fastlog_core.enrich' in sys.modules"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

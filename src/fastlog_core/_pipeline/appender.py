@@ -60,12 +60,12 @@ class Appender:
         "_option",
         "_repair",
         "_slow",
+        "_tail",
         "buf",
         "limit",
         "max_record",
         "slow_level",
         "special",
-        "suffix",
     )
 
     def __init__(
@@ -82,7 +82,7 @@ class Appender:
         self.max_record = 0
         self.slow_level = 0
         self.special = False
-        self.suffix: bytes = b""
+        self._tail = b""  # the suffix and the line's end, b"}\n": one concatenation per line
         # Records are counted by the callers (next() on a C iterator is atomic and ~19 ns)
         # rather than by the writer scanning batches for newlines under the GIL.
         self._appended = itertools.count()
@@ -91,6 +91,15 @@ class Appender:
         self._default = default
         self._option = option
         self._repair = repair
+
+    @property
+    def suffix(self) -> bytes:
+        """The static fields as JSON members (``b',"k":"v"'``), or ``b""``."""
+        return self._tail[:-2]
+
+    @suffix.setter
+    def suffix(self, value: bytes) -> None:
+        self._tail = bytes(value) + b"}\n" if value else b""
 
     @property
     def appended(self) -> int:
@@ -108,10 +117,10 @@ class Appender:
     def append(self, line: bytes, levelno: int, /) -> None:
         """Queue one encoded line (with its newline). Never raises beyond the slow path's
         own guard; never blocks beyond the pipeline's policy."""
-        suffix = self.suffix
-        if suffix and type(line) is bytes and line[:1] == b"{" and line[-2:] == b"}\n":
+        tail = self._tail
+        if tail and type(line) is bytes and line[-2:] == b"}\n" and line[:1] == b"{":
             # "{}\n" takes the fields without the comma; C: append_line in _speedups.c.
-            line = line[:-2] + (suffix[1:] if line[-3:-2] == b"{" else suffix) + b"}\n"
+            line = line[:-2] + (tail[1:] if line[-3:-2] == b"{" else tail)
         buf = self.buf
         size = len(line)
         if len(buf) + size <= self.limit and size <= self.max_record and levelno < self.slow_level:
