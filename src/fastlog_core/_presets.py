@@ -315,12 +315,14 @@ def _static_fields(
     key the schema writes itself (the line would have it twice)."""
     if value is None:
         return ()
-    if value == "kubernetes":
+    if isinstance(value, str) and value == "kubernetes":
         from . import enrich
 
         value = enrich.kubernetes()
     if not isinstance(value, Mapping):
         raise ConfigError(f"static_fields={value!r}: {_STATIC_EXPECTED}")
+    if not value:
+        return ()
     from . import _schemas
 
     own = _schemas.schema_keys(
