@@ -36,6 +36,7 @@ from ._sinks import FileSink, Sink, SinkClosed, StreamSink
 from .exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from . import enrich as enrich
     from ._network.datadog import DatadogSink
     from ._network.delivery import DeliveryStats, NetworkSink
     from ._network.http import HTTPSink
@@ -63,6 +64,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(f"._network.{module}", __name__), name)
         globals()[name] = value
         return value
+    if name == "enrich":  # the submodule, for fastlog_core.enrich.kubernetes() after import
+        from importlib import import_module
+
+        return import_module(".enrich", __name__)
     if name != "__version__":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

@@ -48,6 +48,7 @@ class PipelineOptions(TypedDict, total=False):
     sample_loggers: Mapping[str, int]
     rate_limit: int | str | None
     sample_errors: bool
+    static_fields: Mapping[str, object] | Literal["kubernetes"] | None
     rotation: Rotation | None
     retention: Retention | None
     compression: Literal["gz", "gzip"] | None

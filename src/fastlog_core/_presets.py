@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+import orjson
+
 from . import _sampling
 from ._levels import ERROR, parse_level
 from .exceptions import ConfigError
@@ -54,6 +56,13 @@ class Settings:
             ``"6000/min"``), below ERROR.
         sample_errors: Let ``sample``, ``sample_loggers`` and ``rate_limit`` apply to ERROR and
             above too (never the case otherwise).
+        static_fields: Fields added to every JSON line, e.g. the pod and namespace
+            (``fastlog_core.enrich.kubernetes()``, or ``"kubernetes"`` for it). Encoded once,
+            here; each line gets them as bytes spliced before its closing brace, at the top
+            level whatever the schema, so they cost the callers nothing per record. Not shown
+            by the console encoder. A record field of the same name is written too, before
+            them: JSON readers (orjson, ``json``, Fluent Bit, Vector) keep the last, these.
+            Stored as ``(key, JSON text of the value)`` pairs.
     """
 
     policy: Policy = "block"
@@ -73,6 +82,7 @@ class Settings:
     sample_loggers: tuple[tuple[str, int], ...] = ()
     rate_limit: tuple[int, float] | None = None
     sample_errors: bool = False
+    static_fields: tuple[tuple[str, str], ...] = ()
 
 
 #: The presets and their promises; ``docs/presets.md`` says the same in a table.
@@ -230,6 +240,10 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     schema = _schema(values["schema"])
+    static = values["static_fields"]
+    if "static_fields" not in options:  # the preset's, in Settings' form: checked again
+        static = {key: orjson.loads(text) for key, text in static}
+    static_fields = _static_fields(static, schema)
     try:
         sample, sample_loggers = _sampling.parse_sampling(
             _pairs(values["sample"]), _pairs(values["sample_loggers"]), values["sample_errors"]
@@ -254,6 +268,7 @@ def resolve(preset: str | None = None, **options: Any) -> Settings:
         sample_loggers=sample_loggers,
         rate_limit=rate_limit,
         sample_errors=values["sample_errors"],
+        static_fields=static_fields,
     )
 
 
@@ -285,3 +300,50 @@ def _schema(value: object) -> str | tuple[tuple[str, str | None], ...]:
         return value
     assert isinstance(value, Mapping)
     return tuple(value.items())
+
+
+_STATIC_EXPECTED = (
+    "expected a mapping of str keys to JSON values (str, int, float, bool, None, lists and "
+    "dicts of them), 'kubernetes' (fastlog_core.enrich.kubernetes()), or None"
+)
+
+
+def _static_fields(
+    value: object, schema: str | tuple[tuple[str, str | None], ...]
+) -> tuple[tuple[str, str], ...]:
+    """The ``static_fields`` option as ``(key, JSON text)`` pairs, checked: JSON values, no
+    key the schema writes itself (the line would have it twice)."""
+    if value is None:
+        return ()
+    if isinstance(value, str) and value == "kubernetes":
+        from . import enrich
+
+        value = enrich.kubernetes()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"static_fields={value!r}: {_STATIC_EXPECTED}")
+    if not value:
+        return ()
+    from . import _schemas
+
+    own = _schemas.schema_keys(
+        _schemas.resolve_schema(dict(schema) if isinstance(schema, tuple) else schema)
+    )
+    pairs = []
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(f"static_fields: the key {key!r} is not a non-empty str")
+        if key in own:
+            raise ConfigError(
+                f"static_fields[{key!r}]: the schema {schema!r} writes this key itself; "
+                "choose another name (e.g. a prefix such as 'k8s.')"
+            )
+        try:
+            # No default=: a value must be JSON as it is (its text is fixed at configure time).
+            text = orjson.dumps(item).decode()
+        except TypeError as exc:
+            raise ConfigError(
+                f"static_fields[{key!r}]={item!r}: not JSON-serialisable ({exc}); "
+                f"{_STATIC_EXPECTED}"
+            ) from None
+        pairs.append((key, text))
+    return tuple(pairs)

@@ -14,6 +14,8 @@ import time
 import weakref
 from typing import Any, Unpack
 
+import orjson
+
 from . import _diagnostics, _encoders, _fields, _rotation
 from ._levels import INFO, level_name, parse_level
 from ._options import Level, Options, SinkSpec
@@ -342,6 +344,8 @@ def _shown(name: str, value: Any) -> Any:
         return {level_name(level): n for level, n in value} or None
     if name in ("sample_loggers", "schema") and isinstance(value, tuple):
         return dict(value) or None
+    if name == "static_fields" and isinstance(value, tuple):
+        return {key: orjson.loads(text) for key, text in value} or None
     if name == "rate_limit" and isinstance(value, tuple):
         return f"{value[0]}/{value[1]:g}s"
     return value

@@ -619,6 +619,8 @@ typedef struct {
     PyObject *option;  /* orjson's option= */
     PyObject *repair;  /* repair(record, exc, default, option) -> bytes: the line for a record
                           orjson rejected, with the value policy it was encoded with */
+    PyObject *suffix;  /* bytes spliced before the closing brace of each JSON line (the
+                          static fields: b',"k":"v"'), or b"" */
     Py_ssize_t limit;
     Py_ssize_t max_record;
     Py_ssize_t slow_level;
@@ -653,6 +655,11 @@ Appender_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->default_ = Py_NewRef(default_);
     self->option = Py_NewRef(option);
     self->repair = Py_NewRef(repair);
+    self->suffix = PyBytes_FromStringAndSize(NULL, 0);
+    if (self->suffix == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->limit = -1;
     self->max_record = 0;
     self->slow_level = 0;
@@ -669,6 +676,7 @@ Appender_traverse(Appender *self, visitproc visit, void *arg)
     Py_VISIT(self->default_);
     Py_VISIT(self->option);
     Py_VISIT(self->repair);
+    Py_VISIT(self->suffix);
     return 0;
 }
 
@@ -681,6 +689,7 @@ Appender_clear(Appender *self)
     Py_CLEAR(self->default_);
     Py_CLEAR(self->option);
     Py_CLEAR(self->repair);
+    Py_CLEAR(self->suffix);
     return 0;
 }
 
@@ -694,30 +703,79 @@ Appender_dealloc(Appender *self)
     Py_DECREF(type);
 }
 
-/* Append *line* (a bytes object) at *levelno*; the slow path when the hot one does not apply. */
+/* The bytes of *line* with *tail_len* bytes of *tail* before its final "}\n" (a new reference). */
+static PyObject *
+spliced(PyObject *line, const char *tail, Py_ssize_t tail_len)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(line);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size + tail_len);
+    if (out != NULL) {
+        char *dst = PyBytes_AS_STRING(out);
+        memcpy(dst, PyBytes_AS_STRING(line), (size_t)(size - 2));
+        memcpy(dst + size - 2, tail, (size_t)tail_len);
+        memcpy(dst + size - 2 + tail_len, "}\n", 2);
+    }
+    return out;
+}
+
+/* Append *line* (a bytes object) at *levelno*; the slow path when the hot one does not apply.
+ *
+ * With static fields (a non-empty suffix), a line that is a JSON object ("{...}\n") gets them
+ * before its closing brace: the copy into the block does it, so the common case costs three
+ * memcpy and no object; the other paths get the spliced line as a new bytes object. The size
+ * checks (limit, max_record) are on the final line. Twin: Appender.append. */
 static PyObject *
 append_line(Appender *self, PyObject *line, PyObject *levelno)
 {
+    const char *tail = NULL; /* the suffix to splice into this line, if any */
+    Py_ssize_t tail_len = 0;
+    if (PyBytes_CheckExact(line) && self->suffix != NULL && PyBytes_CheckExact(self->suffix)
+        && PyBytes_GET_SIZE(self->suffix) > 0) {
+        Py_ssize_t size = PyBytes_GET_SIZE(line);
+        const char *data = PyBytes_AS_STRING(line);
+        if (size >= 3 && data[0] == '{' && data[size - 2] == '}' && data[size - 1] == '\n') {
+            tail = PyBytes_AS_STRING(self->suffix);
+            tail_len = PyBytes_GET_SIZE(self->suffix);
+            if (data[size - 3] == '{') { /* "{}\n": no comma before the first field */
+                tail++;
+                tail_len--;
+            }
+        }
+    }
     Py_ssize_t level = PyLong_AsSsize_t(levelno);
     if (level == -1 && PyErr_Occurred()) {
         PyErr_Clear(); /* not an int: the slow path decides (and reports) */
     }
     else if (PyBytes_CheckExact(line)) {
         Py_ssize_t size = PyBytes_GET_SIZE(line);
+        Py_ssize_t final = size + tail_len;
         PyObject *buf = self->buf;
-        if (size <= self->max_record && level < self->slow_level) {
+        if (final <= self->max_record && level < self->slow_level) {
             if (Py_IS_TYPE(buf, BlockType)) {
                 Block *block = (Block *)buf;
-                if (block->size + size <= self->limit && Block_reserve(block, size) == 0) {
-                    memcpy(block->data + block->size, PyBytes_AS_STRING(line), (size_t)size);
-                    block->size += size;
+                if (block->size + final <= self->limit && Block_reserve(block, final) == 0) {
+                    char *dst = block->data + block->size;
+                    if (tail == NULL) {
+                        memcpy(dst, PyBytes_AS_STRING(line), (size_t)size);
+                    }
+                    else {
+                        memcpy(dst, PyBytes_AS_STRING(line), (size_t)(size - 2));
+                        memcpy(dst + size - 2, tail, (size_t)tail_len);
+                        memcpy(dst + size - 2 + tail_len, "}\n", 2);
+                    }
+                    block->size += final;
                     self->appended++;
                     Py_RETURN_NONE;
                 }
                 PyErr_Clear(); /* a Block that cannot grow: the slow path copes */
             }
-            else if (PyByteArray_CheckExact(buf) && PyByteArray_GET_SIZE(buf) + size <= self->limit) {
-                PyObject *out = PySequence_InPlaceConcat(buf, line);
+            else if (PyByteArray_CheckExact(buf) && PyByteArray_GET_SIZE(buf) + final <= self->limit) {
+                PyObject *whole = tail == NULL ? Py_NewRef(line) : spliced(line, tail, tail_len);
+                if (whole == NULL) {
+                    return NULL;
+                }
+                PyObject *out = PySequence_InPlaceConcat(buf, whole);
+                Py_DECREF(whole);
                 if (out != NULL) {
                     Py_DECREF(out);
                     self->appended++;
@@ -727,8 +785,14 @@ append_line(Appender *self, PyObject *line, PyObject *levelno)
             }
         }
     }
-    PyObject *call[2] = {line, levelno};
-    return PyObject_Vectorcall(self->slow, call, 2, NULL);
+    PyObject *whole = tail == NULL ? Py_NewRef(line) : spliced(line, tail, tail_len);
+    if (whole == NULL) {
+        return NULL;
+    }
+    PyObject *call[2] = {whole, levelno};
+    PyObject *done = PyObject_Vectorcall(self->slow, call, 2, NULL);
+    Py_DECREF(whole);
+    return done;
 }
 
 static PyObject *
@@ -841,6 +905,8 @@ static PyMemberDef Appender_members[] = {
      "Longer lines take the slow path (truncation)."},
     {"slow_level", T_PYSSIZET, offsetof(Appender, slow_level), 0,
      "Records at or above this level take the slow path (fsync_level)."},
+    {"suffix", T_OBJECT_EX, offsetof(Appender, suffix), 0,
+     "Bytes spliced before the closing brace of each JSON object line (static fields)."},
     {"special", T_BOOL, offsetof(Appender, special), 0,
      "The pipeline samples or applies a schema: adapters take their general path."},
     {"appended", T_PYSSIZET, offsetof(Appender, appended), 0,

@@ -39,6 +39,7 @@ class Appender:
     max_record: int
     slow_level: int
     special: bool
+    suffix: bytes
     appended: int
 
     def __init__(

@@ -201,7 +201,8 @@ class FastlogSink:
                 if out.special and not pipe.keep(levelno, record["name"], record["message"]):
                     return
                 data = _serialized(message, record)
-                if len(data) <= out.max_record:  # append_whole's own check, one frame less
+                # append_whole's own check, one frame less (the static fields count too).
+                if len(data) + len(out.suffix) <= out.max_record:
                     out.append(data, levelno)
                 else:
                     pipe.append_whole(data, levelno)

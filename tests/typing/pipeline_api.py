@@ -56,3 +56,13 @@ def sampling() -> int:
 def schemas() -> None:
     fastlog_core.configure(sink="app.log", schema="ecs")
     fastlog_core.configure(sink="app.log", schema={"timestamp": "ts", "level": "severity"})
+
+
+def static_fields() -> None:
+    """docs/platforms/kubernetes.md."""
+    from fastlog_core import enrich
+
+    fastlog_core.configure(static_fields="kubernetes")
+    fields = enrich.kubernetes(labels=["app.kubernetes.io/name", "team"])
+    fastlog_core.configure(static_fields={**fields, "deployment.environment.name": "prod"})
+    fastlog_core.configure(sink="app.log", static_fields={"region": "eu", "replicas": 3})

@@ -8,6 +8,10 @@ in the block being
 filled, then ``buf += line``. Everything else goes to ``slow(line, levelno)``, the pipeline's
 slow path (a full block, backpressure, truncation, fsync levels, sync mode).
 
+``suffix`` is the pipeline's static fields as JSON members (``b',"k8s.pod.name":"web-1"'``),
+or ``b""``: a line that is a JSON object (``{...}\n``) gets them before its closing brace, on
+every path, so the size checks, truncation and every sink see the final line.
+
 ``fastlog_core._speedups.Appender`` (C) does the same in one call; this class defines the
 behaviour and is used without the speedups. Tests run the pipeline on both.
 """
@@ -35,6 +39,7 @@ class AppenderType(Protocol):
     max_record: int
     slow_level: int
     special: bool
+    suffix: bytes
 
     appended: int
 
@@ -55,6 +60,7 @@ class Appender:
         "_option",
         "_repair",
         "_slow",
+        "_tail",
         "buf",
         "limit",
         "max_record",
@@ -76,6 +82,7 @@ class Appender:
         self.max_record = 0
         self.slow_level = 0
         self.special = False
+        self._tail = b""  # the suffix and the line's end, b"}\n": one concatenation per line
         # Records are counted by the callers (next() on a C iterator is atomic and ~19 ns)
         # rather than by the writer scanning batches for newlines under the GIL.
         self._appended = itertools.count()
@@ -84,6 +91,15 @@ class Appender:
         self._default = default
         self._option = option
         self._repair = repair
+
+    @property
+    def suffix(self) -> bytes:
+        """The static fields as JSON members (``b',"k":"v"'``), or ``b""``."""
+        return self._tail[:-2]
+
+    @suffix.setter
+    def suffix(self, value: bytes) -> None:
+        self._tail = bytes(value) + b"}\n" if value else b""
 
     @property
     def appended(self) -> int:
@@ -101,6 +117,10 @@ class Appender:
     def append(self, line: bytes, levelno: int, /) -> None:
         """Queue one encoded line (with its newline). Never raises beyond the slow path's
         own guard; never blocks beyond the pipeline's policy."""
+        tail = self._tail
+        if tail and type(line) is bytes and line[-2:] == b"}\n" and line[:1] == b"{":
+            # "{}\n" takes the fields without the comma; C: append_line in _speedups.c.
+            line = line[:-2] + (tail[1:] if line[-3:-2] == b"{" else tail)
         buf = self.buf
         size = len(line)
         if len(buf) + size <= self.limit and size <= self.max_record and levelno < self.slow_level:
@@ -131,6 +151,14 @@ class Appender:
             except Exception as exc:  # repaired with the same value policy
                 line = self._repair(record, exc, default, option)
         self.append(line, levelno)
+
+
+def splice(line: bytes, suffix: bytes) -> bytes:
+    """*line* as ``Appender.append`` queues it: with *suffix* (the static fields) before the
+    closing brace when it is a JSON object line."""
+    if suffix and type(line) is bytes and line[:1] == b"{" and line[-2:] == b"}\n":
+        return line[:-2] + (suffix[1:] if line[-3:-2] == b"{" else suffix) + b"}\n"
+    return line
 
 
 def new_appender(

@@ -17,6 +17,7 @@ import time
 
 from .. import _diagnostics, _encoders
 from . import buffer, wake
+from .appender import splice
 from .writer import Writer
 
 
@@ -51,10 +52,12 @@ class Backpressure(Writer):
         would break that contract. A line longer than the capacity could never be buffered: it
         is truncated and counted as any other. Never raises.
         """
-        if len(line) <= self.appender.max_record:
-            self.appender.append(line, levelno)
+        out = self.appender
+        final = splice(line, out.suffix)  # the static fields count, as in append()
+        if len(final) <= out.max_record:
+            out.append(line, levelno)  # which splices them itself
         else:
-            self._append_slow(line, levelno, whole=True)
+            self._append_slow(final, levelno, whole=True)
 
     def _append_slow(self, line: bytes, levelno: int, whole: bool = False) -> None:
         out = self.appender

@@ -55,6 +55,7 @@ class Slot:
         "errors",
         "failures",
         "filtered",
+        "hidden",
         "level",
         "lost",
         "options",
@@ -72,6 +73,7 @@ class Slot:
         self.options = options or SinkOptions()
         self.level = self.options.level
         self.encoder: _encoders.Encoder | None = self.options.encoder  # set again by configure
+        self.hidden = b""  # static fields this sink's encoder leaves out (set by configure)
         self.transformed = False  # lines are filtered or re-encoded for this sink
         self.closed = False  # the sink raised SinkClosed: its destination is gone for good
         self.reset()
@@ -92,10 +94,14 @@ class Slot:
         """Its last write failed and it holds records back."""
         return bool(self.failures and self.pending)
 
-    def configure(self, format: str, colors: bool | None) -> None:
-        """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings."""
+    def configure(self, format: str, colors: bool | None, static: bytes = b"") -> None:
+        """Pick this sink's encoder for the pipeline's ``format`` and ``colors`` settings;
+        *static* is the pipeline's static fields as spliced into each line."""
         self.encoder = per_sink.choose_encoder(self.options, self.sink, format, colors)
         self.transformed = self.encoder is not None or self.level > 0
+        # A console reader does not want the pod's name on every line: the console encoder
+        # gets the lines without them (logfmt and MessagePack keep them, as JSON does).
+        self.hidden = static if isinstance(self.encoder, _encoders.ConsoleEncoder) else b""
 
 
 class Delivery:

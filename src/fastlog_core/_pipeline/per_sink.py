@@ -115,10 +115,24 @@ def transform(slot: Slot, level_key: str | None, lines: list[bytes]) -> tuple[by
     encoder = slot.encoder
     if encoder is None:
         return b"".join([line + b"\n" for line in lines_kept]), filtered
+    if slot.hidden:
+        lines_kept = without_static(lines_kept, slot.hidden)
     out, failed = _encoders.encode_batch(encoder, _encoders.parse_lines(lines_kept))
     if failed:
         _diagnostics.report("encoder", f"{encoder!r} failed on {failed} records; written as JSON")
     return out, filtered
+
+
+def without_static(lines: list[bytes], suffix: bytes) -> list[bytes]:
+    """*lines* (no newline) without the static fields the appender spliced in: the exact bytes,
+    so a record's own field of the same name stays."""
+    end = suffix + b"}"
+    alone = b"{" + suffix[1:] + b"}"  # what "{}" became
+    cut = len(end)
+    return [
+        line[:-cut] + b"}" if line.endswith(end) else b"{}" if line == alone else line
+        for line in lines
+    ]
 
 
 def transform_parts(

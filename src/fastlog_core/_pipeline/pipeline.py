@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from .. import _diagnostics, _encoders, _sampling
 from .._levels import NO_LEVEL
 from .._presets import Settings
@@ -80,8 +82,12 @@ class Pipeline(Backpressure):
         self._drop_policy = settings.policy == "drop"
         delivery = self._delivery
         delivery.capacity = settings.capacity
+        # The static fields, encoded once: every JSON line gets these bytes (appender.py).
+        out.suffix = b"".join(
+            b"," + orjson.dumps(key) + b":" + text.encode() for key, text in settings.static_fields
+        )
         for slot in delivery.slots:
-            slot.configure(settings.format, settings.colors)
+            slot.configure(settings.format, settings.colors, out.suffix)
         self._schema = None
         if settings.schema != "default":
             from .. import _schemas
@@ -291,7 +297,7 @@ class Pipeline(Backpressure):
                         slot.closed = False  # a new sink object: written to again
                     slot.options = options
                     slot.level = options.level
-                    slot.configure(self.settings.format, self.settings.colors)
+                    slot.configure(self.settings.format, self.settings.colors, self.appender.suffix)
                     self._delivery.rerender(slot)  # what a failing sink owes, in its new form
             finally:
                 self._stopping = False

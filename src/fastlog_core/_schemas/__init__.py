@@ -57,8 +57,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from .._encoders.json import ERROR_KEY
 from ..exceptions import ConfigError
-from .base import CORE_KEYS, Schema, epoch_nanos
+from . import datadog as _datadog
+from . import ecs as _ecs
+from . import gcp as _gcp
+from . import http as _http
+from .base import CORE_KEYS, GROUPS, RENAME, Keys, Schema, epoch_nanos
 from .datadog import DatadogSchema, datadog_status
 from .ecs import ECS_VERSION, EcsSchema, ecs_level
 from .gcp import GcpSchema, gcp_severity
@@ -80,6 +85,7 @@ __all__ = [
     "gcp_severity",
     "otel_severity",
     "resolve_schema",
+    "schema_keys",
 ]
 
 #: The names ``schema=`` accepts (besides a mapping and ``None``).
@@ -140,3 +146,48 @@ def _checked_mapping(value: Mapping[Any, Any]) -> dict[str, str | None]:
             f"({', '.join(repr(n) for n in names)})"
         )
     return mapping
+
+
+# The OpenTelemetry schema's top level: everything else goes inside Attributes.
+_OTEL_TOP: Final = (
+    "Timestamp",
+    "SeverityText",
+    "SeverityNumber",
+    "Body",
+    "InstrumentationScope",
+    "TraceId",
+    "SpanId",
+    "TraceFlags",
+    "Attributes",
+)
+
+
+def _written(*tables: Keys) -> frozenset[str]:
+    # Keys it writes under a new name, and core keys it writes under their own (``same``).
+    return frozenset(
+        key
+        for keys in tables
+        for key, kind in keys.kinds.items()
+        if kind & RENAME or key in keys._same
+    )
+
+
+def schema_keys(schema: Schema | None) -> frozenset[str]:
+    """The top-level keys *schema* (``None``: the default schema) may write itself: a
+    ``static_fields`` key among them would give a line the same key twice."""
+    own = {ERROR_KEY}
+    if schema is None:
+        own.update(CORE_KEYS, GROUPS, _http.HTTP_KEYS)
+    elif isinstance(schema, MappingSchema):
+        own.update(target for target in schema.mapping.values() if target is not None)
+        own.update(GROUPS, _http.HTTP_KEYS)
+    elif isinstance(schema, OtelSchema):
+        own.update(_OTEL_TOP)
+    else:
+        tables = {
+            "ecs": (_ecs._ECS_KEYS_TRACED, _ecs._ECS_HTTP_TABLES[1]),
+            "gcp": (_gcp._GCP_KEYS_TRACED, _gcp._GCP_HTTP_TABLES[1]),
+            "datadog": (_datadog._DATADOG_KEYS_TRACED, _datadog._DATADOG_HTTP_TABLES[1]),
+        }[schema.name]
+        own.update(_written(*tables))
+    return frozenset(own)
