@@ -481,7 +481,9 @@ def tcp_records(path: str, framing: str) -> Arrived:
 
 
 def http_records(path: str, encoding: str) -> Arrived:
-    """*encoding*: ``ndjson`` or ``otlp`` (protobuf ``ExportLogsServiceRequest`` bodies)."""
+    """*encoding*: ``ndjson``, ``otlp`` (protobuf ``ExportLogsServiceRequest`` bodies),
+    ``cloudwatch`` (``PutLogEvents`` JSON: each event's message a line) or ``datadog`` (a
+    JSON array of entries)."""
     arrived = Arrived([])
     if encoding == "otlp":
         from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
@@ -499,6 +501,23 @@ def http_records(path: str, encoding: str) -> Arrived:
                             arrived.ids.append(ids[0])
                         else:
                             arrived.other += 1
+        return arrived
+    if encoding in ("cloudwatch", "datadog"):
+        for _, _, body in _chunks(path):
+            document = json.loads(body)
+            if type(document) is dict and "logEvents" not in document:
+                continue  # CreateLogGroup, CreateLogStream: no records
+            entries = (
+                [event["message"] for event in document["logEvents"]]
+                if encoding == "cloudwatch"
+                else [json.dumps(entry) for entry in document]
+            )
+            for entry in entries:
+                value = _user_id(entry.encode())
+                if value is None:
+                    arrived.other += 1
+                else:
+                    arrived.ids.append(value)
         return arrived
     for _, _, body in _chunks(path):
         for line in body.splitlines():

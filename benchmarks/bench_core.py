@@ -1,4 +1,6 @@
-"""fastlog's native API against stdlib + python-json-logger and a plain orjson floor.
+"""fastlog's native API against stdlib + python-json-logger, an orjson floor, and pod fields.
+
+Five process-wide fields (a Kubernetes pod's) cost as ``static_fields`` and as bound context.
 
     python benchmarks/bench_core.py            # full: 500k records x 5 rounds
     python benchmarks/bench_core.py --quick    # smoke: 20k records x 2 rounds
@@ -17,11 +19,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import IP, MESSAGE, Case, main, timed
 
+#: What ``enrich.kubernetes()`` gives a Deployment's pod (five of its fields).
+K8S = {
+    "k8s.pod.name": "checkout-7d9f8b6c5d-x2x7q",
+    "k8s.namespace.name": "shop",
+    "k8s.node.name": "gke-prod-pool-1-3f2a",
+    "k8s.container.name": "app",
+    "k8s.deployment.name": "checkout",
+}
 
-def case_fastlog(path: str, count: int, threads: int) -> float:
+
+def case_fastlog(
+    path: str, count: int, threads: int, static: bool = False, context: bool = False
+) -> float:
     import fastlog_core
 
-    fastlog_core.configure(sink=path, level="info")
+    if static:
+        fastlog_core.configure(sink=path, level="info", static_fields=K8S)
+    else:
+        fastlog_core.configure(sink=path, level="info")
+    if context:
+        fastlog_core.bind_context(**K8S)  # the other way: a per-record merge
     log = fastlog_core.get_logger("bench")
 
     def body(n: int) -> None:
@@ -92,6 +110,8 @@ def case_orjson_floor(path: str, count: int, threads: int) -> float:
 
 CASES: dict[str, Case] = {
     "fastlog native": case_fastlog,
+    "fastlog native + 5 static_fields": functools.partial(case_fastlog, static=True),
+    "fastlog native + 5 bound context fields": functools.partial(case_fastlog, context=True),
     "stdlib + python-json-logger": case_stdlib_pjl,
     "orjson floor": case_orjson_floor,
 }
@@ -114,6 +134,16 @@ if __name__ == "__main__":
                     "fastlog 1-thread / 4-thread time per record (throughput kept)",
                     native,
                     ("fastlog native", 4),
+                ),
+                (
+                    "5 static_fields / none (x the cost)",
+                    ("fastlog native + 5 static_fields", 1),
+                    native,
+                ),
+                (
+                    "5 bound context fields / none (x the cost)",
+                    ("fastlog native + 5 bound context fields", 1),
+                    native,
                 ),
             ],
             description=__doc__.split("\n")[0],

@@ -49,6 +49,7 @@ FILE = "fastlog FileSink (local file)"
 SYSLOG = "fastlog SyslogSink tcp"
 OTLP = "fastlog OTLPSink (protobuf)"
 HTTP = "fastlog HTTPSink ndjson"
+DATADOG = "fastlog DatadogSink (intake v2)"
 STDLIB = "stdlib SysLogHandler tcp + python-json-logger"
 OTEL = "OTel SDK LoggingHandler + BatchLogRecordProcessor + OTLPLogExporter"
 
@@ -58,10 +59,11 @@ WIRE: dict[str, tuple[str, str] | None] = {
     SYSLOG: ("tcp", "octet"),
     OTLP: ("http", "otlp"),
     HTTP: ("http", "ndjson"),
+    DATADOG: ("http", "datadog"),
     STDLIB: ("tcp", "nul"),
     OTEL: ("http", "otlp"),
 }
-NETWORK = (SYSLOG, OTLP, HTTP)
+NETWORK = (SYSLOG, OTLP, HTTP, DATADOG)
 PEERS = (STDLIB, OTEL)
 MIB = 1024 * 1024
 
@@ -120,6 +122,13 @@ def _fastlog_sink(case: str, p: dict[str, Any]) -> Any:
         return _sink_class("OTLPSink", "otlp")(f"http://{url}", **options)
     if case == HTTP:
         return _sink_class("HTTPSink", "http")(f"http://{url}/ingest", **options)
+    if case == DATADOG:
+        # The intake takes at most 1,000 entries a request: the sink's own default batch.
+        options.pop("batch_records", None)
+        return _sink_class("DatadogSink", "datadog")(
+            api_key="bench", url=f"http://{url}/api/v2/logs", service="bench", hostname="bench",
+            **options,
+        )  # fmt: skip
     raise ValueError(case)
 
 
