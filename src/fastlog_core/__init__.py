@@ -36,6 +36,7 @@ from ._sinks import FileSink, Sink, SinkClosed, StreamSink
 from .exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from ._network.cloudwatch import CloudWatchSink
     from ._network.delivery import DeliveryStats, NetworkSink
     from ._network.http import HTTPSink
     from ._network.otlp import OTLPSink
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 #: The names imported on first use, and the private module each lives in.
 _LAZY = {
+    "CloudWatchSink": "cloudwatch",
     "DeliveryStats": "delivery",
     "NetworkSink": "delivery",
     "HTTPSink": "http",
@@ -80,6 +82,7 @@ __all__ = [
     "INFO",
     "PRESETS",
     "WARNING",
+    "CloudWatchSink",
     "ConfigError",
     "ConsoleEncoder",
     "DeliveryStats",

@@ -70,6 +70,7 @@ _URL_SCHEMES: dict[str, tuple[str, str, str]] = {
     "otlp+https": ("otlp", "OTLPSink", "https"),
     "http": ("http", "HTTPSink", "http"),
     "https": ("http", "HTTPSink", "https"),
+    "cloudwatch": ("cloudwatch", "CloudWatchSink", "cloudwatch"),
 }
 
 
@@ -107,6 +108,11 @@ def _make_network(url: str, options: dict[str, Any]) -> Sink:
                 f"sink={url!r}: unknown option {option!r}{did_you_mean(option, accepted)} "
                 f"({name} takes {', '.join(accepted)})"
             )
+    # A class with its own URL form (a log group, not a host) reads the URL itself.
+    from_url = getattr(kind, "from_url", None)
+    if from_url is not None:
+        made: Sink = from_url(url, **options)
+        return made
     sink: Sink = kind(inner + url[len(scheme) :], **options)
     return sink
 
