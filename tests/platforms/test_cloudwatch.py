@@ -665,7 +665,11 @@ def test_a_million_records_in_order_none_lost(moto_logs: MotoLogs) -> None:
         log.info("m", seq=seq)
     assert fastlog_core.shutdown(timeout=120)
     stats = sink.delivery_stats()
-    assert (stats["sent"], stats["delivered"], stats["lost"]) == (1_000_000, 1_000_000, 0)
+    pipeline = fastlog_core.stats()
+    assert (stats["sent"], stats["delivered"], stats["lost"]) == (1_000_000, 1_000_000, 0), (
+        stats,
+        pipeline,
+    )
     events = moto_logs.events(GROUP, STREAM)
     assert len(events) == 1_000_000
     loads = orjson.loads

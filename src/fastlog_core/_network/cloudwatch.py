@@ -36,7 +36,7 @@ from .. import _diagnostics
 from .._encoders.json import TRUNCATED_KEY
 from .._presets import parse_size
 from ..exceptions import ConfigError
-from ._stamps import Stamps
+from ._stamps import LEADING_TIME, Stamps
 from .delivery import DeliveryStats, NetworkSink, Rejected, Retry, paced
 from .syslog import _truncate_json, _utf8_prefix
 from .transport import HttpClient, Response, tls_context
@@ -198,6 +198,8 @@ class _Signer:
         )
         return headers
 
+
+_SIZE = itemgetter(2)
 
 # An event being sent: (timestamp in ms, message, its UTF-8 size, the line, truncated).
 _Event = tuple[int, str, int, bytes, bool]
@@ -447,6 +449,10 @@ class CloudWatchSink(NetworkSink):
         newest = now + MAX_AHEAD_MS
         limit = self._max_message
         events: list[_Event] = []
+        # The default, ecs and datadog schemas' lines: the time read in place, its second
+        # looked up in the stamps' cache (filled by epoch_ms on its first line).
+        leading = LEADING_TIME.match
+        seconds = stamps.milliseconds()
         for line in paced(lines, self._pause):
             if settled and id(line) in settled:
                 continue
@@ -454,7 +460,12 @@ class CloudWatchSink(NetworkSink):
             if not size:
                 settled[id(line)] = (line, "an empty line (CloudWatch takes no empty event)")
                 continue
-            stamp = stamps.epoch_ms(line, now)
+            match = leading(line)
+            whole = seconds.get(match.group(1)) if match is not None else None
+            if whole is not None:
+                stamp = whole + int(match.group(2))  # type: ignore[union-attr]
+            else:
+                stamp = stamps.epoch_ms(line, now)
             if stamp < oldest:
                 settled[id(line)] = (line, "older than 14 days (CloudWatch refuses those)")
                 continue
@@ -482,8 +493,15 @@ class CloudWatchSink(NetworkSink):
 
     def _windows(self, events: list[_Event]) -> Iterator[list[_Event]]:
         """*events* (sorted) in requests within the count, size and 24-hour span limits."""
-        start = 0
         total = len(events)
+        if (
+            total <= MAX_EVENTS
+            and sum(map(_SIZE, events)) + EVENT_OVERHEAD * total <= MAX_REQUEST_BYTES
+            and (not events or events[-1][0] - events[0][0] < MAX_SPAN_MS)
+        ):
+            yield events  # the usual batch: one request
+            return
+        start = 0
         while start < total:
             first = events[start][0]
             size = 0
