@@ -10,9 +10,10 @@ The fault script answers the next requests of an operation as the service does w
 throttles (400 JSON ``ThrottlingException``), is unavailable, fails (500), refuses a body
 (413), refuses the credentials (400 ``UnrecognizedClientException``), or drops the connection.
 
-Run as ``python -m tests.platforms.moto_logs``: a server in a process of its own (moto reads
-``INITIAL_NO_AUTH_ACTION_COUNT`` at import: with ``0`` it checks every request's keys), its
-port printed on stdout, stopped when stdin closes.
+Run as ``python -m tests.platforms.moto_logs [group stream]``: a server in a process of its own
+(``MotoProcess``), its port printed on stdout, stopped when stdin closes, then what it received
+printed. Used where moto must not share the test's GIL (a million events), and for moto's own
+key check (it reads ``INITIAL_NO_AUTH_ACTION_COUNT`` at import: ``0`` checks every request).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import logging
 import os
 import re
 import socket
+import subprocess
 import sys
 import threading
 import urllib.request
@@ -266,6 +268,31 @@ class _Server:
 _server: _Server | None = None
 
 
+class MotoProcess:
+    """``python -m tests.platforms.moto_logs`` in a child process: its URL, and at ``stop``
+    what it received (``puts``, ``events``, ``violations``)."""
+
+    def __init__(self, env: dict[str, str], names: tuple[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.platforms.moto_logs", *(names or ())],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        port = self.process.stdout.readline().strip()
+        assert port.isdigit(), f"moto's server did not start: {port!r}"
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> dict[str, Any]:
+        """Stop the server; what it received."""
+        out, _ = self.process.communicate("", timeout=60)
+        assert self.process.returncode == 0, out
+        summary: dict[str, Any] = json.loads(out)
+        return summary
+
+
 def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str | None) -> None:
     """Test credentials, no instance metadata, empty config files, the endpoint variable."""
     for name in list(os.environ):
@@ -302,15 +329,22 @@ def moto_logs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MotoL
 
 
 def main() -> None:
-    """A server in this process (auth as the environment says), its port on stdout."""
+    """A server in this process (auth as the environment says), its port on stdout; when
+    stdin closes, what it received on stdout as JSON: the number of PutLogEvents requests,
+    of events, and the violations. ``argv[1:3]``: the group and stream every put must name."""
     server = _Server()
     global _active
-    _active = MotoLogs(server.url)
+    state = _active = MotoLogs(server.url)
+    if len(sys.argv) == 3:
+        state.names = (sys.argv[1], sys.argv[2])
     print(server.url.rsplit(":", 1)[1], flush=True)
     sys.stdin.read()
-    if _active.violations:
-        print("\n".join(_active.violations), file=sys.stderr, flush=True)
-        sys.exit(1)
+    summary = {
+        "puts": len(state.puts),
+        "events": sum(p.count for p in state.puts),
+        "violations": state.violations,
+    }
+    print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":

@@ -319,7 +319,9 @@ class CloudWatchSink(NetworkSink):
         ):
             if not isinstance(flag, bool):
                 raise ConfigError(f"{option}={flag!r}: expected True or False")
-        if retention_days is not None and retention_days not in RETENTION_DAYS:
+        if retention_days is not None and (
+            isinstance(retention_days, bool) or retention_days not in RETENTION_DAYS
+        ):
             raise ConfigError(
                 f"retention_days={retention_days!r}: accepted: "
                 f"{', '.join(map(str, RETENTION_DAYS))} (or None)"
@@ -462,10 +464,11 @@ class CloudWatchSink(NetworkSink):
                 continue
             match = leading(line)
             whole = seconds.get(match.group(1)) if match is not None else None
-            if whole is not None:
-                stamp = whole + int(match.group(2))  # type: ignore[union-attr]
-            else:
-                stamp = stamps.epoch_ms(line, now)
+            stamp = (
+                whole + int(match.group(2))  # type: ignore[union-attr]
+                if whole is not None
+                else stamps.epoch_ms(line, now)
+            )
             if stamp < oldest:
                 settled[id(line)] = (line, "older than 14 days (CloudWatch refuses those)")
                 continue
@@ -514,6 +517,7 @@ class CloudWatchSink(NetworkSink):
                     break
                 size = grown
                 end += 1
+            end = max(end, start + 1)  # one event always fits (max_event_bytes <= 1 MiB)
             yield events[start:end]
             start = end
 
