@@ -694,3 +694,43 @@ def test_loki_and_cloudwatch_share_the_time_reading() -> None:
     assert {line: epoch_ms(line, 42) for line in lines} == lines
     before = now_ms()
     assert before <= epoch_ms(b"{}") <= now_ms()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "code", "message"),
+    [
+        (
+            400,
+            {"x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/"},
+            b'{"__type":"ThrottlingException","message":"Rate exceeded"}',
+            "ThrottlingException",
+            "Rate exceeded",
+        ),
+        (
+            400,
+            {},
+            b'{"__type":"com.amazonaws.logs#ResourceNotFoundException","Message":"gone"}',
+            "ResourceNotFoundException",
+            "gone",
+        ),
+        (
+            403,
+            {},
+            b"<ErrorResponse><Error><Code>InvalidClientTokenId</Code>"
+            b"<Message>bad key</Message></Error></ErrorResponse>",
+            "InvalidClientTokenId",
+            "bad key",
+        ),
+        (502, {}, b"Bad Gateway", "", "Bad Gateway"),
+    ],
+)
+def test_error_answers_are_read_from_header_json_or_xml(
+    status: int, headers: dict[str, str], body: bytes, code: str, message: str
+) -> None:
+    """The error code from X-Amzn-ErrorType, else JSON __type (after '#'), else XML <Code>."""
+    from fastlog_core._network.cloudwatch import _aws_error
+    from fastlog_core._network.transport import Response
+
+    error = _aws_error(Response(status, "", headers, body))
+    assert (error.status, error.code, error.message) == (status, code, message)
+    assert error.auth == (status == 403)

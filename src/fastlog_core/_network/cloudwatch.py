@@ -438,7 +438,7 @@ class CloudWatchSink(NetworkSink):
             self._prepare(lines)
         events = self._events(lines)
         for window in self._windows(events):
-            self._put(window, lines)
+            self._put(window)
         self._settle(lines)
 
     def _events(self, lines: list[bytes]) -> list[_Event]:
@@ -521,7 +521,7 @@ class CloudWatchSink(NetworkSink):
             yield events[start:end]
             start = end
 
-    def _put(self, window: list[_Event], lines: list[bytes]) -> None:
+    def _put(self, window: list[_Event]) -> None:
         """One PutLogEvents for *window*, settling its lines; a window refused as too large
         in halves; a missing stream created and the request sent again, once."""
         pending = [window]
@@ -606,12 +606,13 @@ class CloudWatchSink(NetworkSink):
             raise Retry(str(exc))
         self._lose(part, str(exc))
 
-    def _report_auth(self, exc: _Refused | None, detail: str = "") -> None:
+    def _report_auth(self, exc: _Refused) -> None:
+        """Tell, once until credentials are accepted again, that they were refused."""
         if self._auth_failed:
             return
         self._auth_failed = True
         source = getattr(self._credentials_seen, "method", None) or "none found"
-        what = detail or (f"{exc.code or 'HTTP ' + str(exc.status)}: {exc.message}" if exc else "")
+        what = f"{exc.code or 'HTTP ' + str(exc.status)}: {exc.message}"
         _diagnostics.report(
             "cloudwatch-auth",
             f"{self!r}: CloudWatch Logs at {self.endpoint_url} refused the credentials "
