@@ -582,11 +582,11 @@ class CloudWatchSink(NetworkSink):
             return
         # AWS's indexes: tooOld and expired end exclusive, tooNew starts inclusive.
         spans = (
-            ("tooOldLogEventEndIndex", 0, "older than the service accepts"),
-            ("expiredLogEventEndIndex", 0, "older than the log group's retention"),
-            ("tooNewLogEventStartIndex", len(part), "too far ahead for the service"),
+            ("tooOldLogEventEndIndex", "older than the service accepts"),
+            ("expiredLogEventEndIndex", "older than the log group's retention"),
+            ("tooNewLogEventStartIndex", "too far ahead for the service"),
         )
-        for key, _, reason in spans:
+        for key, reason in spans:
             index = info.get(key)
             if not isinstance(index, int) or isinstance(index, bool):
                 continue
