@@ -20,7 +20,16 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGES = ("fastlog_core", "fastlog_stdlib", "fastlog_structlog", "fastlog_loguru")
-HOSTS = ("structlog", "loguru", "pythonjsonlogger", "msgpack", "opentelemetry", "ddtrace")
+HOSTS = (
+    "structlog",
+    "loguru",
+    "pythonjsonlogger",
+    "msgpack",
+    "opentelemetry",
+    "boto3",
+    "botocore",
+    "ddtrace",
+)
 
 
 def modules(package: str) -> dict[str, Path]:

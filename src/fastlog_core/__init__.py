@@ -37,6 +37,7 @@ from .exceptions import ConfigError
 
 if TYPE_CHECKING:
     from . import enrich as enrich
+    from ._network.cloudwatch import CloudWatchSink
     from ._network.datadog import DatadogSink
     from ._network.delivery import DeliveryStats, NetworkSink
     from ._network.http import HTTPSink
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 #: The names imported on first use, and the private module each lives in.
 _LAZY = {
     "DatadogSink": "datadog",
+    "CloudWatchSink": "cloudwatch",
     "DeliveryStats": "delivery",
     "NetworkSink": "delivery",
     "HTTPSink": "http",
@@ -87,6 +89,7 @@ __all__ = [
     "INFO",
     "PRESETS",
     "WARNING",
+    "CloudWatchSink",
     "ConfigError",
     "ConsoleEncoder",
     "DatadogSink",

@@ -73,6 +73,7 @@ _URL_SCHEMES: dict[str, tuple[str, str, str]] = {
     "http": ("http", "HTTPSink", "http"),
     "https": ("http", "HTTPSink", "https"),
     "datadog": ("datadog", "DatadogSink", ""),
+    "cloudwatch": ("cloudwatch", "CloudWatchSink", "cloudwatch"),
 }
 
 

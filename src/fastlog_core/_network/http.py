@@ -11,8 +11,6 @@ more than the status (ClickHouse).
 from __future__ import annotations
 
 import base64
-import calendar
-import datetime
 import os
 import re
 import time
@@ -23,6 +21,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ..exceptions import ConfigError
+from ._stamps import DEFAULT_SCHEMA, Stamps
 from .delivery import NetworkSink, Rejected, Retry, paced
 from .transport import HttpClient, Response, tls_context
 
@@ -246,12 +245,7 @@ class _Loki(_Format):
     content_type = "application/json"
     gzip = True
     LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-    TIME_KEYS = ("timestamp", "@timestamp", "time", "Timestamp")
     LEVEL_KEYS = ("level", "log.level", "severity", "status", "SeverityText")
-    #: How a line of fastlog's default schema starts: its time and level read in place.
-    DEFAULT_SCHEMA = re.compile(
-        rb'\{"timestamp":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})Z","level":"([a-zA-Z]+)"'
-    )
 
     def __init__(self, name: str, labels: Mapping[str, str] | None) -> None:
         super().__init__(name)
@@ -268,9 +262,9 @@ class _Loki(_Format):
             if not isinstance(value, str):
                 raise ConfigError(f"labels[{key!r}]={value!r}: expected a string")
         self.labels = dict(labels)
-        # Caches: a second's text to its unix time (records of a batch share a few), a
-        # level's bytes to its label value.
-        self._seconds: dict[bytes, str] = {}
+        # Caches: a second's text to its unix time (in the stamps), a level's bytes to its
+        # label value.
+        self._stamps = Stamps()
         self._levels: dict[bytes, str] = {}
 
     def url(self, url: urllib.parse.SplitResult) -> urllib.parse.SplitResult:
@@ -280,14 +274,15 @@ class _Loki(_Format):
 
     def body(self, lines: list[bytes], pause: Callable[[], None] | None = None) -> bytes:
         streams: dict[str, list[list[str]]] = {}
-        seconds = self._seconds
+        stamps = self._stamps
+        seconds = stamps.seconds()
         levels = self._levels
-        default = self.DEFAULT_SCHEMA.match
+        default = DEFAULT_SCHEMA.match
         for line in paced(lines, pause):
             match = default(line)
             if match is not None:
                 second, fraction, name = match.groups()
-                whole = seconds.get(second) or self._second(second)
+                whole = seconds.get(second) or stamps.second(second)
                 level = levels.get(name) or levels.setdefault(name, name.decode().lower())
                 ns = whole + fraction.decode() + "000" if whole else None
             else:
@@ -304,17 +299,6 @@ class _Loki(_Format):
         ]
         return orjson.dumps({"streams": payload})
 
-    def _second(self, text: bytes) -> str:
-        """``2026-01-31T12:00:00`` (UTC) to ``"1769860800"``, kept; ``""`` if not that form."""
-        try:
-            parsed = datetime.datetime.strptime(text.decode("ascii"), "%Y-%m-%dT%H:%M:%S")
-        except (ValueError, UnicodeDecodeError):
-            return ""
-        if len(self._seconds) >= 1024:
-            self._seconds.clear()
-        whole = self._seconds[text] = str(calendar.timegm(parsed.timetuple()))
-        return whole
-
     def _stamp(self, line: bytes) -> tuple[str, str]:
         """The line's time in unix nanoseconds (a decimal string) and its level, found by
         parsing it (a line not in the default schema's form); the time of sending if none."""
@@ -324,12 +308,7 @@ class _Loki(_Format):
             return str(time.time_ns()), ""
         if not isinstance(record, dict):
             return str(time.time_ns()), ""
-        ns = None
-        for key in self.TIME_KEYS:
-            value = record.get(key)
-            if value is not None:
-                ns = _any_nanoseconds(value, self._nanoseconds)
-                break
+        ns = self._stamps.record_nanoseconds(record)
         level = ""
         for key in self.LEVEL_KEYS:
             value = record.get(key)
@@ -337,48 +316,6 @@ class _Loki(_Format):
                 level = value.lower()
                 break
         return ns or str(time.time_ns()), level
-
-    def _nanoseconds(self, text: bytes) -> str | None:
-        """``2026-01-31T12:00:00.123456Z`` to ``"1769860800123456000"``; ``None`` for any
-        other form (an offset, no ``Z``)."""
-        if len(text) < 20 or text[-1:] != b"Z" or text[10:11] != b"T":
-            return None
-        whole = self._seconds.get(text[:19]) or self._second(text[:19])
-        if not whole:
-            return None
-        if len(text) == 20:
-            return whole + "000000000"
-        fraction = text[20:-1]
-        if text[19:20] != b"." or not fraction.isdigit() or len(fraction) > 9:
-            return None
-        return whole + fraction.decode().ljust(9, "0")
-
-
-def _any_nanoseconds(value: object, iso: Callable[[bytes], str | None]) -> str | None:
-    """A timestamp in another schema's form: nanoseconds as digits (``otel``), a number (of
-    seconds, or milli-, micro-, nanoseconds since the epoch), or ISO 8601 text with any
-    offset."""
-    if isinstance(value, str):
-        if value.isdigit():
-            return value
-        fast = iso(value.encode())
-        if fast is not None:
-            return fast
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
-        delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-        return str(delta // datetime.timedelta(microseconds=1) * 1000)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        # A number of seconds, or of milli-, micro- or nanoseconds, told by its size.
-        for scale, nanoseconds in ((1e17, 1), (1e14, 1_000), (1e11, 1_000_000)):
-            if value >= scale:
-                return str(round(value) * nanoseconds)
-        return str(round(value * 1_000_000) * 1000)
-    return None
 
 
 #: Format names and the intake each is for (``HTTPSink(url, format=...)``).
