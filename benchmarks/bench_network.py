@@ -50,6 +50,7 @@ SYSLOG = "fastlog SyslogSink tcp"
 OTLP = "fastlog OTLPSink (protobuf)"
 HTTP = "fastlog HTTPSink ndjson"
 DATADOG = "fastlog DatadogSink (intake v2)"
+CLOUDWATCH = "fastlog CloudWatchSink (PutLogEvents, SigV4)"
 STDLIB = "stdlib SysLogHandler tcp + python-json-logger"
 OTEL = "OTel SDK LoggingHandler + BatchLogRecordProcessor + OTLPLogExporter"
 
@@ -60,10 +61,11 @@ WIRE: dict[str, tuple[str, str] | None] = {
     OTLP: ("http", "otlp"),
     HTTP: ("http", "ndjson"),
     DATADOG: ("http", "datadog"),
+    CLOUDWATCH: ("http", "cloudwatch"),
     STDLIB: ("tcp", "nul"),
     OTEL: ("http", "otlp"),
 }
-NETWORK = (SYSLOG, OTLP, HTTP, DATADOG)
+NETWORK = (SYSLOG, OTLP, HTTP, DATADOG, CLOUDWATCH)
 PEERS = (STDLIB, OTEL)
 MIB = 1024 * 1024
 
@@ -129,6 +131,18 @@ def _fastlog_sink(case: str, p: dict[str, Any]) -> Any:
             api_key="bench", url=f"http://{url}/api/v2/logs", service="bench", hostname="bench",
             **options,
         )  # fmt: skip
+    if case == CLOUDWATCH:
+        # Static test credentials, no AWS configuration read: the requests are signed as for
+        # AWS (SigV4) and answered by the loopback receiver.
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+            AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        )  # fmt: skip
+        options.pop("batch_records", None)
+        return _sink_class("CloudWatchSink", "cloudwatch")(
+            "bench", "bench", region="us-east-1", endpoint_url=f"http://{url}", **options
+        )
     raise ValueError(case)
 
 

@@ -191,6 +191,30 @@ def test_a_server_that_never_answers_never_blocks_a_caller(receiver: Receiver) -
     assert sink.delivery_stats()["failures"] >= 1
 
 
+def test_a_slow_destination_blocks_callers_without_drops_under_policy_block(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request takes longer than the pipeline's stall limit (shortened here): a healthy
+    destination, only slow. Under ``policy="block"`` the callers wait for it as for a slow
+    disk: nothing is dropped, every record arrives in order. The pipeline does not count its
+    writer as stuck while the sink's sender is working within its timeout."""
+    import time
+
+    from fastlog_core._pipeline import writer
+
+    monkeypatch.setattr(writer, "STALL", 0.1)
+    # The server's own latency (what is tested), not a synchronisation.
+    receiver.default = Reply(before=lambda handler: time.sleep(0.4))
+    sink = Lines(receiver.url, queue_bytes="4 KiB", batch_bytes="4 KiB", request_timeout=5.0)
+    fastlog_core.configure(sink=sink, policy="block", capacity="4 KiB", max_record_bytes="1 KiB")
+    log_n(200)  # about 14 KiB: more than the buffer and the queue hold, so callers wait
+    assert fastlog_core.flush()
+    stats = fastlog_core.stats()
+    assert stats["dropped"] == 0, stats
+    assert seqs(receiver) == list(range(200))
+    assert sink.delivery_stats()["failures"] == 0
+
+
 def test_destination_down_without_spill_counts_every_drop_exactly() -> None:
     sink = Lines(
         f"http://127.0.0.1:{free_port()}/",

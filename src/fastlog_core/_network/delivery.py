@@ -259,11 +259,7 @@ class NetworkSink:
                 self._full_since = time.monotonic()
             if not self._spilling and not self._closing and not self._room(size):
                 if self._spill is None and self._healthy:
-                    # A healthy destination, only slower: wait for room as for a slow disk.
-                    self._cond.wait_for(
-                        lambda: self._room(size) or not self._healthy or self._closing,
-                        self.timeout,
-                    )
+                    self._wait_for_room(size)
                 if not self._room(size):
                     if self._spill is None:
                         raise OSError(
@@ -298,6 +294,27 @@ class NetworkSink:
         with self._cond:
             self._flushes += 1
             self._cond.notify_all()
+
+    def _wait_for_room(self, size: int) -> None:
+        """A healthy destination, only slower: wait for room as for a slow disk (lock held).
+
+        At most ``timeout`` without a batch settled; meanwhile the pipeline's writer is told
+        it is not stuck, as long as the sender is healthy: one attempt is bounded by
+        ``timeout`` and a failed one ends the wait (the destination is then unhealthy)."""
+        from .._pipeline.writer import STALL, still_busy
+
+        deadline = time.monotonic() + self.timeout
+        settled = self._delivered + self._lost
+        while not self._room(size) and self._healthy and not self._closing:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cond.wait(min(left, STALL / 4))
+            if self._delivered + self._lost != settled:
+                settled = self._delivered + self._lost
+                deadline = time.monotonic() + self.timeout
+            if self._healthy:
+                still_busy()
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every line written so far is delivered, lost or spilled; False when an

@@ -27,6 +27,21 @@ if TYPE_CHECKING:
 #: noted in the stream once the writer gets through), and flush() returns False.
 STALL = 5.0
 
+#: ``.writer``: the Writer whose delivery this thread is running (the writer thread, or a
+#: flushing caller holding the lock), for ``still_busy``.
+_delivering = threading.local()
+
+
+def still_busy() -> None:
+    """Tell the pipeline whose delivery is running in this thread that its destination is
+    working, only slower: a network sink's ``write()`` calls it while it waits for room and
+    its sender is healthy (a request in progress within its timeout, or batches going out).
+    The writer then does not count as stuck (``STALL``), so ``policy="block"`` keeps waiting
+    as for a slow disk. Called from any other thread, it does nothing."""
+    writer = getattr(_delivering, "writer", None)
+    if writer is not None and writer._busy_since:
+        writer._busy_since = time.monotonic()
+
 
 class Writer(State):
     """The writer's side of a pipeline (see the module docstring)."""
@@ -187,7 +202,12 @@ class Writer(State):
 
     def _deliver_parts(self, parts: list[Data], *, force: bool) -> None:
         # An empty list retries a failing sink's backlog.
-        self._delivery.deliver(parts, force=force)
+        outer = getattr(_delivering, "writer", None)
+        _delivering.writer = self
+        try:
+            self._delivery.deliver(parts, force=force)
+        finally:
+            _delivering.writer = outer
         parts.clear()  # the blocks are freed here (they are also _in_flight)
 
     # -- flush: waiting for the writer -------------------------------------------------------
