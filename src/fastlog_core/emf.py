@@ -30,7 +30,18 @@ from typing import Any
 
 from ._logger import Logger, get_logger
 
-__all__ = ["DEFAULT_NAMESPACE", "UNITS", "count", "metrics", "record", "timer"]
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "MAX_DIMENSIONS",
+    "MAX_METRICS",
+    "MAX_VALUES",
+    "UNITS",
+    "Number",
+    "count",
+    "metrics",
+    "record",
+    "timer",
+]
 
 #: The namespace when neither ``namespace=`` nor ``AWS_EMF_NAMESPACE`` gives one (the same
 #: as AWS's own EMF libraries).
@@ -52,6 +63,7 @@ MAX_VALUES = 100
 #: Keys a record of fastlog's schemas has already: no metric or dimension may take them.
 _RESERVED = frozenset({"_aws", "timestamp", "level", "logger", "message"})
 
+#: A metric value.
 Number = int | float
 
 

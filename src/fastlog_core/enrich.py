@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from . import _diagnostics
 
-__all__ = ["kubernetes"]
+__all__ = ["DEFAULT_LABELS", "NAMESPACE_FILE", "PODINFO", "kubernetes"]
 
 #: The labels ``kubernetes()`` copies by default (``k8s.pod.label.<key>``): the recommended
 #: ``app.kubernetes.io`` ones that say what runs, not the controller's bookkeeping.
