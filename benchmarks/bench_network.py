@@ -1,5 +1,6 @@
-"""Network sinks (issue #19): caller cost, sustained delivery, an outage, a stalled collector,
-against stdlib ``SysLogHandler`` and the OpenTelemetry SDK, in one run.
+"""Network and cloud sinks: caller cost, sustained delivery, an outage, a stalled collector.
+
+Against stdlib ``SysLogHandler`` and the OpenTelemetry SDK, in one run (issues #19 and #20).
 
     python benchmarks/bench_network.py              # full: ~8 min (a 60 s outage at 20k/s)
     python benchmarks/bench_network.py --quick      # smoke, < 1 min (CI runs it)
@@ -69,7 +70,7 @@ NETWORK = (SYSLOG, OTLP, HTTP, DATADOG, CLOUDWATCH)
 PEERS = (STDLIB, OTEL)
 MIB = 1024 * 1024
 
-#: Targets (issue #19).
+#: Targets (issue #19; #20 holds the cloud sinks to the same caller cost).
 COST_MAX = 1.2  # a network sink's caller cost / the file sink's
 THROUGHPUT_MIN = 200_000  # records/s delivered, one process
 STALL_MAX = 1.5  # p99 while the collector stalls / p99 healthy ("unchanged", with noise margin)
@@ -540,6 +541,8 @@ def section_cost(
                 continue
             receiver = receivers.of(case)
             params: dict[str, Any] = {"count": args.count, "path": os.path.join(tmp, "cost.log")}
+            if args.schema:
+                params["options"] = {"schema": args.schema}
             if receiver is not None:
                 receiver.control("reset")
                 params["port"] = receiver.port
@@ -970,6 +973,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         metavar="TEXT",
         help="only the cases whose name contains TEXT (repeatable)",
+    )
+    parser.add_argument(
+        "--schema", help="caller cost: the pipeline's schema in every case (default: fastlog's)"
     )
     parser.add_argument(
         "--section",

@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fastlog_core
 from fastlog_core import CloudWatchSink, ConfigError
@@ -693,6 +695,26 @@ def test_loki_and_cloudwatch_share_the_time_reading() -> None:
     assert {line: epoch_ms(line, 42) for line in lines} == lines
     before = now_ms()
     assert before <= epoch_ms(b"{}") <= now_ms()
+
+
+@given(
+    message=st.one_of(st.text(), st.none(), st.integers(), st.dictionaries(st.text(), st.text())),
+    micros=st.integers(978_307_200_000_000, 9_999_999_999_999_999),
+)
+def test_the_fast_time_paths_read_what_parsing_reads(message: object, micros: int) -> None:
+    """The otel and gcp lines' times, read in place, equal the parsed line's (any message:
+    quotes, backslashes, a dict with its own "time" key, none)."""
+    from fastlog_core._network._stamps import Stamps
+
+    moment = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=micros)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    gcp = {"severity": "INFO", "message": message, "time": stamp, "x": {"time": "0"}}
+    otel = {"Timestamp": str(micros * 1000), "SeverityText": "INFO", "Body": message}
+    for record in (gcp, otel):
+        line = orjson.dumps(record)
+        parsed = Stamps().record_nanoseconds(orjson.loads(line))
+        assert parsed is not None
+        assert Stamps().epoch_ms(line, 0) == int(parsed) // 1_000_000 == micros // 1000
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 (Loki's values, CloudWatch's events).
 
 A line that starts as fastlog's default schema writes it (``{"timestamp":"...Z"``, also ECS's
-``@timestamp`` and the datadog schema) is read in place by a regex; any other line is parsed
+``@timestamp`` and the datadog schema), as the ``otel`` schema does (``{"Timestamp":"<ns>"``)
+or as the ``gcp`` one does (its ``time`` after the severity and a string message) is read in
+place by a regex; any other line is parsed
 once and its time key read (``timestamp``, ``@timestamp``, ``time``, ``Timestamp``), in any
 form a schema writes it: RFC 3339 text, nanoseconds as digits (``otel``), a number of
 seconds or milli-, micro-, nanoseconds. A line without one gets the time it is sent.
@@ -18,7 +20,16 @@ from collections.abc import Callable
 
 import orjson
 
-__all__ = ["DEFAULT_SCHEMA", "LEADING_TIME", "TIME_KEYS", "Stamps", "any_nanoseconds", "epoch_ms"]
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "GCP_TIME",
+    "LEADING_NANOSECONDS",
+    "LEADING_TIME",
+    "TIME_KEYS",
+    "Stamps",
+    "any_nanoseconds",
+    "epoch_ms",
+]
 
 #: The keys a schema writes its time under, in the order they are looked for.
 TIME_KEYS = ("timestamp", "@timestamp", "time", "Timestamp")
@@ -28,6 +39,16 @@ DEFAULT_SCHEMA = re.compile(
 )
 #: A line whose first key is its time, as the default, ecs and datadog schemas write it.
 LEADING_TIME = re.compile(rb'\{"@?timestamp":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})\d{3}Z"')
+#: The ``otel`` schema's first key: nanoseconds as 19 digits (2001-2286), the first 13 the
+#: milliseconds.
+LEADING_NANOSECONDS = re.compile(rb'\{"Timestamp":"(\d{13})\d{6}"')
+#: The ``gcp`` schema's time, after its severity and a string message (a quote inside a JSON
+#: string is always escaped, so the message's end is found without parsing the line).
+GCP_TIME = re.compile(
+    rb'\{"severity":"[A-Z]+","message":"(?:[^"\\]|\\.)*",'
+    rb'"time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})\d{3}Z"',
+    re.DOTALL,
+)
 #: Cached seconds kept at most (records of a batch share a few).
 _CACHE = 1024
 
@@ -90,6 +111,13 @@ class Stamps:
         """The line's time in unix milliseconds; *now* (the time of sending, in ms; the
         clock's when ``None``) for a line without one."""
         match = LEADING_TIME.match(line)
+        if match is None:
+            if line.startswith(b'{"Timestamp":"'):
+                nanos = LEADING_NANOSECONDS.match(line)
+                if nanos is not None:
+                    return int(nanos.group(1))
+            elif line.startswith(b'{"severity":"'):
+                match = GCP_TIME.match(line)
         if match is not None:
             second, millis = match.groups()
             whole = self._ms.get(second)
