@@ -698,7 +698,12 @@ def test_loki_and_cloudwatch_share_the_time_reading() -> None:
 
 
 @given(
-    message=st.one_of(st.text(), st.none(), st.integers(), st.dictionaries(st.text(), st.text())),
+    message=st.one_of(
+        st.text(),
+        st.none(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.dictionaries(st.text(), st.text()),
+    ),
     micros=st.integers(978_307_200_000_000, 9_999_999_999_999_999),
 )
 def test_the_fast_time_paths_read_what_parsing_reads(message: object, micros: int) -> None:
