@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import fastlog_core
@@ -386,6 +386,7 @@ def test_paced_yields_every_line_in_order_pausing_between_slices(lines: list[byt
     st.integers(min_value=1, max_value=50),
     st.integers(min_value=1, max_value=4000),
 )
+@example([0, 0], 5, 1)  # every line fits only without the last line's newline
 def test_batches_are_cut_as_the_one_line_at_a_time_rule_cuts_them(
     sizes: list[int], batch_records: int, batch_bytes: int
 ) -> None:

@@ -501,7 +501,7 @@ class NetworkSink:
         if n <= 1:
             return n
         part = lines[start : start + n]
-        if sum(map(len, part)) + n <= self.batch_bytes:
+        if sum(map(len, part)) + n - 1 <= self.batch_bytes:  # the rule below, for k = n
             return n
         sizes = list(itertools.accumulate(map(len, part)))
         fit, over = 1, n  # k lines fit when sizes[k - 1] + k - 1 <= batch_bytes
