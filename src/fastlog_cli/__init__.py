@@ -1,0 +1,3 @@
+"""The ``fastlog`` command."""
+
+__all__: list[str] = []
