@@ -1,0 +1,157 @@
+"""Streaming records out of inputs: prefilter, parse, filter, merge by time."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from ._filters import Filter
+from ._layouts import parse_line
+from ._record import Record
+from ._sources import iter_chunks, open_source
+
+__all__ = ["merge", "read", "read_source"]
+
+_HEAD = b'\n{"timestamp":"'
+_LEVEL_AT = b'Z","level":"'
+
+
+def _uniform(chunk: bytes) -> bool:
+    # A chunk is "fastlog's default layout" when every line starts with the timestamp key and
+    # carries the level key right after it: then a level needle cannot miss a kept line.
+    lines = chunk.count(b"\n")
+    if not lines or chunk[-1:] != b"\n":
+        return False
+    return (b"\n" + chunk).count(_HEAD) == lines and chunk.count(_LEVEL_AT) == lines
+
+
+def _candidates(chunk: bytes, needles: tuple[bytes, ...]) -> Iterator[bytes]:
+    # Every line holding any needle, each once, in file order.
+    starts: set[int] = set()
+    for needle in needles:
+        at = chunk.find(needle)
+        while at >= 0:
+            start = chunk.rfind(b"\n", 0, at) + 1
+            starts.add(start)
+            end = chunk.find(b"\n", at)
+            at = chunk.find(needle, end) if end >= 0 else -1
+    for start in sorted(starts):
+        end = chunk.find(b"\n", start)
+        yield chunk[start:end] if end >= 0 else chunk[start:]
+
+
+def read_source(
+    path: str, filter: Filter | None = None, *, prefilter: bool = True
+) -> Iterator[Record]:
+    """The records of one input, in file order, that *filter* keeps.
+
+    Raises:
+        OSError: the input cannot be opened or read (raised on the first ``next()``).
+    """
+    stream = open_source(path)
+    needles = filter.needles() if (filter is not None and prefilter) else None
+    match = filter.match if (filter is not None and filter.active) else None
+    try:
+        for chunk in iter_chunks(stream):
+            lines: Iterable[bytes]
+            if needles is not None and _uniform(chunk):
+                lines = _candidates(chunk, needles)
+            else:
+                lines = chunk.split(b"\n")
+                if chunk.endswith(b"\n"):
+                    lines.pop()
+            for line in lines:
+                record = parse_line(line, path)
+                if match is None or match(record):
+                    yield record
+    finally:
+        if path != "-":
+            stream.close()
+
+
+def merge(streams: Sequence[Iterable[Record]], *, window: float = 1.0) -> Iterator[Record]:
+    """Records of several time-ordered streams in time order.
+
+    Each stream may be out of order by up to *window* seconds (multi-process writers); records
+    without a time keep their place after the record before them in their stream. Memory holds
+    at most a window of records per stream.
+    """
+    if len(streams) == 1:
+        yield from streams[0]
+        return
+    for item in heapq.merge(*(_keyed(s, i, window) for i, s in enumerate(streams)), key=_key):
+        yield item[3]
+
+
+_Keyed = tuple[float, int, int, Record]
+
+
+def _key(item: _Keyed) -> tuple[float, int, int]:
+    return item[0], item[1], item[2]
+
+
+def _keyed(stream: Iterable[Record], index: int, window: float) -> Iterator[_Keyed]:
+    # Sort within the window, then hand out (time, stream, seq, record) keys in order.
+    heap: list[_Keyed] = []
+    last = float("-inf")
+    seq = 0
+    for record in stream:
+        time = record.time
+        at = time.timestamp() if time is not None else last
+        last = max(last, at)
+        heapq.heappush(heap, (at, index, seq, record))
+        seq += 1
+        while heap and heap[0][0] < last - window:
+            yield heapq.heappop(heap)
+    while heap:
+        yield heapq.heappop(heap)
+
+
+def read(
+    paths: Sequence[str],
+    filter: Filter | None = None,
+    *,
+    window: float = 1.0,
+    prefilter: bool = True,
+    on_error: Callable[[str, OSError], None] | None = None,
+) -> Iterator[Record]:
+    """The kept records of every input, merged by time when there are several.
+
+    Args:
+        paths: Files (``.gz`` by magic number) or ``-`` for standard input.
+        filter: What to keep; ``None`` keeps everything.
+        window: How far out of order (seconds) a single input may be when merging.
+        prefilter: Use the byte prefilter on chunks proven to be fastlog's default layout.
+        on_error: Called with the path and the error for an unreadable input, which is then
+            skipped; without it the error is raised.
+    """
+    streams: list[Iterable[Record]] = []
+    for path in paths:
+        try:
+            source = read_source(path, filter, prefilter=prefilter)
+            first = next(source, None)
+        except OSError as exc:
+            if on_error is None:
+                raise
+            on_error(path, exc)
+            continue
+        if first is not None:
+            streams.append(_chain(first, source, path, on_error))
+    if len(streams) == 1:
+        yield from streams[0]
+    elif streams:
+        yield from merge(streams, window=window)
+
+
+def _chain(
+    first: Record, rest: Iterator[Record], path: str, on_error: Callable[[str, OSError], None] | None
+) -> Iterator[Record]:
+    yield first
+    try:
+        yield from rest
+    except OSError as exc:  # a truncated gzip, a disk error: report and go on with the others
+        if on_error is None:
+            raise
+        on_error(path, exc)
+
+
