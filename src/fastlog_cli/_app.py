@@ -51,18 +51,37 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """The filters shared by view, convert (and tail/stats)."""
     group = parser.add_argument_group("filters")
     group.add_argument("-l", "--level", help="this level and above (name, prefix or number)")
-    group.add_argument("--logger", action="append", default=[], metavar="GLOB",
-                       help="logger glob, children included; !GLOB excludes (repeatable)")
-    group.add_argument("--since", metavar="TIME", help="-15m, 2h, today, yesterday, HH:MM, YYYY-MM-DD or RFC 3339")
+    group.add_argument(
+        "--logger",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="logger glob, children included; !GLOB excludes (repeatable)",
+    )
+    group.add_argument(
+        "--since", metavar="TIME", help="-15m, 2h, today, yesterday, HH:MM, YYYY-MM-DD or RFC 3339"
+    )
     group.add_argument("--until", metavar="TIME", help="same grammar as --since (exclusive)")
-    group.add_argument("-f", "--field", action="append", default=[], metavar="EXPR", dest="predicates",
-                       help="key=v, key!=v, key>n, key>=n, key<n, key<=n, key~regex, or key (present); "
-                       "dotted keys reach nested fields (repeatable, all must hold)")
+    group.add_argument(
+        "-f",
+        "--field",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        dest="predicates",
+        help="key=v, key!=v, key>n, key>=n, key<n, key<=n, key~regex, or key (present); "
+        "dotted keys reach nested fields (repeatable, all must hold)",
+    )
     group.add_argument("--grep", metavar="REGEX", help="regular expression searched in the message")
     group.add_argument("--trace-id", metavar="ID", help="records of this trace")
     group.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("files", nargs="*", default=["-"], metavar="FILE",
-                        help="log files (.gz read transparently); - or nothing for standard input")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        default=["-"],
+        metavar="FILE",
+        help="log files (.gz read transparently); - or nothing for standard input",
+    )
 
 
 def build_filter(args: argparse.Namespace) -> fastlog_read.Filter:
@@ -87,14 +106,26 @@ def _csv(text: str | None) -> tuple[str, ...] | None:
 
 
 def _view_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the output (auto: on a terminal, unless NO_COLOR is set)")
-    parser.add_argument("--time", choices=("utc", "local", "relative"), default="utc",
-                        help="clock shown: utc (default), local, or relative to the first record")
-    parser.add_argument("--fields", metavar="A,B", dest="show_fields", help="show only these fields")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    parser.add_argument(
+        "--time",
+        choices=("utc", "local", "relative"),
+        default="utc",
+        help="clock shown: utc (default), local, or relative to the first record",
+    )
+    parser.add_argument(
+        "--fields", metavar="A,B", dest="show_fields", help="show only these fields"
+    )
     parser.add_argument("--hide", metavar="A,B", help="never show these fields")
     parser.add_argument("--raw", action="store_true", help="write the matching lines as read")
-    parser.add_argument("--no-pager", action="store_true", help="never page (the default pages on a terminal)")
+    parser.add_argument(
+        "--no-pager", action="store_true", help="never page (the default pages on a terminal)"
+    )
 
 
 class _Errors:
@@ -116,7 +147,9 @@ def _stream(args: argparse.Namespace, write: Callable[[fastlog_read.Record], byt
     buffer: list[bytes] = []
     size = 0
     try:
-        for record in fastlog_read.read(args.files, flt, prefilter=not args.no_prefilter, on_error=errors):
+        for record in fastlog_read.read(
+            args.files, flt, prefilter=not args.no_prefilter, on_error=errors
+        ):
             data = write(record)
             buffer.append(data)
             size += len(data)
@@ -154,8 +187,12 @@ def run_view(args: argparse.Namespace) -> int:
 
 
 def _convert_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--to", required=True, choices=("json", "logfmt", "console", "msgpack"),
-                        help="output format, as fastlog's encoders write it")
+    parser.add_argument(
+        "--to",
+        required=True,
+        choices=("json", "logfmt", "console", "msgpack"),
+        help="output format, as fastlog's encoders write it",
+    )
 
 
 def run_convert(args: argparse.Namespace) -> int:
@@ -175,7 +212,9 @@ def run_convert(args: argparse.Namespace) -> int:
         try:
             import msgpack  # noqa: F401
         except ImportError:
-            raise MissingDependency("convert --to msgpack needs msgpack: pip install 'fastlog-py[msgpack]'") from None
+            raise MissingDependency(
+                "convert --to msgpack needs msgpack: pip install 'fastlog-py[msgpack]'"
+            ) from None
         encode = fastlog_core.MsgpackEncoder().encode
     args.no_pager = True
     to_dict = fastlog_read.to_fastlog_schema
@@ -185,7 +224,8 @@ def run_convert(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Command] = {
     "view": Command(
         help="show records human-readable (the default subcommand)",
-        examples="  fastlog app.log\n  fastlog view -l warning --logger 'app.*' app.log.1.gz app.log\n"
+        examples="  fastlog app.log\n"
+        "  fastlog view -l warning --logger 'app.*' app.log.1.gz app.log\n"
         "  fastlog view --since -15m -f 'ms>500' -f 'path~^/api' app.log\n"
         "  kubectl logs -f pod | fastlog view -",
         add_arguments=_view_arguments,
@@ -222,9 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     examples = "\n".join(command.examples for command in COMMANDS.values())
     parser = _Parser(
         prog="fastlog",
-        description="Read, filter and convert JSON logs (fastlog, ECS, GCP, Datadog, OTel, structlog, "
+        description="Read, filter and convert JSON logs "
+        "(fastlog, ECS, GCP, Datadog, OTel, structlog, "
         "loguru, python-json-logger, logfmt).",
-        epilog=f"examples:\n{examples}\n\nexit codes: 0 ok, 1 nothing matched the filters, 2 usage error, "
+        epilog=f"examples:\n{examples}\n\n"
+        "exit codes: 0 ok, 1 nothing matched the filters, 2 usage error, "
         "3 missing optional dependency, 4 unreadable input",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -247,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastlog`` command; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+    if not args_list or (
+        args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
+    ):
         args_list.insert(0, "view")  # `fastlog app.log` means `fastlog view app.log`
     args_list = _join_negative_times(args_list)
     parser = build_parser()
@@ -267,7 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for the user; FASTLOG_DEBUG shows it
         if os.environ.get("FASTLOG_DEBUG"):
             raise
-        sys.stderr.write(f"fastlog: internal error: {type(exc).__name__}: {exc} (set FASTLOG_DEBUG=1 for the traceback)\n")
+        sys.stderr.write(
+            f"fastlog: internal error: {type(exc).__name__}: {exc} "
+            "(set FASTLOG_DEBUG=1 for the traceback)\n"
+        )
         return 70
 
 
@@ -277,7 +324,12 @@ def _join_negative_times(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ("--since", "--until") and i + 1 < len(argv) and argv[i + 1].startswith("-") and argv[i + 1] != "-":
+        if (
+            arg in ("--since", "--until")
+            and i + 1 < len(argv)
+            and argv[i + 1].startswith("-")
+            and argv[i + 1] != "-"
+        ):
             out.append(f"{arg}={argv[i + 1]}")
             i += 2
             continue

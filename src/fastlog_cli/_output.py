@@ -38,9 +38,11 @@ class Output:
                 env = dict(os.environ)
                 env.setdefault("LESS", "FRX")  # colours through, quit if one screen, keep screen
                 env.setdefault("LV", "-c")
-                self._process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+                self._process = subprocess.Popen(
+                    command, shell=True, stdin=subprocess.PIPE, env=env
+                )
                 assert self._process.stdin is not None
-                self.stream = self._process.stdin  # type: ignore[assignment]
+                self.stream = self._process.stdin
 
     @property
     def paging(self) -> bool:

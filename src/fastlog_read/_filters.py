@@ -20,7 +20,15 @@ _KEY = re.compile(r"[A-Za-z_@][\w.\-/@]*")
 _OPS = ("!=", ">=", "<=", "=", ">", "<", "~")
 _MISSING = object()
 # The names fastlog's default layout writes, lowest first: the prefilter's needles.
-_FASTLOG_NAMES = (("trace", 5), ("debug", 10), ("info", 20), ("success", 25), ("warning", 30), ("error", 40), ("critical", 50))
+_FASTLOG_NAMES = (
+    ("trace", 5),
+    ("debug", 10),
+    ("info", 20),
+    ("success", 25),
+    ("warning", 30),
+    ("error", 40),
+    ("critical", 50),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +54,24 @@ class Predicate:
         if self.op == "~":
             assert self.regex is not None
             return self.regex.search(value if isinstance(value, str) else _text(value)) is not None
+        number: float
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             if not isinstance(value, str):
                 return False
             try:
-                value = float(value)
+                number = float(value)
             except ValueError:
                 return False
+        else:
+            number = float(value)
         assert self.number is not None
         if self.op == ">":
-            return value > self.number
+            return number > self.number
         if self.op == ">=":
-            return value >= self.number
+            return number >= self.number
         if self.op == "<":
-            return value < self.number
-        return value <= self.number
+            return number < self.number
+        return number <= self.number
 
 
 def _text(value: Any) -> str:
@@ -128,7 +139,8 @@ def parse_predicate(text: str) -> Predicate:
     column = match.end()
     if op is None:
         raise FilterError(
-            f"-f {text!r}: expected an operator (=, !=, >, >=, <, <=, ~) after {key!r} (column {column + 1})",
+            f"-f {text!r}: expected an operator (=, !=, >, >=, <, <=, ~) after {key!r} "
+            f"(column {column + 1})",
             text,
             column,
         )
@@ -148,7 +160,9 @@ def parse_predicate(text: str) -> Predicate:
             regex = re.compile(value)
         except re.error as exc:
             at = start + (exc.pos or 0)
-            raise FilterError(f"-f {text!r}: bad regular expression: {exc.msg} (column {at + 1})", text, at) from None
+            raise FilterError(
+                f"-f {text!r}: bad regular expression: {exc.msg} (column {at + 1})", text, at
+            ) from None
     return Predicate(key, op, value, number, regex)
 
 
@@ -180,7 +194,9 @@ class Filter:
 
     def match(self, record: Record) -> bool:
         """Whether *record* is kept."""
-        if self.min_levelno is not None and (record.levelno is None or record.levelno < self.min_levelno):
+        if self.min_levelno is not None and (
+            record.levelno is None or record.levelno < self.min_levelno
+        ):
             return False
         if self.since is not None or self.until is not None:
             time = record.time
@@ -192,7 +208,9 @@ class Filter:
                 return False
         if self.loggers and not self._match_logger(record.logger or ""):
             return False
-        if self.grep is not None and (record.message is None or self.grep.search(record.message) is None):
+        if self.grep is not None and (
+            record.message is None or self.grep.search(record.message) is None
+        ):
             return False
         if self.trace_id is not None and not _same_trace(record.trace_id, self.trace_id):
             return False
@@ -258,7 +276,9 @@ def _level_threshold(text: str) -> int:
             number = levelno_of(matches[0])
     if number is None:
         raise FilterError(
-            f"-l {text!r}: unknown level (expected a number or one of {', '.join(CANONICAL)})", text, 0
+            f"-l {text!r}: unknown level (expected a number or one of {', '.join(CANONICAL)})",
+            text,
+            0,
         )
     return number
 
@@ -295,7 +315,9 @@ def parse_filter(
         try:
             regex = re.compile(grep)
         except re.error as exc:
-            raise FilterError(f"--grep {grep!r}: bad regular expression: {exc.msg}", grep, exc.pos or 0) from None
+            raise FilterError(
+                f"--grep {grep!r}: bad regular expression: {exc.msg}", grep, exc.pos or 0
+            ) from None
     return Filter(
         min_levelno=None if level is None else _level_threshold(level),
         loggers=tuple((p[1:], True) if p.startswith("!") else (p, False) for p in loggers),

@@ -198,7 +198,11 @@ def _structlog_dict_traceback(stack: list[Any]) -> dict[str, Any]:
 
 def _ecs(d: dict[str, Any]) -> Record:
     level, levelno = _level(d["log.level"])
-    fields = {k: v for k, v in d.items() if k not in ("@timestamp", "log.level", "message", "ecs", "error")}
+    fields = {
+        k: v
+        for k, v in d.items()
+        if k not in ("@timestamp", "log.level", "message", "ecs", "error")
+    }
     logger = fields.pop("log.logger", None)
     log = fields.get("log")
     if isinstance(log, dict):
@@ -234,7 +238,11 @@ _GCP_TRACE = "logging.googleapis.com/trace"
 
 def _gcp(d: dict[str, Any]) -> Record:
     level, levelno = _level(d["severity"])
-    fields = {k: v for k, v in d.items() if k not in ("severity", "message", "time", "stack_trace", _GCP_TRACE)}
+    fields = {
+        k: v
+        for k, v in d.items()
+        if k not in ("severity", "message", "time", "stack_trace", _GCP_TRACE)
+    }
     labels = fields.get(_GCP_LABELS)
     logger = None
     if isinstance(labels, dict):
@@ -263,7 +271,15 @@ def _gcp(d: dict[str, Any]) -> Record:
 
 def _datadog(d: dict[str, Any]) -> Record:
     level, levelno = _level(d["status"])
-    skip = ("timestamp", "status", "message", "logger.name", "error.kind", "error.message", "error.stack")
+    skip = (
+        "timestamp",
+        "status",
+        "message",
+        "logger.name",
+        "error.kind",
+        "error.message",
+        "error.stack",
+    )
     fields = {k: v for k, v in d.items() if k not in skip}
     exception = _exception(d.get("error.kind"), d.get("error.message"), d.get("error.stack"))
     return Record(
@@ -293,7 +309,15 @@ def _otel(d: dict[str, Any]) -> Record:
         fields.pop("exception.stacktrace", None),
     )
     for key, value in d.items():
-        if key not in ("Timestamp", "SeverityText", "SeverityNumber", "Body", "InstrumentationScope", "Attributes", "TraceId"):
+        if key not in (
+            "Timestamp",
+            "SeverityText",
+            "SeverityNumber",
+            "Body",
+            "InstrumentationScope",
+            "Attributes",
+            "TraceId",
+        ):
             fields[key] = value
     scope = d.get("InstrumentationScope")
     logger = scope.get("Name") if isinstance(scope, dict) else None
@@ -378,7 +402,7 @@ def _generic(d: dict[str, Any], layout: str) -> Record:
     exception = exc if isinstance(exc, dict) else (_exception(None, None, exc) if exc else None)
     skip = {time_key, level_key, logger_key, message_key, "exception", "exc_info"}
     fields = {k: v for k, v in d.items() if k not in skip}
-    trace_key, trace = _pick(fields, _TRACE_KEYS)
+    _, trace = _pick(fields, _TRACE_KEYS)
     return Record(
         _time(time),
         level,

@@ -94,13 +94,11 @@ def _keyed(stream: Iterable[Record], index: int, window: float) -> Iterator[_Key
     # Sort within the window, then hand out (time, stream, seq, record) keys in order.
     heap: list[_Keyed] = []
     last = float("-inf")
-    seq = 0
-    for record in stream:
+    for seq, record in enumerate(stream):
         time = record.time
         at = time.timestamp() if time is not None else last
         last = max(last, at)
         heapq.heappush(heap, (at, index, seq, record))
-        seq += 1
         while heap and heap[0][0] < last - window:
             yield heapq.heappop(heap)
     while heap:
@@ -144,7 +142,10 @@ def read(
 
 
 def _chain(
-    first: Record, rest: Iterator[Record], path: str, on_error: Callable[[str, OSError], None] | None
+    first: Record,
+    rest: Iterator[Record],
+    path: str,
+    on_error: Callable[[str, OSError], None] | None,
 ) -> Iterator[Record]:
     yield first
     try:
@@ -153,5 +154,3 @@ def _chain(
         if on_error is None:
             raise
         on_error(path, exc)
-
-

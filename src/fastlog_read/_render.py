@@ -28,6 +28,7 @@ _COLORS = {
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _HEAD = b'{"timestamp":"'
+_INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class RenderOptions:
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return value if value and " " not in value and "=" not in value else repr(value)
+    if type(value) is float and (value != value or value in (_INF, -_INF)):
+        return repr(value)  # json.dumps writers' NaN/Infinity, which orjson would show as null
     return orjson.dumps(value).decode("utf-8")
 
 
@@ -67,7 +70,12 @@ class Renderer:
     def _clock(self, record: Record) -> str:
         mode = self.options.time
         raw = record.raw
-        if mode == "utc" and record.layout == "fastlog" and raw[:14] == _HEAD and raw[40:42] == b'Z"':
+        if (
+            mode == "utc"
+            and record.layout == "fastlog"
+            and raw[:14] == _HEAD
+            and raw[40:42] == b'Z"'
+        ):
             return raw[25:40].decode()  # the written clock, without building it from a datetime
         time = record.time
         if time is None:
@@ -118,7 +126,10 @@ class Renderer:
 
 def to_fastlog_schema(record: Record) -> dict[str, Any]:
     """The record as fastlog's default schema writes it: ``timestamp``, ``level``, ``logger``,
-    ``message``, the fields, then ``exception`` (a ``text`` record becomes ``{"message": line}``)."""
+    ``message``, the fields, then ``exception``.
+
+    A ``text`` record becomes ``{"message": line}``.
+    """
     if record.layout == "text":
         return {"message": record.raw.decode("utf-8", "replace")}
     out: dict[str, Any] = {}

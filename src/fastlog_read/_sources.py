@@ -39,7 +39,11 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
 
     A pipe is read with ``read1`` so lines are shown as they arrive, never buffered to EOF.
     """
-    read = getattr(stream, "read1", None) if stream is sys.stdin.buffer or not _is_file(stream) else None
+    read = (
+        getattr(stream, "read1", None)
+        if stream is sys.stdin.buffer or not _is_file(stream)
+        else None
+    )
     carry = b""
     while True:
         data = read(size) if read is not None else stream.read(size)

@@ -24,12 +24,16 @@ TRACEBACK = (
 
 def env(**extra: str) -> dict[str, str]:
     """The console script's environment: this worktree's code, UTC, no colour overrides."""
-    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "LESS", "PAGER")}
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "LESS", "PAGER")
+    }
     path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
     return {**base, "PYTHONPATH": path, "TZ": "UTC", "COLUMNS": "100", **extra}
 
 
-def run_fastlog(*args: str, input: bytes | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+def run_fastlog(
+    *args: str, input: bytes | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``fastlog`` script; text output."""
     return subprocess.run(
         [str(FASTLOG), *args],
@@ -59,7 +63,9 @@ def write_with(code: str, when: str = "2026-12-07T10:00:00+00:00") -> None:
     subprocess.run([sys.executable, "-c", script], env=env(), check=True, timeout=120)
 
 
-def write_fastlog(path: Path, schema: str = "default", when: str = "2026-12-07T10:00:00+00:00") -> None:
+def write_fastlog(
+    path: Path, schema: str = "default", when: str = "2026-12-07T10:00:00+00:00"
+) -> None:
     """Four records (info with fields, debug nested, warning, error with traceback) by fastlog."""
     write_with(
         f"""

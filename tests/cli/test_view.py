@@ -48,21 +48,29 @@ def test_view_equals_the_dev_presets_console_encoder(logs: dict[str, Path]) -> N
 
     lines = logs["default"].read_bytes().splitlines()
     expected = b"".join(ConsoleEncoder(colors=False).encode(orjson.loads(line)) for line in lines)
-    assert run_fastlog("view", "--time", "utc", "--color", "never", str(logs["default"])).stdout == expected.decode()
+    assert (
+        run_fastlog("view", "--time", "utc", "--color", "never", str(logs["default"])).stdout
+        == expected.decode()
+    )
 
 
 def test_colors_always_and_no_color(logs: dict[str, Path]) -> None:
     out = run_fastlog("-l", "warning", "--color", "always", str(logs["default"])).stdout
     assert out.splitlines()[0] == (
-        "\x1b[2m10:00:00.000000\x1b[0m \x1b[33mWARNING \x1b[0m app.payments  slow  \x1b[2mms=812 path=/api/pay\x1b[0m"
+        "\x1b[2m10:00:00.000000\x1b[0m \x1b[33mWARNING \x1b[0m app.payments  slow  "
+        "\x1b[2mms=812 path=/api/pay\x1b[0m"
     )
     # auto on a pipe is plain, whatever NO_COLOR says
-    assert run_fastlog("-l", "warning", str(logs["default"]), NO_COLOR="1").stdout.startswith("10:00:00.000000 WARNING")
+    assert run_fastlog("-l", "warning", str(logs["default"]), NO_COLOR="1").stdout.startswith(
+        "10:00:00.000000 WARNING"
+    )
 
 
 def test_fields_hide_and_time_modes(logs: dict[str, Path]) -> None:
     path = str(logs["ecs"])
-    out = run_fastlog("--color", "never", "--fields", "ms,order_id", "-l", "info", "--until", "2026-12-08", path)
+    out = run_fastlog(
+        "--color", "never", "--fields", "ms,order_id", "-l", "info", "--until", "2026-12-08", path
+    )
     assert out.stdout.splitlines()[:3] == [
         "10:00:00.000000 INFO     app.payments  charge ok  order_id=1234",
         "10:00:00.000000 WARNING  app.payments  slow  ms=812",
@@ -73,8 +81,12 @@ def test_fields_hide_and_time_modes(logs: dict[str, Path]) -> None:
         "10:00:00.000000 INFO     app.payments  charge ok  order_id=1234",
         "10:00:00.000000 WARNING  app.payments  slow  ms=812",
     ]
-    local = run_fastlog("--color", "never", "--time", "local", "-l", "warning", path, TZ="Asia/Kolkata").stdout
-    assert local.splitlines()[0] == "15:30:00.000000 WARNING  app.payments  slow  ms=812 path=/api/pay"
+    local = run_fastlog(
+        "--color", "never", "--time", "local", "-l", "warning", path, TZ="Asia/Kolkata"
+    ).stdout
+    assert (
+        local.splitlines()[0] == "15:30:00.000000 WARNING  app.payments  slow  ms=812 path=/api/pay"
+    )
     relative = run_fastlog("--color", "never", "--time", "relative", "-l", "warning", path).stdout
     assert relative.splitlines()[0] == "+0.000s WARNING  app.payments  slow  ms=812 path=/api/pay"
 
@@ -99,7 +111,10 @@ def test_fields_hide_and_time_modes(logs: dict[str, Path]) -> None:
         (["-f", "user.name=a b"], ["lookup"]),
         (["-f", "exception.type=ZeroDivisionError"], ["charge failed"]),
         (["--grep", "^charge"], ["charge ok", "charge failed"]),
-        (["--since", "2026-12-07T10:00:00Z", "--until", "2026-12-07T10:00:01Z"], ["charge ok", "lookup", "slow", "charge failed"]),
+        (
+            ["--since", "2026-12-07T10:00:00Z", "--until", "2026-12-07T10:00:01Z"],
+            ["charge ok", "lookup", "slow", "charge failed"],
+        ),
         (["--since", "2026-12-07T10:00:01Z"], []),
         (["--since", "-15m"], ["charge ok", "lookup", "slow", "charge failed"]),
         (["--since", "today"], ["charge ok", "lookup", "slow", "charge failed"]),
@@ -112,7 +127,6 @@ def test_filters(logs: dict[str, Path], schema: str, args: list[str], messages: 
         result = run_fastlog(
             "--raw", *args, *extra, str(logs[schema]), FASTLOG_NOW="2026-12-07T10:05:00+00:00"
         )
-        import orjson
 
         from fastlog_read import parse_line
 
@@ -124,16 +138,37 @@ def test_filters(logs: dict[str, Path], schema: str, args: list[str], messages: 
 @pytest.mark.parametrize(
     ("args", "stderr"),
     [
-        (["-f", "ms>>500"], "fastlog: -f 'ms>>500': expected a number after '>' (column 4)\n  ms>>500\n     ^\n"),
+        (
+            ["-f", "ms>>500"],
+            "fastlog: -f 'ms>>500': expected a number after '>' (column 4)\n  ms>>500\n     ^\n",
+        ),
         (["-f", "ms"], None),
         (["-f", "=3"], "fastlog: -f '=3': expected a field name (column 1)\n  =3\n  ^\n"),
-        (["-f", "path~(x"], "fastlog: -f 'path~(x': bad regular expression: missing ), unterminated subpattern (column 6)\n  path~(x\n       ^\n"),
-        (["--since", "-15x"], "fastlog: --since '-15x': unknown unit 'x' (expected s, m, h, d or w)\n  -15x\n     ^\n"),
-        (["--since", "2026-1x-07"], "fastlog: --since '2026-1x-07': expected -15m, today, yesterday, HH:MM, YYYY-MM-DD or RFC 3339\n  2026-1x-07\n        ^\n"),
-        (["-l", "loud"], "fastlog: -l 'loud': unknown level (expected a number or one of trace, debug, info, success, notice, warning, error, critical, alert, emergency)\n  loud\n  ^\n"),
+        (
+            ["-f", "path~(x"],
+            "fastlog: -f 'path~(x': bad regular expression: missing ), unterminated subpattern "
+            "(column 6)\n  path~(x\n       ^\n",
+        ),
+        (
+            ["--since", "-15x"],
+            "fastlog: --since '-15x': unknown unit 'x' (expected s, m, h, d or w)\n"
+            "  -15x\n     ^\n",
+        ),
+        (
+            ["--since", "2026-1x-07"],
+            "fastlog: --since '2026-1x-07': expected -15m, today, yesterday, HH:MM, YYYY-MM-DD "
+            "or RFC 3339\n  2026-1x-07\n        ^\n",
+        ),
+        (
+            ["-l", "loud"],
+            "fastlog: -l 'loud': unknown level (expected a number or one of trace, debug, info, "
+            "success, notice, warning, error, critical, alert, emergency)\n  loud\n  ^\n",
+        ),
     ],
 )
-def test_bad_filters_point_at_the_character(logs: dict[str, Path], args: list[str], stderr: str | None) -> None:
+def test_bad_filters_point_at_the_character(
+    logs: dict[str, Path], args: list[str], stderr: str | None
+) -> None:
     result = run_fastlog(*args, str(logs["default"]))
     if stderr is None:  # a bare key means "present": not an error
         assert result.returncode == 0
@@ -151,20 +186,35 @@ def test_gz_merge_stdin_text_and_missing(tmp_path: Path) -> None:
     gz = tmp_path / "app.log.1.gz"
     gz.write_bytes(gzip.compress(old.read_bytes()))
     old.unlink()
-    result = run_fastlog("--color", "never", "-l", "warning", "--hide", "path,order_id", str(new), str(other), str(gz))
+    result = run_fastlog(
+        "--color",
+        "never",
+        "-l",
+        "warning",
+        "--hide",
+        "path,order_id",
+        str(new),
+        str(other),
+        str(gz),
+    )
     assert result.stdout.splitlines()[::7] == [
         "09:00:00.000000 WARNING  app.payments  slow  ms=812",
         "09:15:00.000000 WARNING  app.payments  slow  ms=812",
         "09:30:00.000000 WARNING  app.payments  slow  ms=812",
     ]
     assert len(result.stdout.splitlines()) == 21
-    text = b'not json\n{"level": "warning", "event": "from structlog", "k": NaN}\nlevel=error msg=boom ms=3\n'
+    text = (
+        b'not json\n{"level": "warning", "event": "from structlog", "k": NaN}\n'
+        b"level=error msg=boom ms=3\n"
+    )
     result = run_fastlog("--color", "never", "-", input=text)
-    assert result.stdout == "not json\n WARNING    from structlog  k=null\n ERROR      boom  ms=3\n"
+    assert result.stdout == "not json\n WARNING    from structlog  k=nan\n ERROR      boom  ms=3\n"
     missing = run_fastlog("--color", "never", "-l", "error", str(tmp_path / "nope.log"), str(new))
     assert missing.returncode == 4
     assert missing.stderr == f"fastlog: {tmp_path / 'nope.log'}: No such file or directory\n"
-    assert missing.stdout.startswith("09:30:00.000000 ERROR    app.payments  charge failed  order_id=1\n")
+    assert missing.stdout.startswith(
+        "09:30:00.000000 ERROR    app.payments  charge failed  order_id=1\n"
+    )
 
 
 def test_peers_structlog_loguru_pjl(tmp_path: Path) -> None:
@@ -187,7 +237,9 @@ def test_peers_structlog_loguru_pjl(tmp_path: Path) -> None:
         log.error("refused", extra={{"port": 5432}})
         """
     )
-    out = run_fastlog("--color", "never", *(str(tmp_path / n) for n in ("structlog.log", "loguru.log", "pjl.log")))
+    out = run_fastlog(
+        "--color", "never", *(str(tmp_path / n) for n in ("structlog.log", "loguru.log", "pjl.log"))
+    )
     assert out.stdout == (
         "10:00:00.000000 WARNING    slow  ms=812\n"
         "10:00:00.000000 SUCCESS  __main__  charge ok  order_id=1234\n"
