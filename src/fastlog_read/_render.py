@@ -4,6 +4,7 @@ default schema (``convert``)."""
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,6 @@ _COLORS = {
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _HEAD = b'{"timestamp":"'
-_INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class RenderOptions:
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return value if value and " " not in value and "=" not in value else repr(value)
-    if type(value) is float and (value != value or value in (_INF, -_INF)):
+    if type(value) is float and not math.isfinite(value):
         return repr(value)  # json.dumps writers' NaN/Infinity, which orjson would show as null
     return orjson.dumps(value).decode("utf-8")
 
