@@ -27,7 +27,8 @@ def env(**extra: str) -> dict[str, str]:
     base = {
         k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "LESS", "PAGER")
     }
-    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
+    first = extra.pop("PYTHONPATH_FIRST", None)  # a directory shadowing installed modules
+    path = os.pathsep.join(p for p in (first, str(SRC), os.environ.get("PYTHONPATH")) if p)
     return {**base, "PYTHONPATH": path, "TZ": "UTC", "COLUMNS": "100", **extra}
 
 
