@@ -52,7 +52,7 @@ def read_source(
     needles = filter.needles() if (filter is not None and prefilter) else None
     match = filter.match if (filter is not None and filter.active) else None
     try:
-        for chunk in iter_chunks(stream):
+        for chunk in _guarded(iter_chunks(stream)):
             lines: Iterable[bytes]
             if needles is not None and _uniform(chunk):
                 lines = _candidates(chunk, needles)
@@ -67,6 +67,13 @@ def read_source(
     finally:
         if path != "-":
             stream.close()
+
+
+def _guarded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except EOFError as exc:  # gzip's "ended before the end-of-stream marker": a truncated file
+        raise OSError(f"truncated compressed data ({exc})") from exc
 
 
 def merge(streams: Sequence[Iterable[Record]], *, window: float = 1.0) -> Iterator[Record]:
