@@ -72,7 +72,8 @@ def test_text_lines_become_messages_and_bad_target_is_usage() -> None:
 def test_missing_msgpack_exits_3(tmp_path: Path) -> None:
     # A module named msgpack that fails to import shadows the installed one for the child.
     (tmp_path / "msgpack.py").write_text("raise ImportError('msgpack is not installed')\n")
-    result = run_fastlog("convert", "--to", "msgpack", "-", input=b"{}\n", PYTHONPATH_FIRST=str(tmp_path))
+    shadow = str(tmp_path)
+    result = run_fastlog("convert", "--to", "msgpack", "-", input=b"{}\n", PYTHONPATH_FIRST=shadow)
     assert (result.returncode, result.stdout) == (3, "")
     assert result.stderr == (
         "fastlog: convert --to msgpack needs msgpack: pip install 'fastlog-py[msgpack]'\n"

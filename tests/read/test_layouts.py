@@ -27,16 +27,20 @@ LINES = {
     b'"exception":{"type":"E","message":"m","traceback":"Traceback\\nE: m\\n"}}',
     "ecs": b'{"@timestamp":"2026-12-07T10:00:00.000000Z","log.level":"warning","message":"slow",'
     b'"ecs":{"version":"1.6.0"},"log":{"logger":"app.db"},'
-    b'"error":{"type":"E","message":"m","stack_trace":"Traceback\\nE: m\\n"},"ms":812,"user":{"id":7}}',
+    b'"error":{"type":"E","message":"m","stack_trace":"Traceback\\nE: m\\n"},'
+    b'"ms":812,"user":{"id":7}}',
     "gcp": b'{"severity":"WARNING","message":"slow","time":"2026-12-07T10:00:00.000000Z",'
     b'"logging.googleapis.com/labels":{"python_logger":"app.db"},'
     b'"stack_trace":"Traceback\\nE: m\\n","ms":812,"user":{"id":7}}',
     "datadog": b'{"timestamp":"2026-12-07T10:00:00.000000Z","status":"warning","message":"slow",'
-    b'"logger.name":"app.db","error.kind":"E","error.message":"m","error.stack":"Traceback\\nE: m\\n",'
+    b'"logger.name":"app.db","error.kind":"E","error.message":"m",'
+    b'"error.stack":"Traceback\\nE: m\\n",'
     b'"ms":812,"user":{"id":7}}',
-    "otel": b'{"Timestamp":"1796637600000000000","SeverityText":"WARN","SeverityNumber":13,"Body":"slow",'
+    "otel": b'{"Timestamp":"1796637600000000000","SeverityText":"WARN","SeverityNumber":13,'
+    b'"Body":"slow",'
     b'"InstrumentationScope":{"Name":"app.db"},"Attributes":{"exception.type":"E",'
-    b'"exception.message":"m","exception.stacktrace":"Traceback\\nE: m\\n","ms":812,"user":{"id":7}}}',
+    b'"exception.message":"m","exception.stacktrace":"Traceback\\nE: m\\n",'
+    b'"ms":812,"user":{"id":7}}}',
 }
 
 
@@ -114,8 +118,10 @@ def test_structlog_lines() -> None:
 
 def test_loguru_and_pjl() -> None:
     line = (
-        b'{"text": "2026-12-07 10:00:00.000 | ERROR | m:f:1 - failed\\nTraceback\\nValueError: bad\\n", '
-        b'"record": {"elapsed": {"repr": "0:00:00", "seconds": 0.1}, "exception": {"type": "ValueError", '
+        b'{"text": "2026-12-07 10:00:00.000 | ERROR | m:f:1 - failed\\n'
+        b'Traceback\\nValueError: bad\\n", '
+        b'"record": {"elapsed": {"repr": "0:00:00", "seconds": 0.1}, '
+        b'"exception": {"type": "ValueError", '
         b'"value": "bad", "traceback": true}, "extra": {"order_id": 1}, "level": {"icon": "x", '
         b'"name": "ERROR", "no": 40}, "message": "failed", "name": "app.pay", '
         b'"time": {"repr": "2026-12-07 10:00:00+00:00", "timestamp": 1796637600.0}}}'
@@ -130,7 +136,8 @@ def test_loguru_and_pjl() -> None:
         b'"message": "slow", "ms": 9, "exc_info": "Traceback\\nOSError: x"}'
     )
     record = parse_line(pjl)
-    assert (record.time, record.level, record.logger, record.message, record.fields, record.layout) == (
+    parts = (record.time, record.level, record.logger, record.message, record.fields)
+    assert (*parts, record.layout) == (
         T0, "warning", "db", "slow", {"ms": 9}, "pjl"
     )  # fmt: skip
     assert record.exception == {
@@ -145,7 +152,8 @@ def test_logfmt_text_bom_crlf_and_odd_lines() -> None:
         b'timestamp=2026-12-07T10:00:00Z level=info logger=app message="hi there" n=3 ok=true x=1.5'
     )
     record = parse_line(logfmt)
-    assert (record.time, record.level, record.logger, record.message, record.fields, record.layout) == (
+    parts = (record.time, record.level, record.logger, record.message, record.fields)
+    assert (*parts, record.layout) == (
         T0, "info", "app", "hi there", {"n": 3, "ok": True, "x": 1.5}, "logfmt"
     )  # fmt: skip
     for text in (b"plain words", b"a=1", b"{not json", b"[1, 2]", b'{"no": "known keys"}', b""):

@@ -9,7 +9,8 @@ from fastlog_read import Record, Renderer, RenderOptions, parse_line, to_fastlog
 UTC = datetime.UTC
 LINE = (
     b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"error","logger":"app","message":"failed",'
-    b'"note":"two words","eq":"a=b","n":1.5,"exception":{"type":"E","message":"m","traceback":"T\\nE: m\\n"}}'
+    b'"note":"two words","eq":"a=b","n":1.5,'
+    b'"exception":{"type":"E","message":"m","traceback":"T\\nE: m\\n"}}'
 )
 
 
@@ -19,7 +20,8 @@ def test_plain_and_colored() -> None:
         "10:00:00.250000 ERROR    app  failed  note='two words' eq='a=b' n=1.5\nT\nE: m\n"
     )
     assert Renderer(RenderOptions(colors=True, hide=("note", "eq"))).render(record) == (
-        "\x1b[2m10:00:00.250000\x1b[0m \x1b[31mERROR   \x1b[0m app  failed  \x1b[2mn=1.5\x1b[0m\nT\nE: m\n"
+        "\x1b[2m10:00:00.250000\x1b[0m \x1b[31mERROR   \x1b[0m app  failed  "
+        "\x1b[2mn=1.5\x1b[0m\nT\nE: m\n"
     )
 
 
