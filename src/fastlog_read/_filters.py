@@ -19,15 +19,16 @@ __all__ = ["Filter", "Predicate", "field_value", "parse_filter", "parse_predicat
 _KEY = re.compile(r"[A-Za-z_@][\w.\-/@]*")
 _OPS = ("!=", ">=", "<=", "=", ">", "<", "~")
 _MISSING = object()
-# The names fastlog's default layout writes, lowest first: the prefilter's needles.
-_FASTLOG_NAMES = (
-    ("trace", 5),
-    ("debug", 10),
-    ("info", 20),
-    ("success", 25),
-    ("warning", 30),
-    ("error", 40),
-    ("critical", 50),
+# The first 7 bytes of each level value fastlog's default layout writes (then the logger
+# key): the prefilter reads them at a fixed column.
+_FASTLOG_TOKENS = (
+    (b'trace",', 5),
+    (b'debug",', 10),
+    (b'info","', 20),
+    (b"success", 25),
+    (b"warning", 30),
+    (b'error",', 40),
+    (b"critica", 50),
 )
 
 
@@ -239,18 +240,17 @@ class Filter:
             or self.trace_id
         )
 
-    def needles(self) -> tuple[bytes, ...] | None:
-        """Byte strings one of which a kept line in fastlog's default layout must contain.
+    def skip_levels(self) -> frozenset[bytes] | None:
+        """The level tokens (7 bytes at column 52 of a default-layout line) this filter drops.
 
-        ``None`` when no filter part can be turned into needles. Sound only for lines fastlog
-        wrote (lower-case level names, the level key right after the timestamp).
+        fastlog's default layout writes ``{"timestamp":"<27 chars>","level":"<name>"`` with a
+        lower-case name, so a line in that shape whose token is in this set cannot match.
+        ``None`` when there is no level filter or it drops none of fastlog's names.
         """
         if self.min_levelno is None:
             return None
-        threshold = self.min_levelno
-        names = [b'"level":"' + n.encode() + b'"' for n, no in _FASTLOG_NAMES if no >= threshold]
-        names.append(b'"level":"level-')
-        return tuple(names)
+        tokens = frozenset(token for token, no in _FASTLOG_TOKENS if no < self.min_levelno)
+        return tokens or None
 
 
 def _same_trace(value: str | None, wanted: str) -> bool:

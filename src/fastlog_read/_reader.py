@@ -12,32 +12,20 @@ from ._sources import iter_chunks, open_source
 
 __all__ = ["merge", "read", "read_source"]
 
-_HEAD = b'\n{"timestamp":"'
-_LEVEL_AT = b'Z","level":"'
+_HEAD = b'{"timestamp":"'
+_LEVEL_KEY = b'Z","level":"'
 
 
-def _uniform(chunk: bytes) -> bool:
-    # A chunk is "fastlog's default layout" when every line starts with the timestamp key and
-    # carries the level key right after it: then a level needle cannot miss a kept line.
-    lines = chunk.count(b"\n")
-    if not lines or chunk[-1:] != b"\n":
-        return False
-    return (b"\n" + chunk).count(_HEAD) == lines and chunk.count(_LEVEL_AT) == lines
-
-
-def _candidates(chunk: bytes, needles: tuple[bytes, ...]) -> Iterator[bytes]:
-    # Every line holding any needle, each once, in file order.
-    starts: set[int] = set()
-    for needle in needles:
-        at = chunk.find(needle)
-        while at >= 0:
-            start = chunk.rfind(b"\n", 0, at) + 1
-            starts.add(start)
-            end = chunk.find(b"\n", at)
-            at = chunk.find(needle, end) if end >= 0 else -1
-    for start in sorted(starts):
-        end = chunk.find(b"\n", start)
-        yield chunk[start:end] if end >= 0 else chunk[start:]
+def _candidates(chunk: bytes, skip: frozenset[bytes]) -> list[bytes]:
+    # Drop the lines in fastlog's default shape (head, 27-char timestamp, level key) whose level
+    # token is one the filter drops; every other line goes on to the full parse and filter.
+    lines = chunk.split(b"\n")
+    if chunk.endswith(b"\n"):
+        lines.pop()
+    head, key = _HEAD, _LEVEL_KEY
+    return [
+        line for line in lines if line[52:59] not in skip or line[:14] != head or line[40:52] != key
+    ]
 
 
 def read_source(
@@ -49,13 +37,12 @@ def read_source(
         OSError: the input cannot be opened or read (raised on the first ``next()``).
     """
     stream = open_source(path)
-    needles = filter.needles() if (filter is not None and prefilter) else None
+    skip = filter.skip_levels() if (filter is not None and prefilter) else None
     match = filter.match if (filter is not None and filter.active) else None
     try:
         for chunk in _guarded(iter_chunks(stream)):
-            lines: Iterable[bytes]
-            if needles is not None and _uniform(chunk):
-                lines = _candidates(chunk, needles)
+            if skip is not None:
+                lines = _candidates(chunk, skip)
             else:
                 lines = chunk.split(b"\n")
                 if chunk.endswith(b"\n"):

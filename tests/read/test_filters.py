@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fastlog_read import FilterError, Record, merge, parse_filter, parse_line, read
-from fastlog_read._reader import _uniform
+from fastlog_read._reader import _candidates
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
@@ -109,30 +109,61 @@ def test_levels_loggers_times_traces() -> None:
     assert not parse_filter(trace_id=wanted).match(rec(trace_id="12"))
 
 
-# Each of fastlog's default-layout level names, a non-fastlog line, a nested "level" decoy.
-MIXED = (
-    b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"info","logger":"a","message":"i"}\n'
-    b'{"timestamp":"2026-12-07T10:00:01.000000Z","level":"error","logger":"a","message":"e"}\n'
-    b'{"timestamp":"2026-12-07T10:00:02.000000Z","level":"level-45","logger":"a","message":"n"}\n'
-    b'{"timestamp":"2026-12-07T10:00:03.000000Z","level":"info","logger":"a","message":"d",'
-    b'"x":{"level":"error"}}\n'
-    b'{"timestamp":"2026-12-07T10:00:04.000000Z","level":"critical","logger":"a","message":"c"}\n'
-)
+# fastlog's default layout at each level, then lines the prefilter must hand to the full parse:
+# other writers' layouts, an upper-case level, a 26-char timestamp, a level the shape hides.
+LINES = [
+    b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"%s","logger":"a","message":"%s"}' % (n, n)
+    for n in (
+        b"trace",
+        b"debug",
+        b"info",
+        b"success",
+        b"warning",
+        b"error",
+        b"critical",
+        b"level-45",
+    )
+] + [
+    b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"info","logger":"a","message":"i",'
+    b'"x":{"level":"error"}}',
+    b'{"timestamp":"2026-12-07T10:00:00.000000Z","status":"error","message":"dd","logger.name":"a"}',
+    b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"ERROR","logger":"a","message":"upper"}',
+    b'{"timestamp":"2026-12-07T10:00:00.00000Z","level":"error","logger":"a","message":"short"}',
+    b'{"ms": 3, "event": "structlog", "level": "error"}',
+    b'{"@timestamp":"2026-12-07T10:00:00Z","log.level":"critical","message":"ecs"}',
+    b"level=error msg=logfmt",
+    b"a text line",
+]
 
 
-def test_uniform_chunks_and_the_prefilter_agree_with_a_full_parse(tmp_path: Path) -> None:
-    assert _uniform(MIXED)
-    mixed = MIXED + b'{"level": "error", "event": "structlog"}\n'
-    assert not _uniform(mixed)
-    assert not _uniform(MIXED.replace(b'"level":"error"', b'"status":"error"'))
+@pytest.mark.parametrize("level", ["trace", "debug", "info", "warning", "error", "critical", "46"])
+def test_the_prefilter_agrees_with_the_full_parse(tmp_path: Path, level: str) -> None:
     path = tmp_path / "a.log"
-    for data in (MIXED, mixed, MIXED + b"text line\n"):
-        path.write_bytes(data)
-        flt = parse_filter(level="error")
-        fast = [r.message for r in read([str(path)], flt)]
-        slow = [r.message for r in read([str(path)], flt, prefilter=False)]
-        assert fast == slow
-        assert fast[:3] == ["e", "n", "c"]
+    path.write_bytes(b"\n".join(LINES) + b"\n")
+    flt = parse_filter(level=level)
+    fast = [r.message for r in read([str(path)], flt)]
+    assert fast == [r.message for r in read([str(path)], flt, prefilter=False)]
+    if level == "error":
+        assert fast == [
+            "error",
+            "critical",
+            "level-45",
+            "dd",
+            "upper",
+            "short",
+            "structlog",
+            "ecs",
+            "logfmt",
+        ]
+
+
+def test_the_prefilter_drops_only_default_layout_lines_below_the_level() -> None:
+    skip = parse_filter(level="error").skip_levels()
+    assert skip is not None
+    kept = _candidates(b"\n".join(LINES) + b"\n", skip)
+    assert kept == [LINES[5], LINES[6], LINES[7], *LINES[9:]]
+    assert parse_filter(level="trace").skip_levels() is None
+    assert parse_filter().skip_levels() is None
 
 
 def test_merge_by_time_with_a_window() -> None:
@@ -153,7 +184,7 @@ def test_merge_by_time_with_a_window() -> None:
 
 def test_unreadable_inputs_are_reported_and_skipped(tmp_path: Path) -> None:
     good = tmp_path / "good.log"
-    good.write_bytes(MIXED)
+    good.write_bytes(b"\n".join(LINES[:5]))
     errors: list[str] = []
     got = list(
         read([str(tmp_path / "missing.log"), str(good)], on_error=lambda p, e: errors.append(p))
