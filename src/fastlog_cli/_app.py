@@ -182,8 +182,38 @@ def run_view(args: argparse.Namespace) -> int:
         fields=_csv(args.show_fields),
         hide=_csv(args.hide) or (),
     )
-    render = Renderer(options).render
+    renderer = Renderer(options)
+    if len(args.files) == 1 and not build_filter(args).active:
+        return _stream_lines(args, renderer)
+    render = renderer.render
     return _stream(args, lambda record: render(record).encode("utf-8", "backslashreplace"))
+
+
+def _stream_lines(args: argparse.Namespace, renderer: Renderer) -> int:
+    # Unfiltered view of one input: render whole chunks of raw lines (fastlog's default layout
+    # without building records).
+    path = args.files[0]
+    output = Output(pager=not args.no_pager)
+    live = path == "-" and not sys.stdin.isatty()
+    try:
+        try:
+            for lines in fastlog_read.read_lines(path):
+                output.write(renderer.render_lines(lines, path).encode("utf-8", "backslashreplace"))
+                if live:
+                    output.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _Errors()(path, exc)
+            output.close()
+            return UNREADABLE
+        output.close()
+    except BrokenPipeError:
+        silence_stdout()
+        paging = output.paging
+        output.close()
+        return OK if paging else 141
+    return OK
 
 
 def _convert_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ records. Nothing here prints, parses arguments or imports DuckDB.
 from ._errors import FilterError, ReadError
 from ._filters import Filter, parse_filter
 from ._layouts import parse_line
-from ._reader import merge, read
+from ._reader import merge, read, read_lines
 from ._record import Record
 from ._render import Renderer, RenderOptions, to_fastlog_schema
 from ._sources import open_source
@@ -25,5 +25,6 @@ __all__ = [
     "parse_filter",
     "parse_line",
     "read",
+    "read_lines",
     "to_fastlog_schema",
 ]

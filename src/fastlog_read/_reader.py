@@ -10,7 +10,7 @@ from ._layouts import parse_line
 from ._record import Record
 from ._sources import iter_chunks, open_source
 
-__all__ = ["merge", "read", "read_source"]
+__all__ = ["merge", "read", "read_lines", "read_source"]
 
 _HEAD = b'{"timestamp":"'
 _LEVEL_KEY = b'Z","level":"'
@@ -61,6 +61,26 @@ def _guarded(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield from chunks
     except EOFError as exc:  # gzip's "ended before the end-of-stream marker": a truncated file
         raise OSError(f"truncated compressed data ({exc})") from exc
+
+
+def read_lines(path: str) -> Iterator[list[bytes]]:
+    """The lines of one input (without newlines), a chunk's worth at a time, unparsed.
+
+    For callers that handle raw lines in bulk, such as :meth:`Renderer.render_lines`.
+
+    Raises:
+        OSError: the input cannot be opened or read.
+    """
+    stream = open_source(path)
+    try:
+        for chunk in _guarded(iter_chunks(stream)):
+            lines = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                lines.pop()
+            yield lines
+    finally:
+        if path != "-":
+            stream.close()
 
 
 def merge(streams: Sequence[Iterable[Record]], *, window: float = 1.0) -> Iterator[Record]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from ._layouts import parse_line
+from ._levels import canonical_level
 from ._record import Record
 
 __all__ = ["RenderOptions", "Renderer", "to_fastlog_schema"]
@@ -29,6 +32,8 @@ _COLORS = {
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _HEAD = b'{"timestamp":"'
+# Level spellings read back under another canonical name (the fast path avoids a call per line).
+_CANON = {name: canonical_level(name) for name in ("warn", "fatal", "exception")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,11 @@ class RenderOptions:
 
 
 def _value(value: Any) -> str:
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return value if value and " " not in value and "=" not in value else repr(value)
     if isinstance(value, str):
         return value if value and " " not in value and "=" not in value else repr(value)
     if type(value) is float and not math.isfinite(value):
@@ -87,6 +97,64 @@ class Renderer:
         if mode == "local":
             time = time.astimezone()
         return f"{time.hour:02d}:{time.minute:02d}:{time.second:02d}.{time.microsecond:06d}"
+
+    def render_lines(self, lines: Iterable[bytes], source: str = "") -> str:
+        """The text of several raw lines (a chunk), as :meth:`render` of each line's record.
+
+        Lines in fastlog's default layout take a path that builds no :class:`Record`, when the
+        options allow it (UTC clock, no field selection).
+        """
+        options = self.options
+        if options.time != "utc" or options.fields is not None or options.hide:
+            return "".join([self.render(parse_line(line, source)) for line in lines])
+        colors = options.colors
+        parts: list[str] = []
+        append = parts.append
+        loads = orjson.loads
+        for line in lines:
+            if line[:14] == _HEAD and line[40:42] == b'Z"':
+                try:
+                    d = loads(line)
+                except orjson.JSONDecodeError:
+                    d = None
+                if type(d) is dict and "level" in d and "message" in d:
+                    ts = d.pop("timestamp")
+                    level = d.pop("level")
+                    logger = d.pop("logger", "")
+                    message = d.pop("message")
+                    exc = d.pop("exception", None)
+                    if (
+                        type(ts) is str
+                        and type(level) is str
+                        and type(logger) is str
+                        and type(message) is str
+                        and (exc is None or type(exc) is dict)
+                    ):
+                        name = level.lower()
+                        name = _CANON.get(name, name)
+                        if colors:
+                            append(f"{_DIM}{ts[11:26]}{_RESET} {_COLORS.get(name, '')}")
+                            append(f"{name.upper():<8}{_RESET} {logger}  {message}")
+                            if d:
+                                append(f"  {_DIM}")
+                                append(" ".join([f"{k}={_value(v)}" for k, v in d.items()]))
+                                append(_RESET)
+                        else:
+                            append(f"{ts[11:26]} {name.upper():<8} {logger}  {message}")
+                            if d:
+                                append("  ")
+                                append(" ".join([f"{k}={_value(v)}" for k, v in d.items()]))
+                        if exc is not None:
+                            trace = exc.get("traceback")
+                            if trace:
+                                append("\n")
+                                append(str(trace).rstrip("\n"))
+                            elif exc.get("type"):
+                                append(f"\n{exc.get('type')}: {exc.get('message') or ''}".rstrip())
+                        append("\n")
+                        continue
+            append(self.render(parse_line(line, source)))
+        return "".join(parts)
 
     def render(self, record: Record) -> str:
         """The record's text, ending with a newline."""
