@@ -32,8 +32,8 @@ _COLORS = {
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _HEAD = b'{"timestamp":"'
-# Level spellings read back under another canonical name (the fast path avoids a call per line).
-_CANON = {name: canonical_level(name) for name in ("warn", "fatal", "exception")}
+# The padded upper-case level column for the names fastlog writes (one lookup per line).
+_PAD = {name: f"{name.upper():<8}" for name in _COLORS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,23 @@ def _value(value: Any) -> str:
     if type(value) is float and not math.isfinite(value):
         return repr(value)  # json.dumps writers' NaN/Infinity, which orjson would show as null
     return orjson.dumps(value).decode("utf-8")
+
+
+def _fields(d: dict[str, Any]) -> str:
+    # _value inlined for the common types: this runs for every field of every line.
+    parts = []
+    for key, value in d.items():
+        kind = type(value)
+        if kind is str:
+            if value and " " not in value and "=" not in value:
+                parts.append(f"{key}={value}")
+            else:
+                parts.append(f"{key}={value!r}")
+        elif kind is int:
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f"{key}={_value(value)}")
+    return " ".join(parts)
 
 
 class Renderer:
@@ -130,20 +147,20 @@ class Renderer:
                         and type(message) is str
                         and (exc is None or type(exc) is dict)
                     ):
-                        name = level.lower()
-                        name = _CANON.get(name, name)
+                        pad = _PAD.get(level)
+                        if pad is None:
+                            pad = f"{canonical_level(level).upper():<8}"
                         if colors:
+                            name = canonical_level(level)
                             append(f"{_DIM}{ts[11:26]}{_RESET} {_COLORS.get(name, '')}")
-                            append(f"{name.upper():<8}{_RESET} {logger}  {message}")
+                            append(f"{pad}{_RESET} {logger}  {message}")
                             if d:
-                                append(f"  {_DIM}")
-                                append(" ".join([f"{k}={_value(v)}" for k, v in d.items()]))
-                                append(_RESET)
+                                append(f"  {_DIM}{_fields(d)}{_RESET}")
                         else:
-                            append(f"{ts[11:26]} {name.upper():<8} {logger}  {message}")
+                            append(f"{ts[11:26]} {pad} {logger}  {message}")
                             if d:
                                 append("  ")
-                                append(" ".join([f"{k}={_value(v)}" for k, v in d.items()]))
+                                append(_fields(d))
                         if exc is not None:
                             trace = exc.get("traceback")
                             if trace:
