@@ -84,3 +84,16 @@ def write_fastlog(
         """,
         when,
     )
+
+
+def write_docs_fixtures(root: Path) -> None:
+    """The files docs/cli.md's examples read: ``app.log`` (fastlog, 10:00), its rotated
+    ``app.log.1.gz`` (09:00) and ``worker.log`` (fastlog with ``schema="ecs"``, 09:30)."""
+    import gzip
+
+    write_fastlog(root / "app.log", when="2026-12-07T10:00:00.250000+00:00")
+    write_fastlog(root / "app.log.1", when="2026-12-07T09:00:00.125000+00:00")
+    rotated = root / "app.log.1"
+    (root / "app.log.1.gz").write_bytes(gzip.compress(rotated.read_bytes(), mtime=0))
+    rotated.unlink()
+    write_fastlog(root / "worker.log", "ecs", when="2026-12-07T09:30:00.500000+00:00")
