@@ -66,3 +66,26 @@ def test_to_fastlog_schema() -> None:
     }
     numbered = Record(None, None, 33, None, None, fields={"message": "shadowed"})
     assert to_fastlog_schema(numbered) == {"level": "level-33", "message": ""}
+
+
+ODD = [
+    LINE,
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"WARN","logger":"a","message":"m","b":true}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"level-45","logger":"a","message":"m"}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"info","message":"no logger","f":null}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"info","logger":"a","message":"m",'
+    b'"exception":"a string traceback\\nE: x"}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"info","logger":"a","message":3}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","level":"info","logger":"a","message":"x","n":NaN}',
+    b'{"timestamp":"2026-12-07T10:00:00.25Z","level":"info","logger":"a","message":"short time"}',
+    b'{"timestamp":"2026-12-07T10:00:00.250000Z","status":"error","message":"dd","logger.name":"a"}',
+    b"text",
+    b"",
+]
+
+
+def test_the_chunk_renderer_equals_the_record_renderer() -> None:
+    for colors in (False, True):
+        renderer = Renderer(RenderOptions(colors=colors))
+        expected = "".join(renderer.render(parse_line(line)) for line in ODD)
+        assert renderer.render_lines(ODD) == expected
