@@ -21,6 +21,8 @@ def from_text(text: str) -> datetime.datetime | None:
         value = datetime.datetime.fromisoformat(text)
     except ValueError:
         return None
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         # Naive stamps (structlog utc=False, python-json-logger's asctime) carry no zone: read
         # them as UTC so output does not depend on the reading machine.
