@@ -564,6 +564,7 @@ class TestWriterProcesses:
         writers.append(writer)
         writer.command("log 0 50")
         collector = Collector(Follower([path], start_lines=None, interval=0.01))
+        truncated = str(Notice("truncated", str(path)))
         n = 0
         for r in range(4):
             if r:
@@ -571,10 +572,9 @@ class TestWriterProcesses:
             n += 50
             collector.wait_lines(n)
             writer.command("copytruncate")
+            truncations = r + 1
             wait_until(
-                lambda: (
-                    notices(collector.items).count(str(Notice("truncated", str(path)))) == n // 50
-                ),
+                lambda: notices(collector.items).count(truncated) == truncations,  # noqa: B023
                 message="the truncation noticed",
             )
         writer.command(f"log {n} {n + 10}")
