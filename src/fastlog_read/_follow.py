@@ -152,7 +152,7 @@ class Follower:
         self._keep_open = os.name != "nt" if keep_open is None else keep_open
         self._files: dict[tuple[int, int], _File] = {}  # insertion order: oldest first
         self._at: dict[str, tuple[int, int]] = {}  # followed name -> the file it holds
-        self._missing: set[str] = set()  # names announced as missing/removed
+        self._failed: set[str] = set()  # names that could not be opened (announced)
         self._started = False
         self._iterating = False
         self._busy = False
@@ -220,7 +220,6 @@ class Follower:
                 st = os.stat(name)
             except OSError:
                 if starting and not _is_glob(name) and name in self._specs:
-                    self._missing.add(name)
                     out.append(Notice("missing", name))
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -229,7 +228,6 @@ class Follower:
         removed = [n for n in self._at if n not in present]
         for name in removed:
             del self._at[name]
-            self._missing.add(name)
         for name, found in present.items():
             ident = found
             prev = self._at.get(name)
@@ -250,7 +248,6 @@ class Follower:
                 opened.notice = notice
                 ident = opened.ident
             self._at[name] = ident
-            self._missing.discard(name)
         held = set(self._at.values())
         for ident, f in self._files.items():
             if ident not in held and f.name is not None:
@@ -264,8 +261,11 @@ class Follower:
         try:
             fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except OSError as exc:
-            out.append(Notice("error", name, exc.strerror or str(exc)))
+            if name not in self._failed:  # said once, not at every poll
+                self._failed.add(name)
+                out.append(Notice("error", name, exc.strerror or str(exc)))
             return None
+        self._failed.discard(name)
         try:
             st = os.fstat(fd)
             ident = (st.st_dev, st.st_ino)  # the file opened, if it changed since the stat

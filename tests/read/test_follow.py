@@ -612,3 +612,26 @@ class TestWriterProcesses:
             str(logs / "b.log"): list(range(1000, 1040)),
         }
         assert notices(collector.items) == [str(Notice("appeared", str(logs / "b.log")))]
+
+    def test_two_processes_rotating_one_file(self, tmp_path: Path, writers: list[Writer]) -> None:
+        """Two FileSinks in two processes share a rotating file: the one that did not rotate
+        may write one more batch into the renamed file, which the follower still drains. Each
+        process's records: all once, in its order."""
+        path = tmp_path / "app.log"
+        one, two = Writer(path, rotation="8 KB"), Writer(path, rotation="8 KB")
+        writers += [one, two]
+        collector = Collector(Follower([path], start_lines=None, interval=0.01))
+        rounds = 20
+        half = ROUND // 2  # each process's round: so the two stay under the rotation size
+        for r in range(rounds):
+            one.command(f"log {r * half} {(r + 1) * half}")
+            two.command(f"log {10_000 + r * half} {10_000 + (r + 1) * half}")
+            collector.wait_lines((r + 1) * ROUND)
+        one.close()
+        two.close()
+        collector.stop()
+        got = seqs(collector.items)
+        assert [s for s in got if s < 10_000] == list(range(rounds * half))
+        assert [s for s in got if s >= 10_000] == list(range(10_000, 10_000 + rounds * half))
+        assert len(got) == rounds * ROUND
+        assert len(rotated_files(tmp_path)) >= 3
