@@ -397,7 +397,10 @@ class Follower:
         self._iterating = True
         try:
             while not self._stop.is_set():
-                yield from self.poll()
+                for item in self.poll():
+                    if self._stop.is_set():  # a long poll's rest is not waited for
+                        return
+                    yield item
                 if not self._busy:
                     self._stop.wait(self._interval)
         finally:

@@ -480,6 +480,19 @@ class TestIteration:
         assert follower._files == {}
         assert follower.poll() == []
 
+    def test_close_while_consuming_a_poll(self, tmp_path: Path) -> None:
+        """close() between two items of one poll ends the iteration there."""
+        path = tmp_path / "app.log"
+        path.write_bytes(numbered(0, 100))
+        follower = Follower([path], start_lines=None)
+        got: list[FollowedLine | Notice] = []
+        for item in follower:
+            got.append(item)
+            if len(got) == 3:
+                follower.close()
+        assert got == [line(path, b"line %d" % i) for i in range(3)]
+        assert follower._files == {}
+
     def test_stop_event(self, tmp_path: Path) -> None:
         path = tmp_path / "app.log"
         path.write_bytes(b"")
