@@ -119,6 +119,16 @@ class Follower:
             ``False`` each poll opens and closes the files by name, and a file renamed away
             is not drained.
 
+    The first :meth:`poll` gives the start lines of every file present (``tail -n N`` without
+    ``-f`` is that one poll), file after file in the order of *specs* (a pattern's matches
+    sorted by name).
+
+    Limits: a file renamed away is read on through its open descriptor, but a writer that
+    rotates twice between two polls leaves a file the follower never opened; its lines are
+    read only if a pattern matches the rotated names too (``app*.log``) and the file is not
+    compressed yet. Lines written between logrotate's copy and its truncate are in the copy
+    only (logrotate's own race).
+
     A :class:`Follower` is not thread-safe: one thread polls or iterates it. ``close()`` may be
     called from another thread to end an iteration (it is then finished by the iterating
     thread).
