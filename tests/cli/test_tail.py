@@ -175,3 +175,46 @@ def test_pattern_follows_new_files(
     second.close()
     finish(tail)
     assert tail.seqs() == [3, 4, *range(1000, 1030), *range(5, 10)]
+
+
+def test_without_follow_prints_the_last_lines(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """Without -f: the last N records, then exit 0."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path)
+    writers.append(writer)
+    writer.command("log 0 10")
+    writer.close()
+    tail = Tail("-n", "3", "--color", "never", str(path))
+    tails.append(tail)
+    assert tail.process.wait(timeout=60) == 0
+    for t in tail._threads:
+        t.join(timeout=60)
+    assert tail.seqs() == [7, 8, 9]
+    assert len(tail.out) == 3
+
+
+def test_filters_apply_while_following(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """-l warning: only the warnings, at the start and as they are written."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path, rotation="8 KB")
+    writers.append(writer)
+    writer.command("log 0 5")
+    writer.command("warn 5 8")
+    tail = Tail("-f", "-n", "100", "-l", "warning", "--color", "never", str(path))
+    tails.append(tail)
+    tail.wait_records(3)
+    for r in range(6):  # rotations among them
+        writer.command(f"log {100 + r * ROUND} {100 + (r + 1) * ROUND - 2}")
+        writer.command(f"warn {100 + (r + 1) * ROUND - 2} {100 + (r + 1) * ROUND}")
+        tail.wait_records(3 + (r + 1) * 2)
+    writer.close()
+    finish(tail)
+    expected = [5, 6, 7, *(s for r in range(6) for s in (118 + r * ROUND, 119 + r * ROUND))]
+    assert tail.seqs() == expected
+    assert len(rotated_files(tmp_path)) >= 1

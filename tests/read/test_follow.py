@@ -27,9 +27,9 @@ from tests.helpers import ROOT, child_env, finishes, wait_until
 # -- a writer process ----------------------------------------------------------------------------
 
 #: A child that logs with fastlog's FileSink on commands read from stdin, answering ``ok``:
-#: ``log A B`` logs records ``seq`` A..B-1 then flushes; ``copytruncate`` does what logrotate's
-#: copytruncate does (copy the file to ``<path>.1``, then truncate it in place, the writer's
-#: descriptor staying open); ``exit`` shuts down.
+#: ``log A B`` logs records ``seq`` A..B-1 then flushes (``warn A B`` at level warning);
+#: ``copytruncate`` does what logrotate's copytruncate does (copy the file to ``<path>.1``,
+#: then truncate it in place, the writer's descriptor staying open); ``exit`` shuts down.
 WRITER = textwrap.dedent(
     """
     import os, shutil, sys
@@ -45,9 +45,10 @@ WRITER = textwrap.dedent(
     log = fastlog_core.get_logger("writer")
     for command in sys.stdin:
         word, *args = command.split()
-        if word == "log":
+        if word in ("log", "warn"):
+            method = log.info if word == "log" else log.warning
             for i in range(int(args[0]), int(args[1])):
-                log.info("tick", seq=i, pad="x" * 60)
+                method("tick", seq=i, pad="x" * 60)
             assert fastlog_core.flush(timeout=60)
         elif word == "copytruncate":
             shutil.copyfile(path, path + ".1")
