@@ -145,7 +145,9 @@ class Follower:
         read_size: int = 1 << 20,
         keep_open: bool | None = None,
     ) -> None:
-        self._specs = [os.fspath(s) for s in specs]
+        paths = [os.fspath(s) for s in specs]
+        # A name with glob characters that exists as written is a path (``app[1].log``).
+        self._specs = [(p, _is_glob(p) and not os.path.lexists(p)) for p in paths]
         if not self._specs:
             raise ValueError("Follower: give at least one path or pattern")
         if start_lines is not None and start_lines < 0:
@@ -209,8 +211,8 @@ class Follower:
     def _names(self) -> list[str]:
         names: list[str] = []
         seen: set[str] = set()
-        for spec in self._specs:
-            if _is_glob(spec):
+        for spec, pattern in self._specs:
+            if pattern:
                 found = sorted(glob.glob(spec))
                 found = [n for n in found if not n.endswith(_SKIPPED_SUFFIXES)]
             else:
@@ -229,7 +231,7 @@ class Follower:
             try:
                 st = os.stat(name)
             except OSError:
-                if starting and not _is_glob(name) and name in self._specs:
+                if starting and (name, False) in self._specs:
                     out.append(Notice("missing", name))
                 continue
             if not stat.S_ISREG(st.st_mode):

@@ -421,6 +421,13 @@ class TestFileChanges:
             assert f.poll() == [line(a, b"a3"), line(b, b"b2")]
             assert f.sources() == [str(a), str(b)]
 
+    def test_name_with_glob_characters_that_exists_is_a_path(self, tmp_path: Path) -> None:
+        literal = tmp_path / "app[1].log"
+        literal.write_bytes(b"literal\n")
+        (tmp_path / "app1.log").write_bytes(b"globbed\n")
+        with Follower([literal], start_lines=None) as f:
+            assert f.poll() == [line(literal, b"literal")]
+
     def test_glob_follows_a_renamed_file_without_reading_it_twice(self, tmp_path: Path) -> None:
         """With a pattern matching the rotated names too, a file renamed away is the same file:
         read on from where it was, not from its start again."""
