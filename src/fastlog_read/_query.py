@@ -1,0 +1,375 @@
+"""``fastlog query``: SQL over log files through DuckDB.
+
+DuckDB reads the files itself (gzip included), each line as one JSON value, which is several
+times faster than feeding it records parsed in Python. A view, ``logs``, normalises the layouts
+fastlog reads (fastlog's default, ECS, GCP, Datadog, OTel, structlog, loguru,
+python-json-logger) to the same columns, row by row: a file can mix layouts (fastlog's own
+notes are always in its default layout, whatever the schema of the records around them).
+
+DuckDB is an optional dependency (the ``cli`` extra), imported only when a query runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
+
+import orjson
+
+__all__ = ["QueryError", "QueryResult", "format_result", "logs_view_sql", "run_query"]
+
+INSTALL_HINT = 'fastlog query needs DuckDB: pip install "fastlog-py[cli]"'
+
+Format = Literal["table", "csv", "json"]
+
+
+class QueryError(Exception):
+    """A query that could not run; ``exit_code`` is what the command line exits with.
+
+    1: an input file cannot be read; 2: the SQL is wrong (DuckDB's message, as is);
+    3: DuckDB is not installed.
+    """
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """What a query returned: the column names and the rows, in order.
+
+    ``skipped`` counts the input lines that are not JSON objects (text, a traceback printed into
+    the log, a truncated line): they are not in ``logs``. It is ``None`` unless asked for
+    (counting them reads the files once more).
+    """
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    skipped: int | None = None
+
+
+def _level_expr() -> str:
+    raw = (
+        "coalesce(j->>'level', j->>'log.level', j->'log'->>'level', j->>'severity',"
+        " j->>'SeverityText', j->'record'->'level'->>'name', j->>'levelname', j->>'status')"
+    )
+    # Spellings read back as fastlog's names: OTel's INFO2..4 and WARN/FATAL, Python's own
+    # WARN/FATAL, GCP's DEFAULT (no severity).
+    return f"""CASE
+        WHEN {raw} IS NULL THEN NULL
+        ELSE CASE regexp_replace(lower({raw}), '^(trace|debug|info|warn|error|fatal)[234]$', '\\1')
+            WHEN 'warn' THEN 'warning'
+            WHEN 'fatal' THEN 'critical'
+            WHEN 'default' THEN NULL
+            ELSE regexp_replace(lower({raw}), '^(trace|debug|info|warn|error|fatal)[234]$', '\\1')
+        END
+    END"""
+
+
+_LEVELNO = """CASE level
+        WHEN 'trace' THEN 5 WHEN 'debug' THEN 10 WHEN 'info' THEN 20 WHEN 'success' THEN 25
+        WHEN 'notice' THEN 25 WHEN 'warning' THEN 30 WHEN 'error' THEN 40
+        WHEN 'critical' THEN 50 WHEN 'alert' THEN 60 WHEN 'emergency' THEN 70
+        ELSE try_cast(regexp_extract(level, '^level-(\\d+)$', 1) AS INTEGER)
+    END"""
+
+# Timestamps: ISO strings (a naive one, as structlog's utc=False or python-json-logger's
+# asctime write, is read as UTC), OTel's nanoseconds as a decimal string, loguru's and
+# structlog's (fmt=None) epoch seconds.
+_TIME = """coalesce(
+        try_cast(j->>'timestamp' AS TIMESTAMPTZ),
+        try_cast(j->>'@timestamp' AS TIMESTAMPTZ),
+        try_cast(j->>'time' AS TIMESTAMPTZ),
+        try_cast(replace(j->>'asctime', ',', '.') AS TIMESTAMPTZ),
+        make_timestamp(try_cast(j->>'Timestamp' AS BIGINT) // 1000)::TIMESTAMPTZ,
+        to_timestamp(try_cast(j->'record'->'time'->>'timestamp' AS DOUBLE)),
+        to_timestamp(try_cast(j->>'timestamp' AS DOUBLE))
+    )"""
+
+_LOGGER = """coalesce(
+        j->>'logger', j->>'log.logger', j->'log'->>'logger', j->>'logger.name',
+        j->'logger'->>'name', j->'logging.googleapis.com/labels'->>'python_logger',
+        j->'InstrumentationScope'->>'Name', j->'record'->>'name', j->>'name'
+    )"""
+
+_MESSAGE = """coalesce(
+        j->>'message', j->>'event', j->>'Body', j->'record'->>'message', j->>'msg'
+    )"""
+
+_EXCEPTION_TYPE = """coalesce(
+        j->'exception'->>'type', j->'error'->>'type', j->>'error.type', j->>'error.kind',
+        j->'Attributes'->>'exception.type', j->'record'->'exception'->>'type',
+        json_extract_string(j, '$.exception[#-1].exc_type')
+    )"""
+
+_TRACE_ID = """coalesce(
+        j->'trace'->>'id', j->>'trace.id', j->>'logging.googleapis.com/trace', j->>'dd.trace_id',
+        j->'dd'->>'trace_id', j->>'TraceId', j->>'trace_id'
+    )"""
+
+# Which writer's layout a line is, by the keys only that layout writes (as the reading layer's
+# detection does, line by line).
+_LAYOUT = """CASE
+        WHEN (j->'record') IS NOT NULL AND (j->'text') IS NOT NULL THEN 'loguru'
+        WHEN (j->'SeverityText') IS NOT NULL OR (j->'SeverityNumber') IS NOT NULL THEN 'otel'
+        WHEN (j->'log.level') IS NOT NULL THEN 'ecs'
+        WHEN (j->'severity') IS NOT NULL THEN 'gcp'
+        WHEN (j->'levelname') IS NOT NULL THEN 'pjl'
+        WHEN (j->'level') IS NOT NULL AND (j->'event') IS NOT NULL THEN 'structlog'
+        WHEN (j->'level') IS NOT NULL THEN 'fastlog'
+        WHEN (j->'status') IS NOT NULL AND (j->'message') IS NOT NULL THEN 'datadog'
+        ELSE 'json'
+    END"""
+
+# Where each layout keeps the user's fields: loguru in record.extra, OTel in Attributes, every
+# other one beside the record's own keys (so `fields` is the whole line there).
+_FIELDS = "coalesce(j->'record'->'extra', j->'Attributes', j)"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def logs_view_sql(paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The SQL that creates the views ``lines`` (every line) and ``logs`` over *paths*.
+
+    ``logs`` has one row per JSON object line, with the columns ``time`` (TIMESTAMPTZ, UTC),
+    ``level`` (fastlog's lower-case names), ``levelno``, ``logger``, ``message``,
+    ``exception_type``, ``trace_id``, ``layout``, ``fields`` (JSON: where the layout keeps the
+    user's fields), ``record`` (JSON: the whole line) and ``file``.
+
+    Args:
+        paths: the files (``.gz`` ones are decompressed).
+
+    Returns:
+        Two ``CREATE VIEW`` statements separated by ``;``.
+    """
+    files = ", ".join(_literal(os.fspath(path)) for path in paths)
+    return f"""CREATE OR REPLACE VIEW lines AS
+SELECT j, filename AS file
+FROM read_ndjson([{files}], columns={{'j': 'JSON'}}, records=false, ignore_errors=true,
+                 filename=true, compression='auto_detect');
+CREATE OR REPLACE VIEW logs AS
+WITH objects AS (SELECT j, file FROM lines WHERE json_type(j) = 'OBJECT'),
+normalised AS (
+    SELECT
+        {_TIME} AS time,
+        {_level_expr()} AS level,
+        {_LOGGER} AS logger,
+        {_MESSAGE} AS message,
+        {_EXCEPTION_TYPE} AS exception_type,
+        {_TRACE_ID} AS trace_id,
+        {_LAYOUT} AS layout,
+        {_FIELDS} AS fields,
+        j AS record,
+        file
+    FROM objects
+)
+SELECT time, level, {_LEVELNO} AS levelno, logger, message, exception_type, trace_id, layout,
+       fields, record, file
+FROM normalised"""
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise QueryError(INSTALL_HINT, 3) from None
+    return duckdb
+
+
+def run_query(
+    sql: str,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    threads: int | None = None,
+    count_skipped: bool = False,
+) -> QueryResult:
+    """Run *sql* with ``logs`` (and ``lines``) defined over *paths*.
+
+    Args:
+        sql: one SQL statement (DuckDB's dialect), e.g.
+            ``SELECT level, count(*) FROM logs GROUP BY 1``.
+        paths: the files to read; ``-`` reads standard input (copied to a temporary file
+            first, as DuckDB reads files).
+        threads: DuckDB's threads (its default: one per core).
+        count_skipped: also count the lines that are not JSON objects (``QueryResult.skipped``).
+
+    Returns:
+        The columns and rows.
+
+    Raises:
+        QueryError: DuckDB missing (exit code 3), a file missing (1), bad SQL (2).
+    """
+    duckdb = _duckdb()
+    files: list[str] = []
+    temporary: str | None = None
+    try:
+        for path in paths:
+            name = os.fspath(path)
+            if name == "-":
+                if temporary is None:
+                    temporary = _stdin_copy()
+                name = temporary
+            elif not os.path.isfile(name):
+                raise QueryError(f"{name}: no such file", 1)
+            files.append(name)
+        if not files:
+            raise QueryError("no input file", 1)
+        connection = duckdb.connect(":memory:")
+        try:
+            connection.execute("SET TimeZone = 'UTC'")
+            if threads is not None:
+                connection.execute(f"SET threads = {int(threads)}")
+            for statement in logs_view_sql(files).split(";\n"):
+                connection.execute(statement)
+            try:
+                cursor = connection.execute(sql)
+                columns = [d[0] for d in cursor.description] if cursor.description else []
+                rows = [tuple(row) for row in cursor.fetchall()] if columns else []
+            except duckdb.Error as exc:
+                raise QueryError(_clean(str(exc)), 2) from None
+            skipped = None
+            if count_skipped:
+                found = connection.execute(
+                    "SELECT count(*) FROM lines WHERE j IS NULL OR json_type(j) <> 'OBJECT'"
+                ).fetchone()
+                skipped = int(found[0]) if found else 0
+        finally:
+            connection.close()
+        return QueryResult(columns, rows, skipped)
+    finally:
+        if temporary is not None:
+            os.unlink(temporary)
+
+
+def _stdin_copy() -> str:
+    with tempfile.NamedTemporaryFile(prefix="fastlog-query-", suffix=".log", delete=False) as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+        return out.name
+
+
+def _clean(message: str) -> str:
+    """DuckDB's message without its class prefix noise, on as few lines as it needs."""
+    return message.strip()
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime.datetime):
+        return _timestamp(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int | decimal.Decimal | datetime.date | uuid.UUID):
+        return str(value)
+    return orjson.dumps(value, default=str).decode()
+
+
+def _timestamp(value: datetime.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%fZ")
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return _timestamp(value).replace(" ", "T")
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+
+
+def format_result(result: QueryResult, fmt: Format = "table", *, width: int | None = None) -> str:
+    """*result* as text: an aligned ``table``, ``csv`` (with a header) or ``json`` (one object
+    per row).
+
+    Args:
+        result: what ``run_query()`` returned.
+        fmt: ``table``, ``csv`` or ``json``.
+        width: for ``table``, the terminal's width: the widest columns are cut (``…``) to fit.
+
+    Returns:
+        The text, ending with a newline (empty for no columns).
+    """
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow(["" if v is None else _text(v) for v in row])
+        return out.getvalue()
+    if fmt == "json":
+        return "".join(
+            orjson.dumps(
+                {k: _json_value(v) for k, v in zip(result.columns, row, strict=True)},
+                default=str,
+            ).decode()
+            + "\n"
+            for row in result.rows
+        )
+    if fmt != "table":
+        raise ValueError(f"format {fmt!r}: expected 'table', 'csv' or 'json'")
+    return _table(result, width)
+
+
+def _table(result: QueryResult, width: int | None) -> str:
+    if not result.columns:
+        return ""
+    cells = [[_text(v).replace("\n", "⏎") for v in row] for row in result.rows]
+    widths = [len(name) for name in result.columns]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    if width is not None:
+        # Cut the widest column, one character at a time, down to 8 at the least.
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            widest = max(range(len(widths)), key=lambda i: widths[i])
+            if widths[widest] <= 8:
+                break
+            widths[widest] -= 1
+    right = [
+        any(_numeric(row[i]) for row in result.rows)
+        and all(_numeric(row[i]) or row[i] is None for row in result.rows)
+        for i in range(len(result.columns))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i, value in enumerate(values):
+            cut = value if len(value) <= widths[i] else value[: widths[i] - 1] + "…"
+            parts.append(cut.rjust(widths[i]) if right[i] else cut.ljust(widths[i]))
+        return "  ".join(parts).rstrip()
+
+    lines = [line(result.columns), "  ".join("-" * w for w in widths)]
+    lines.extend(line(row) for row in cells)
+    return "\n".join(lines) + "\n"
+
+
+def write_result(
+    result: QueryResult, stream: TextIO, fmt: Format = "table", *, width: int | None = None
+) -> None:
+    """Write *result* to *stream* (see ``format_result()``)."""
+    stream.write(format_result(result, fmt, width=width))
