@@ -108,10 +108,14 @@ _MESSAGE = """coalesce(
         j->>'message', j->>'event', j->>'Body', j->'record'->>'message', j->>'msg'
     )"""
 
-_EXCEPTION_TYPE = """coalesce(
+_EXCEPTION_TYPE = r"""coalesce(
         j->'exception'->>'type', j->'error'->>'type', j->>'error.type', j->>'error.kind',
         j->'Attributes'->>'exception.type', j->'record'->'exception'->>'type',
-        json_extract_string(j, '$.exception[#-1].exc_type')
+        json_extract_string(j, '$.exception[#-1].exc_type'),
+        nullif(regexp_extract(
+            coalesce(j->>'stack_trace', j->>'exc_info',
+                     CASE WHEN json_type(j->'exception') = 'VARCHAR' THEN j->>'exception' END),
+            '(?:^|\n)([A-Za-z_][A-Za-z0-9_.]*)(?::[^\n]*)?\s*$', 1), '')
     )"""
 
 _TRACE_ID = """coalesce(
@@ -128,7 +132,7 @@ _LAYOUT = """CASE
         WHEN (j->'severity') IS NOT NULL THEN 'gcp'
         WHEN (j->'levelname') IS NOT NULL THEN 'pjl'
         WHEN (j->'level') IS NOT NULL AND (j->'event') IS NOT NULL THEN 'structlog'
-        WHEN (j->'level') IS NOT NULL THEN 'fastlog'
+        WHEN (j->'level') IS NOT NULL AND json_keys(j)[1] = 'timestamp' THEN 'fastlog'
         WHEN (j->'status') IS NOT NULL AND (j->'message') IS NOT NULL THEN 'datadog'
         ELSE 'json'
     END"""
