@@ -49,7 +49,7 @@ _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-NO_LEVEL = "(none)"
+NONE = "(none)"
 OTHER = "(other)"
 
 
@@ -174,9 +174,9 @@ class Stats:
             return
         self.records += 1
         self._layouts.add(record.layout)
-        level = record.level or NO_LEVEL
+        level = record.level or NONE
         self._levels.add(level)
-        self._loggers.add(record.logger or NO_LEVEL)
+        self._loggers.add(record.logger or NONE)
         when = record.time
         if when is None:
             self.without_time += 1
@@ -229,7 +229,7 @@ class Stats:
 
     def _error(self, exception: dict[str, Any], when: datetime.datetime | None) -> None:
         kind = exception.get("type")
-        key = kind if isinstance(kind, str) and kind else NO_LEVEL
+        key = kind if isinstance(kind, str) and kind else NONE
         found = self._errors.get(key)
         if found is None:
             if len(self._errors) >= self._max_errors:
@@ -257,7 +257,7 @@ class Stats:
                     if type(count) is int:
                         self.dropped.by_level[name] = self.dropped.by_level.get(name, 0) + count
             found = _POLICY.search(record.message or "")
-            policy = found.group(1) if found else NO_LEVEL
+            policy = found.group(1) if found else NONE
             self.dropped.policies[policy] = self.dropped.policies.get(policy, 0) + dropped
         lost = _int(fields.get("lost"))
         if lost is not None:
@@ -446,7 +446,7 @@ class _Renderer:
             return
         counts = [_n(count) for _, count in rows]
         number = max(len(c) for c in counts)
-        name_width = min(max(len(name) for name, _ in rows), self.width - number - 11)
+        name_width = min(max(len(name) for name, _ in rows), self.width - number - 12)
         for (name, count), text in zip(rows, counts, strict=True):
             shown = _cut(name, name_width).ljust(name_width)
             self.lines.append(
@@ -459,10 +459,10 @@ class _Renderer:
         data = stats.to_dict()
         total = stats.records
         zone = self.tz.tzname(None) if self.tz is not UTC else "UTC"
-        summary = f"{_n(total)} records"
+        summary = f"{_n(total)} record" + ("" if total == 1 else "s")
         if stats.text_lines:
             plural = "" if stats.text_lines == 1 else "s"
-            summary += f", {_n(stats.text_lines)} non-record line{plural}"
+            summary += f" and {_n(stats.text_lines)} non-record line{plural}"
         files = len(data["sources"])
         if files > 1:
             summary += f" in {files} files"
@@ -474,7 +474,8 @@ class _Renderer:
             summary += f", {span}"
         self.lines.append(self.paint(summary, _BOLD))
         if stats.without_time:
-            self.lines.append(f"  {_n(stats.without_time)} records without a time")
+            plural = "" if stats.without_time == 1 else "s"
+            self.lines.append(f"  {_n(stats.without_time)} record{plural} without a time")
         layouts = data["layouts"]
         if layouts:
             self.lines.append(
@@ -524,7 +525,7 @@ class _Renderer:
             return
         self.heading("Top messages")
         number = max(len(_n(row["count"])) for row in rows)
-        room = max(self.width - number - 11, 10)
+        room = max(self.width - number - 12, 10)
         for row in rows:
             self.lines.append(
                 f"  {_n(row['count']).rjust(number)}  {_share(row['count'], self.stats.records)}"
@@ -568,7 +569,7 @@ class _Renderer:
         self.heading("fastlog notes")
         if dropped.notes:
             policies = ", ".join(
-                f"policy={name}" for name in sorted(dropped.policies) if name != NO_LEVEL
+                f"policy={name}" for name in sorted(dropped.policies) if name != NONE
             )
             reason = f"buffer full, {policies}" if policies else "buffer full"
             line = f"{_n(dropped.records)} records dropped ({reason}){self.span(dropped)}"
