@@ -26,7 +26,14 @@ from typing import Any, Literal, TextIO
 
 import orjson
 
-__all__ = ["QueryError", "QueryResult", "format_result", "logs_view_sql", "run_query"]
+__all__ = [
+    "QueryError",
+    "QueryResult",
+    "format_result",
+    "logs_view_sql",
+    "run_query",
+    "write_result",
+]
 
 INSTALL_HINT = 'fastlog query needs DuckDB: pip install "fastlog-py[cli]"'
 
@@ -244,7 +251,7 @@ def run_query(
                 columns = [d[0] for d in cursor.description] if cursor.description else []
                 rows = [tuple(row) for row in cursor.fetchall()] if columns else []
             except duckdb.Error as exc:
-                raise QueryError(_clean(str(exc)), 2) from None
+                raise QueryError(str(exc).strip(), 2) from None
             skipped = None
             if count_skipped:
                 found = connection.execute(
@@ -263,11 +270,6 @@ def _stdin_copy() -> str:
     with tempfile.NamedTemporaryFile(prefix="fastlog-query-", suffix=".log", delete=False) as out:
         shutil.copyfileobj(sys.stdin.buffer, out)
         return out.name
-
-
-def _clean(message: str) -> str:
-    """DuckDB's message without its class prefix noise, on as few lines as it needs."""
-    return message.strip()
 
 
 # -- output -------------------------------------------------------------------------------

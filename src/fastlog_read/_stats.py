@@ -13,6 +13,7 @@ import datetime
 import math
 import re
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -194,7 +195,7 @@ class Stats:
         if record.logger == "fastlog":
             self._note(record, when)
 
-    def update(self, records: Any) -> Stats:
+    def update(self, records: Iterable[Record]) -> Stats:
         """``add()`` every record of the iterable *records*; returns this object."""
         for record in records:
             self.add(record)
