@@ -67,23 +67,60 @@ class QueryResult:
     skipped: int | None = None
 
 
-def _level_expr() -> str:
-    raw = (
-        "coalesce(j->>'level', j->>'log.level', j->'log'->>'level', j->>'severity',"
-        " j->>'SeverityText', j->'record'->'level'->>'name', j->>'levelname', j->>'status')"
-    )
-    # Spellings read back as fastlog's names: OTel's INFO2..4 and WARN/FATAL, Python's own
-    # WARN/FATAL, GCP's DEFAULT (no severity).
-    return f"""CASE
-        WHEN {raw} IS NULL THEN NULL
-        ELSE CASE regexp_replace(lower({raw}), '^(trace|debug|info|warn|error|fatal)[234]$', '\\1')
+def _paths(*paths: str) -> str:
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
+# Each column's candidate keys, in the order the layouts are tried: one json_extract_string()
+# with a list of paths parses a line once for the column, where one `->>` per key parsed it per
+# key (several times slower on a 1 GB file). A column the query does not use is not extracted.
+_TIME_PATHS = _paths(
+    "$.timestamp",  # fastlog, datadog, structlog (ISO, or epoch seconds with fmt=None)
+    '$."@timestamp"',  # ecs
+    "$.time",  # gcp
+    "$.asctime",  # python-json-logger
+    "$.Timestamp",  # otel: nanoseconds, a decimal string
+    "$.record.time.timestamp",  # loguru: epoch seconds
+)
+_LEVEL_PATHS = _paths(
+    "$.level", '$."log.level"', "$.log.level", "$.severity", "$.SeverityText",
+    "$.record.level.name", "$.levelname", "$.status",
+)  # fmt: skip
+_LOGGER_PATHS = _paths(
+    "$.logger", '$."log.logger"', "$.log.logger", '$."logger.name"', "$.logger.name",
+    '$."logging.googleapis.com/labels".python_logger', "$.InstrumentationScope.Name",
+    "$.record.name", "$.name",
+)  # fmt: skip
+_MESSAGE_PATHS = _paths("$.message", "$.event", "$.Body", "$.record.message", "$.msg")
+_EXCEPTION_PATHS = _paths(
+    "$.exception.type", "$.error.type", '$."error.type"', '$."error.kind"',
+    '$.Attributes."exception.type"', "$.record.exception.type", "$.exception[#-1].exc_type",
+    # tracebacks as text (gcp, python-json-logger, structlog's format_exc_info): the type is
+    # the last line's `Name:`
+    "$.stack_trace", "$.exc_info", "$.exception",
+)  # fmt: skip
+_TRACE_PATHS = _paths(
+    "$.trace.id", '$."trace.id"', '$."logging.googleapis.com/trace"', '$."dd.trace_id"',
+    "$.dd.trace_id", "$.TraceId", "$.trace_id",
+)  # fmt: skip
+# Keys only one layout writes, for `layout` (as the reading layer's detection, line by line).
+_LAYOUT_PATHS = _paths(
+    "$.record", "$.text", "$.SeverityText", "$.SeverityNumber", '$."log.level"', "$.severity",
+    "$.levelname", "$.level", "$.event", "$.status", "$.message",
+)  # fmt: skip
+# Where each layout keeps the user's fields: loguru in record.extra, OTel in Attributes.
+_FIELDS_PATHS = _paths("$.record.extra", "$.Attributes")
+
+_LEVEL_RAW = "coalesce(lv[1], lv[2], lv[3], lv[4], lv[5], lv[6], lv[7], lv[8])"
+# Spellings read back as fastlog's names: OTel's INFO2..4, WARN and FATAL (Python's too),
+# GCP's DEFAULT (no severity).
+_OTEL_SUFFIX = "'^(trace|debug|info|warn|error|fatal)[234]$', '\\1'"
+_LEVEL = f"""CASE regexp_replace(lower({_LEVEL_RAW}), {_OTEL_SUFFIX})
             WHEN 'warn' THEN 'warning'
             WHEN 'fatal' THEN 'critical'
             WHEN 'default' THEN NULL
-            ELSE regexp_replace(lower({raw}), '^(trace|debug|info|warn|error|fatal)[234]$', '\\1')
-        END
-    END"""
-
+            ELSE regexp_replace(lower({_LEVEL_RAW}), {_OTEL_SUFFIX})
+        END"""
 
 _LEVELNO = """CASE level
         WHEN 'trace' THEN 5 WHEN 'debug' THEN 10 WHEN 'info' THEN 20 WHEN 'success' THEN 25
@@ -92,61 +129,34 @@ _LEVELNO = """CASE level
         ELSE try_cast(regexp_extract(level, '^level-(\\d+)$', 1) AS INTEGER)
     END"""
 
-# Timestamps: ISO strings (a naive one, as structlog's utc=False or python-json-logger's
-# asctime write, is read as UTC), OTel's nanoseconds as a decimal string, loguru's and
-# structlog's (fmt=None) epoch seconds.
+# A naive ISO time (structlog's utc=False, python-json-logger's asctime) is read as UTC.
 _TIME = """coalesce(
-        try_cast(j->>'timestamp' AS TIMESTAMPTZ),
-        try_cast(j->>'@timestamp' AS TIMESTAMPTZ),
-        try_cast(j->>'time' AS TIMESTAMPTZ),
-        try_cast(replace(j->>'asctime', ',', '.') AS TIMESTAMPTZ),
-        make_timestamp(try_cast(j->>'Timestamp' AS BIGINT) // 1000)::TIMESTAMPTZ,
-        to_timestamp(try_cast(j->'record'->'time'->>'timestamp' AS DOUBLE)),
-        to_timestamp(try_cast(j->>'timestamp' AS DOUBLE))
-    )"""
-
-_LOGGER = """coalesce(
-        j->>'logger', j->>'log.logger', j->'log'->>'logger', j->>'logger.name',
-        j->'logger'->>'name', j->'logging.googleapis.com/labels'->>'python_logger',
-        j->'InstrumentationScope'->>'Name', j->'record'->>'name', j->>'name'
-    )"""
-
-_MESSAGE = """coalesce(
-        j->>'message', j->>'event', j->>'Body', j->'record'->>'message', j->>'msg'
-    )"""
+            try_cast(tv[1] AS TIMESTAMPTZ),
+            try_cast(tv[2] AS TIMESTAMPTZ),
+            try_cast(tv[3] AS TIMESTAMPTZ),
+            try_cast(replace(tv[4], ',', '.') AS TIMESTAMPTZ),
+            make_timestamp(try_cast(tv[5] AS BIGINT) // 1000)::TIMESTAMPTZ,
+            to_timestamp(try_cast(tv[6] AS DOUBLE)),
+            to_timestamp(try_cast(tv[1] AS DOUBLE))
+        )"""
 
 _EXCEPTION_TYPE = r"""coalesce(
-        j->'exception'->>'type', j->'error'->>'type', j->>'error.type', j->>'error.kind',
-        j->'Attributes'->>'exception.type', j->'record'->'exception'->>'type',
-        json_extract_string(j, '$.exception[#-1].exc_type'),
-        nullif(regexp_extract(
-            coalesce(j->>'stack_trace', j->>'exc_info',
-                     CASE WHEN json_type(j->'exception') = 'VARCHAR' THEN j->>'exception' END),
-            '(?:^|\n)([A-Za-z_][A-Za-z0-9_.]*)(?::[^\n]*)?\s*$', 1), '')
-    )"""
+            ev[1], ev[2], ev[3], ev[4], ev[5], ev[6], ev[7],
+            nullif(regexp_extract(coalesce(ev[8], ev[9], ev[10]),
+                   '(?:^|\n)([A-Za-z_][A-Za-z0-9_.]*)(?::[^\n]*)?\s*$', 1), '')
+        )"""
 
-_TRACE_ID = """coalesce(
-        j->'trace'->>'id', j->>'trace.id', j->>'logging.googleapis.com/trace', j->>'dd.trace_id',
-        j->'dd'->>'trace_id', j->>'TraceId', j->>'trace_id'
-    )"""
-
-# Which writer's layout a line is, by the keys only that layout writes (as the reading layer's
-# detection does, line by line).
 _LAYOUT = """CASE
-        WHEN (j->'record') IS NOT NULL AND (j->'text') IS NOT NULL THEN 'loguru'
-        WHEN (j->'SeverityText') IS NOT NULL OR (j->'SeverityNumber') IS NOT NULL THEN 'otel'
-        WHEN (j->'log.level') IS NOT NULL THEN 'ecs'
-        WHEN (j->'severity') IS NOT NULL THEN 'gcp'
-        WHEN (j->'levelname') IS NOT NULL THEN 'pjl'
-        WHEN (j->'level') IS NOT NULL AND (j->'event') IS NOT NULL THEN 'structlog'
-        WHEN (j->'level') IS NOT NULL AND json_keys(j)[1] = 'timestamp' THEN 'fastlog'
-        WHEN (j->'status') IS NOT NULL AND (j->'message') IS NOT NULL THEN 'datadog'
-        ELSE 'json'
-    END"""
-
-# Where each layout keeps the user's fields: loguru in record.extra, OTel in Attributes, every
-# other one beside the record's own keys (so `fields` is the whole line there).
-_FIELDS = "coalesce(j->'record'->'extra', j->'Attributes', j)"
+            WHEN ky[1] IS NOT NULL AND ky[2] IS NOT NULL THEN 'loguru'
+            WHEN ky[3] IS NOT NULL OR ky[4] IS NOT NULL THEN 'otel'
+            WHEN ky[5] IS NOT NULL THEN 'ecs'
+            WHEN ky[6] IS NOT NULL THEN 'gcp'
+            WHEN ky[7] IS NOT NULL THEN 'pjl'
+            WHEN ky[8] IS NOT NULL AND ky[9] IS NOT NULL THEN 'structlog'
+            WHEN ky[8] IS NOT NULL AND json_keys(j)[1] = 'timestamp' THEN 'fastlog'
+            WHEN ky[10] IS NOT NULL AND ky[11] IS NOT NULL THEN 'datadog'
+            ELSE 'json'
+        END"""
 
 
 def _literal(text: str) -> str:
@@ -159,7 +169,9 @@ def logs_view_sql(paths: Sequence[str | os.PathLike[str]]) -> str:
     ``logs`` has one row per JSON object line, with the columns ``time`` (TIMESTAMPTZ, UTC),
     ``level`` (fastlog's lower-case names), ``levelno``, ``logger``, ``message``,
     ``exception_type``, ``trace_id``, ``layout``, ``fields`` (JSON: where the layout keeps the
-    user's fields), ``record`` (JSON: the whole line) and ``file``.
+    user's fields: the whole line but for loguru's ``record.extra`` and OTel's ``Attributes``),
+    ``record`` (JSON: the whole line) and ``file``. ``lines`` has ``j`` (JSON, NULL for a line
+    that is not JSON) and ``file``.
 
     Args:
         paths: the files (``.gz`` ones are decompressed).
@@ -173,20 +185,34 @@ SELECT j, filename AS file
 FROM read_ndjson([{files}], columns={{'j': 'JSON'}}, records=false, ignore_errors=true,
                  filename=true, compression='auto_detect');
 CREATE OR REPLACE VIEW logs AS
-WITH objects AS (SELECT j, file FROM lines WHERE json_type(j) = 'OBJECT'),
+WITH extracted AS (
+    SELECT
+        j,
+        file,
+        json_extract_string(j, {_TIME_PATHS}) AS tv,
+        json_extract_string(j, {_LEVEL_PATHS}) AS lv,
+        json_extract_string(j, {_LOGGER_PATHS}) AS gv,
+        json_extract_string(j, {_MESSAGE_PATHS}) AS mv,
+        json_extract_string(j, {_EXCEPTION_PATHS}) AS ev,
+        json_extract_string(j, {_TRACE_PATHS}) AS rv,
+        json_extract(j, {_LAYOUT_PATHS}) AS ky,
+        json_extract(j, {_FIELDS_PATHS}) AS fv
+    FROM lines
+    WHERE json_type(j) = 'OBJECT'
+),
 normalised AS (
     SELECT
         {_TIME} AS time,
-        {_level_expr()} AS level,
-        {_LOGGER} AS logger,
-        {_MESSAGE} AS message,
+        {_LEVEL} AS level,
+        coalesce(gv[1], gv[2], gv[3], gv[4], gv[5], gv[6], gv[7], gv[8], gv[9]) AS logger,
+        coalesce(mv[1], mv[2], mv[3], mv[4], mv[5]) AS message,
         {_EXCEPTION_TYPE} AS exception_type,
-        {_TRACE_ID} AS trace_id,
+        coalesce(rv[1], rv[2], rv[3], rv[4], rv[5], rv[6], rv[7]) AS trace_id,
         {_LAYOUT} AS layout,
-        {_FIELDS} AS fields,
+        coalesce(fv[1], fv[2], j) AS fields,
         j AS record,
         file
-    FROM objects
+    FROM extracted
 )
 SELECT time, level, {_LEVELNO} AS levelno, logger, message, exception_type, trace_id, layout,
        fields, record, file
@@ -242,6 +268,8 @@ def run_query(
         connection = duckdb.connect(":memory:")
         try:
             connection.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on the terminal for long queries: not in our output.
+            connection.execute("SET enable_progress_bar = false")
             if threads is not None:
                 connection.execute(f"SET threads = {int(threads)}")
             for statement in logs_view_sql(files).split(";\n"):

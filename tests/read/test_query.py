@@ -378,3 +378,42 @@ class TestFormats:
         """A format that does not exist is refused with the accepted ones."""
         with pytest.raises(ValueError, match="expected 'table', 'csv' or 'json'"):
             format_result(RESULT, "xml")  # type: ignore[arg-type]
+
+
+class TestSpellings:
+    def test_levels_times_and_exception_texts(self, tmp_path: Path) -> None:
+        """OTel's INFO2 and WARN, FATAL, GCP's DEFAULT, level-N, epoch and naive times, and the
+        exception type from a traceback text (structlog's format_exc_info, GCP's stack_trace)."""
+        path = tmp_path / "mixed.log"
+        trace = r"Traceback (most recent call last):\n  File \"x.py\"\nboto.Timeout: slow\n"  # JSON
+        path.write_text(
+            "\n".join(
+                [
+                    '{"Timestamp":"1796637723000000000","SeverityText":"INFO2","Body":"a"}',
+                    '{"Timestamp":"1796637723000000000","SeverityText":"WARN","Body":"b"}',
+                    '{"timestamp":1796637723.5,"level":"FATAL","event":"c"}',
+                    '{"severity":"DEFAULT","time":"2026-12-07T10:02:03Z","message":"d"}',
+                    '{"timestamp":"2026-12-07T10:02:03","level":"level-35","event":"e"}',
+                    f'{{"event":"f","level":"error","exception":"{trace}"}}',
+                    f'{{"severity":"ERROR","message":"g","stack_trace":"{trace}"}}',
+                ]
+            )
+            + "\n"
+        )
+        sql = "SELECT message, level, levelno, time, exception_type, layout FROM logs"
+        assert format_result(run_query(sql, [path])) == (
+            "message  level     levelno  time                         exception_type  layout\n"
+            "-------  --------  -------  ---------------------------  --------------  ---------\n"
+            "a        info           20  2026-12-07 10:02:03.000000Z  NULL            otel\n"
+            "b        warning        30  2026-12-07 10:02:03.000000Z  NULL            otel\n"
+            "c        critical       50  2026-12-07 10:02:03.500000Z  NULL            structlog\n"
+            "d        NULL         NULL  2026-12-07 10:02:03.000000Z  NULL            gcp\n"
+            "e        level-35       35  2026-12-07 10:02:03.000000Z  NULL            structlog\n"
+            "f        error          40  NULL                         boto.Timeout    structlog\n"
+            "g        error          40  NULL                         boto.Timeout    gcp\n"
+        )
+
+    def test_nothing_printed(self, written: Path, capfd: pytest.CaptureFixture[str]) -> None:
+        """DuckDB's progress bar is off: a query writes nothing to the terminal itself."""
+        run_query("SELECT count(*) FROM logs", _files(written, *LAYOUTS))
+        assert capfd.readouterr() == ("", "")
