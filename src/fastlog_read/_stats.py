@@ -459,7 +459,6 @@ class _Renderer:
         stats = self.stats
         data = stats.to_dict()
         total = stats.records
-        zone = self.tz.tzname(None) if self.tz is not UTC else "UTC"
         summary = f"{_n(total)} record" + ("" if total == 1 else "s")
         if stats.text_lines:
             plural = "" if stats.text_lines == 1 else "s"
@@ -469,6 +468,8 @@ class _Renderer:
             summary += f" in {files} files"
         if stats.first is not None and stats.last is not None:
             first = stats.first.astimezone(self.tz)
+            # The zone's name at the first record (zoneinfo zones have no name without a date).
+            zone = "UTC" if self.tz is UTC else (first.tzname() or first.strftime("%z"))
             span = f"{self.when(stats.first)} – {self.when(stats.last)} {zone}"
             if self.one_day:
                 span = f"{first.date().isoformat()} {span}"

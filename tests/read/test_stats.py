@@ -501,3 +501,18 @@ class TestFilesWrittenByFastlog:
             ) in report.splitlines()
         else:
             assert "fastlog notes" not in report
+
+
+class TestZones:
+    def test_times_in_another_zone(self) -> None:
+        """tz shows every time, the span's zone name and the histogram's labels in that zone."""
+        from zoneinfo import ZoneInfo
+
+        stats = Stats().update(
+            [rec(0, "error", "a", "x", exception={"type": "E"}), rec(60, "info", "a", "y")]
+        )
+        lines = stats.render_text(width=60, tz=ZoneInfo("Asia/Kolkata")).splitlines()
+        assert lines[0] == "2 records, 2026-12-07 15:32:00 – 15:33:00 IST"
+        assert lines[lines.index("Records per second (5s buckets)") + 1].startswith("  15:32:00 ")
+        assert "     first 15:32:00, last 15:32:00" in lines
+        assert stats.to_dict()["first"] == "2026-12-07T10:02:00Z"  # JSON: always UTC
