@@ -11,15 +11,11 @@ DuckDB is an optional dependency (the ``cli`` extra), imported only when a query
 
 from __future__ import annotations
 
-import csv
 import datetime
 import decimal
 import io
 import os
-import shutil
 import sys
-import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
@@ -295,6 +291,9 @@ def run_query(
 
 
 def _stdin_copy() -> str:
+    import shutil
+    import tempfile
+
     with tempfile.NamedTemporaryFile(prefix="fastlog-query-", suffix=".log", delete=False) as out:
         shutil.copyfileobj(sys.stdin.buffer, out)
         return out.name
@@ -312,9 +311,9 @@ def _text(value: Any) -> str:
         return _timestamp(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float | int | decimal.Decimal | datetime.date | uuid.UUID):
-        return str(value)
-    return orjson.dumps(value, default=str).decode()
+    if isinstance(value, list | dict | tuple):
+        return orjson.dumps(value, default=str).decode()
+    return str(value)
 
 
 def _timestamp(value: datetime.datetime) -> str:
@@ -349,6 +348,8 @@ def format_result(result: QueryResult, fmt: Format = "table", *, width: int | No
         The text, ending with a newline (empty for no columns).
     """
     if fmt == "csv":
+        import csv
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(result.columns)

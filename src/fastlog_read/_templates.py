@@ -8,14 +8,14 @@ masking by pattern (no clustering) is enough, cheap and deterministic.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["template"]
 
 # One alternation, tried left to right at each position: the more specific shapes first, so a
 # UUID is not read as hex runs and numbers, an address not as four numbers.
-_PATTERN = re.compile(
-    r"""
+_SOURCE = r"""
     (?P<uuid>\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)
   | (?P<time>(?<![\w.])\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)?
       (?:Z|[+-]\d\d:?\d\d)?(?![\w.])
@@ -30,9 +30,7 @@ _PATTERN = re.compile(
   | (?P<num>(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?
       (?:%|[KMGT]i?B|[kKMGT]?b(?:ps)?|B)?(?![\w.]))
   | (?P<str>"(?:[^"\\]|\\.)*"|(?<!\w)'(?:[^'\\]|\\.)*'(?!\w))
-    """,
-    re.VERBOSE,
-)
+    """
 
 _PLACEHOLDER = {
     name: f"<{name}>" for name in ("uuid", "time", "ip", "hex", "duration", "num", "str")
@@ -43,6 +41,12 @@ _PLACEHOLDER = {
 CACHE_SIZE = 100_000
 
 _cache: dict[str, str] = {}
+
+
+@functools.cache
+def _pattern() -> re.Pattern[str]:
+    # Compiled on first use: importing the package stays cheap for commands that never call it.
+    return re.compile(_SOURCE, re.VERBOSE)
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -69,7 +73,7 @@ def template(message: str) -> str:
     found = _cache.get(message)
     if found is not None:
         return found
-    result = _PATTERN.sub(_placeholder, message)
+    result = _pattern().sub(_placeholder, message)
     if len(_cache) >= CACHE_SIZE:
         _cache.clear()
     _cache[message] = result
