@@ -279,6 +279,10 @@ class Stats:
                 break
             index += 1
         width = _WIDTHS[index]
+        span = (high - low + 1) * _WIDTHS[self._width_index]
+        if span > width * self.max_buckets:
+            # Past the ladder (a stray time years off): whole weeks, as many as it takes.
+            width *= -(-span // (width * self.max_buckets))
         factor = width // _WIDTHS[self._width_index]
         counts: dict[int, int] = {}
         for key, count in self._buckets.items():

@@ -516,3 +516,14 @@ class TestZones:
         assert lines[lines.index("Records per second (5s buckets)") + 1].startswith("  15:32:00 ")
         assert "     first 15:32:00, last 15:32:00" in lines
         assert stats.to_dict()["first"] == "2026-12-07T10:02:00Z"  # JSON: always UTC
+
+
+class TestStrayTimes:
+    def test_a_time_years_off_keeps_the_histogram_short(self) -> None:
+        """One record at 1970 among today's: whole weeks per bucket, at most max_buckets rows."""
+        stray = Record(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), "info", None, "a", "x")
+        stats = Stats().update([stray, rec(0, "info", "a", "x")])
+        width, buckets = stats.histogram()
+        assert width % 604800 == 0
+        assert len(buckets) <= 30
+        assert sum(count for _, count in buckets) == 2
