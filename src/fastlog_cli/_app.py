@@ -45,10 +45,12 @@ class Command:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
     filters: bool = True
+    #: ``-f`` as the short form of ``--field`` (tail takes it for ``--follow``, as tail(1) does)
+    field_short: bool = True
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filters shared by view, convert (and tail/stats)."""
+def add_filter_arguments(parser: argparse.ArgumentParser, *, field_short: bool = True) -> None:
+    """The filters shared by view, convert, tail and stats."""
     group = parser.add_argument_group("filters")
     group.add_argument("-l", "--level", help="this level and above (name, prefix or number)")
     group.add_argument(
@@ -63,8 +65,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--until", metavar="TIME", help="same grammar as --since (exclusive)")
     group.add_argument(
-        "-f",
-        "--field",
+        *(("-f", "--field") if field_short else ("--field",)),
         action="append",
         default=[],
         metavar="EXPR",
@@ -251,6 +252,141 @@ def run_convert(args: argparse.Namespace) -> int:
     return _stream(args, lambda record: encode(to_dict(record)))
 
 
+def _tail_arguments(parser: argparse.ArgumentParser) -> None:
+    _view_arguments(parser)
+    parser.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep printing new records, across rotation (rename or copytruncate) and new "
+        "files matching a quoted pattern",
+    )
+    parser.add_argument(
+        "-n",
+        "--lines",
+        type=int,
+        default=10,
+        metavar="N",
+        help="start at the last N lines of each file (default 10; 0: only new ones)",
+    )
+
+
+def run_tail(args: argparse.Namespace) -> int:
+    """``fastlog tail``: the last lines of each file, then (``-f``) new ones as they come."""
+    if args.lines < 0:
+        raise UsageError(f"-n {args.lines}: expected a number of lines, 0 or more")
+    if args.files == ["-"]:
+        raise UsageError("tail needs files (or quoted patterns), not standard input")
+    flt = build_filter(args)
+    options = RenderOptions(
+        colors=use_colors(args.color, sys.stdout),
+        time=args.time,
+        fields=_csv(args.show_fields),
+        hide=_csv(args.hide) or (),
+    )
+    render = Renderer(options).render
+    out = sys.stdout.buffer
+    active = flt.active
+    try:
+        with fastlog_read.Follower(args.files, start_lines=args.lines) as follower:
+            items = iter(follower) if args.follow else iter(follower.poll())
+            for item in items:
+                if isinstance(item, fastlog_read.Notice):
+                    sys.stderr.write(f"fastlog: {item}\n")
+                    sys.stderr.flush()
+                    continue
+                record = fastlog_read.parse_line(item.data, item.source)
+                if active and not flt.match(record):
+                    continue
+                if args.raw:
+                    out.write(record.raw + b"\n")
+                else:
+                    out.write(render(record).encode("utf-8", "backslashreplace"))
+                if args.follow and not follower.busy:
+                    out.flush()
+            out.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return 141
+    return OK
+
+
+def _stats_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="top N message templates (default 10)"
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    parser.add_argument(
+        "--time", choices=("utc", "local"), default="utc", help="clock shown (default utc)"
+    )
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """``fastlog stats``: counts, rate histogram, top messages, errors, drop notes."""
+    import shutil
+
+    flt = build_filter(args)
+    errors = _Errors()
+    stats = fastlog_read.Stats(top=args.top)
+    stats.update(fastlog_read.read(args.files, flt, prefilter=False, on_error=errors))
+    try:
+        if args.json:
+            import orjson
+
+            sys.stdout.buffer.write(orjson.dumps(stats.to_dict()) + b"\n")
+        else:
+            tz = datetime.datetime.now().astimezone().tzinfo if args.time == "local" else None
+            stats.render(
+                sys.stdout,
+                width=shutil.get_terminal_size().columns,
+                colors=use_colors(args.color, sys.stdout),
+                tz=tz or datetime.UTC,
+            )
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return 141
+    return UNREADABLE if errors.count else OK
+
+
+def _query_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sql", metavar="SQL", help="a query over the view logs (and lines)")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="log files (.gz read transparently), or -"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table (default), csv, or json (one object per row)",
+    )
+    parser.add_argument("--threads", type=int, metavar="N", help="DuckDB's threads")
+
+
+def run_query_command(args: argparse.Namespace) -> int:
+    """``fastlog query``: SQL over the files through DuckDB."""
+    import shutil
+
+    try:
+        result = fastlog_read.run_query(args.sql, args.files, threads=args.threads)
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        fastlog_read.write_result(result, sys.stdout, args.format, width=width)
+        sys.stdout.flush()
+    except fastlog_read.QueryError as exc:
+        sys.stderr.write(f"fastlog: {exc.message}\n")
+        return exc.exit_code
+    except BrokenPipeError:
+        silence_stdout()
+        return 141
+    return OK
+
+
 COMMANDS: dict[str, Command] = {
     "view": Command(
         help="show records human-readable (the default subcommand)",
@@ -267,6 +403,29 @@ COMMANDS: dict[str, Command] = {
         "  fastlog convert --to json structlog.log | jq .",
         add_arguments=_convert_arguments,
         run=run_convert,
+    ),
+    "tail": Command(
+        help="the last records of files, then new ones as they are written (-f)",
+        examples="  fastlog tail -f app.log\n  fastlog tail -f -n 0 -l error 'logs/*.log'",
+        add_arguments=_tail_arguments,
+        run=run_tail,
+        field_short=False,
+    ),
+    "stats": Command(
+        help="counts by level and logger, records/s, top messages, errors, drop notes",
+        examples="  fastlog stats app.log.1.gz app.log\n"
+        "  fastlog stats --since today --json app.log",
+        add_arguments=_stats_arguments,
+        run=run_stats,
+    ),
+    "query": Command(
+        help="SQL over the files through DuckDB (pip install 'fastlog-py[cli]')",
+        examples='  fastlog query "SELECT level, count(*) FROM logs GROUP BY 1" app.log\n'
+        '  fastlog query --format csv "SELECT time, message FROM logs '
+        "WHERE fields->>'user_id' = '42'\" app.log",
+        add_arguments=_query_arguments,
+        run=run_query_command,
+        filters=False,
     ),
 }
 
@@ -312,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_arguments(child)
         if command.filters:
-            add_filter_arguments(child)
+            add_filter_arguments(child, field_short=command.field_short)
     return parser
 
 
@@ -336,6 +495,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingDependency as exc:
         sys.stderr.write(f"fastlog: {exc}\n")
         return MISSING_DEPENDENCY
+    except UsageError as exc:
+        sys.stderr.write(f"fastlog: error: {exc}\n")
+        return USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for the user; FASTLOG_DEBUG shows it
