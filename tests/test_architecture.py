@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import textwrap
@@ -189,12 +190,15 @@ def test_importing_the_command_loads_neither_hosts_nor_the_core() -> None:
         print("ok")
         """
     )
+    # This checkout's packages first, whatever the working directory of the run.
+    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
     done = subprocess.run(
         [sys.executable, "-c", code, ",".join(HOSTS)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env={**os.environ, "PYTHONPATH": path},
     )
     assert done.returncode == 0, done.stderr
     assert "ok" in done.stdout.splitlines()

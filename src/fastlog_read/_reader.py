@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from ._filters import Filter
 from ._layouts import parse_line
 from ._record import Record
-from ._sources import iter_chunks, open_source
+from ._sources import iter_lines, open_source
 
 __all__ = ["merge", "read", "read_lines", "read_source"]
 
@@ -16,12 +16,9 @@ _HEAD = b'{"timestamp":"'
 _LEVEL_KEY = b'Z","level":"'
 
 
-def _candidates(chunk: bytes, skip: frozenset[bytes]) -> list[bytes]:
+def _candidates(lines: list[bytes], skip: frozenset[bytes]) -> list[bytes]:
     # Drop the lines in fastlog's default shape (head, 27-char timestamp, level key) whose level
     # token is one the filter drops; every other line goes on to the full parse and filter.
-    lines = chunk.split(b"\n")
-    if chunk.endswith(b"\n"):
-        lines.pop()
     head, key = _HEAD, _LEVEL_KEY
     return [
         line for line in lines if line[52:59] not in skip or line[:14] != head or line[40:52] != key
@@ -40,14 +37,8 @@ def read_source(
     skip = filter.skip_levels() if (filter is not None and prefilter) else None
     match = filter.match if (filter is not None and filter.active) else None
     try:
-        for chunk in _guarded(iter_chunks(stream)):
-            if skip is not None:
-                lines = _candidates(chunk, skip)
-            else:
-                lines = chunk.split(b"\n")
-                if chunk.endswith(b"\n"):
-                    lines.pop()
-            for line in lines:
+        for chunk in _guarded(iter_lines(stream)):
+            for line in chunk if skip is None else _candidates(chunk, skip):
                 record = parse_line(line, path)
                 if match is None or match(record):
                     yield record
@@ -56,7 +47,7 @@ def read_source(
             stream.close()
 
 
-def _guarded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def _guarded(chunks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
     try:
         yield from chunks
     except EOFError as exc:  # gzip's "ended before the end-of-stream marker": a truncated file
@@ -73,11 +64,7 @@ def read_lines(path: str) -> Iterator[list[bytes]]:
     """
     stream = open_source(path)
     try:
-        for chunk in _guarded(iter_chunks(stream)):
-            lines = chunk.split(b"\n")
-            if chunk.endswith(b"\n"):
-                lines.pop()
-            yield lines
+        yield from _guarded(iter_lines(stream))
     finally:
         if path != "-":
             stream.close()
@@ -133,7 +120,7 @@ def read(
         paths: Files (``.gz`` by magic number) or ``-`` for standard input.
         filter: What to keep; ``None`` keeps everything.
         window: How far out of order (seconds) a single input may be when merging.
-        prefilter: Use the byte prefilter on chunks proven to be fastlog's default layout.
+        prefilter: Skip, unparsed, the lines in fastlog's default layout below a ``-l`` level.
         on_error: Called with the path and the error for an unreadable input, which is then
             skipped; without it the error is raised.
     """

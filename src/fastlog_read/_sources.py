@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
-__all__ = ["iter_chunks", "open_source"]
+__all__ = ["iter_lines", "open_source"]
 
 CHUNK = 1 << 22
 
@@ -34,10 +34,18 @@ def open_source(path: str) -> BinaryIO:
     return stream
 
 
-def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
-    """Chunks of whole lines, each ending with ``\\n`` (the last one may not).
+def _is_file(stream: BinaryIO) -> bool:
+    try:
+        return os.path.isfile(f"/proc/self/fd/{stream.fileno()}") or stream.seekable()
+    except (OSError, ValueError, AttributeError):
+        return False
 
-    A pipe is read with ``read1`` so lines are shown as they arrive, never buffered to EOF.
+
+def iter_lines(stream: BinaryIO, size: int = CHUNK) -> Iterator[list[bytes]]:
+    """Lists of whole lines (without their newline), a chunk's worth at a time.
+
+    Splitting each read directly (the partial last line carried to the next) copies the data
+    once instead of cutting chunks first.
     """
     read = (
         getattr(stream, "read1", None)
@@ -49,18 +57,14 @@ def iter_chunks(stream: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
         data = read(size) if read is not None else stream.read(size)
         if not data:
             break
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            carry += data
+        lines = data.split(b"\n")
+        last = lines.pop()
+        if not lines:
+            carry += last
             continue
-        yield carry + data[: cut + 1]
-        carry = data[cut + 1 :]
+        if carry:
+            lines[0] = carry + lines[0]
+        carry = last
+        yield lines
     if carry:
-        yield carry
-
-
-def _is_file(stream: BinaryIO) -> bool:
-    try:
-        return os.path.isfile(f"/proc/self/fd/{stream.fileno()}") or stream.seekable()
-    except (OSError, ValueError, AttributeError):
-        return False
+        yield [carry]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import run_fastlog, write_fastlog, write_with
+from .helpers import CRASH, run_fastlog, write_fastlog, write_with
 
 TRACE = (
     "Traceback (most recent call last):\n"
@@ -253,3 +253,66 @@ def test_help_and_version() -> None:
     assert "examples:\n  fastlog app.log\n" in result.stdout
     assert run_fastlog("--version").stdout.startswith("fastlog ")
     assert run_fastlog("view", "--color", "blue").returncode == 2
+
+
+def test_peers_tracebacks(tmp_path: Path) -> None:
+    # structlog's dict_tracebacks, loguru's traceback inside "text", python-json-logger's exc_info
+    write_with(
+        f"""
+        import logging, structlog
+        from loguru import logger
+        from pythonjsonlogger.json import JsonFormatter
+        f = open({str(tmp_path / "structlog.log")!r}, "w")
+        structlog.configure(processors=[structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"), structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer()], logger_factory=structlog.PrintLoggerFactory(f))
+        try:
+            {CRASH}
+        except ZeroDivisionError:
+            structlog.get_logger().exception("charge failed", order_id=1)
+        logger.remove()
+        logger.add({str(tmp_path / "loguru.log")!r}, serialize=True)
+        try:
+            {CRASH}
+        except ZeroDivisionError:
+            logger.exception("charge failed")
+        h = logging.FileHandler({str(tmp_path / "pjl.log")!r})
+        h.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        log = logging.getLogger("pjl.app"); log.addHandler(h); log.propagate = False
+        try:
+            {CRASH}
+        except ZeroDivisionError:
+            log.exception("charge failed")
+        """
+    )
+    frames = (
+        '  File "/srv/app/payments.py", line 3, in <module>\n'
+        '  File "/srv/app/payments.py", line 2, in charge\n'
+    )
+    out = run_fastlog(
+        "--color", "never", *(str(tmp_path / n) for n in ("structlog.log", "loguru.log", "pjl.log"))
+    )
+    assert out.stdout == (
+        "10:00:00.000000 ERROR      charge failed  order_id=1\n"
+        "Traceback (most recent call last):\n"
+        '  File "<string>", line 12, in <module>\n'
+        f"{frames}"
+        "ZeroDivisionError: division by zero\n"
+        "10:00:00.000000 ERROR    __main__  charge failed\n"
+        "Traceback (most recent call last):\n\n"  # loguru's own layout: a blank line per frame
+        '> File "<string>", line 18, in <module>\n\n'
+        '  File "/srv/app/payments.py", line 3, in <module>\n\n'
+        '  File "/srv/app/payments.py", line 2, in charge\n\n'
+        "ZeroDivisionError: division by zero\n"
+        "10:00:00.000000 ERROR    pjl.app  charge failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "<string>", line 25, in <module>\n'
+        f"{frames}"
+        "ZeroDivisionError: division by zero\n"
+    )
+    # convert --to json gives each the core's exception object
+    converted = run_fastlog("convert", "--to", "json", str(tmp_path / "loguru.log")).stdout
+    assert (
+        '"exception":{"type":"ZeroDivisionError","message":"division by zero","traceback":'
+        in converted
+    )

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from fastlog_read import open_source, read
-from fastlog_read._sources import iter_chunks
+from fastlog_read._sources import iter_lines
 
 
 def test_chunks_are_whole_lines_whatever_the_size() -> None:
@@ -16,9 +16,9 @@ def test_chunks_are_whole_lines_whatever_the_size() -> None:
         + b"tail without newline"
     )
     for size in (1, 5, 64, 1 << 20):
-        chunks = list(iter_chunks(io.BytesIO(data), size))
-        assert b"".join(chunks) == data
-        assert all(chunk.endswith(b"\n") for chunk in chunks[:-1])
+        lists = list(iter_lines(io.BytesIO(data), size))
+        assert [line for lines in lists for line in lines] == data.split(b"\n")
+    assert list(iter_lines(io.BytesIO(b"a\n\nb\n"), 3)) == [[b"a", b""], [b"b"]]
 
 
 def test_gzip_by_magic_not_by_name(tmp_path: Path) -> None:
