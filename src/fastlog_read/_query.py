@@ -39,7 +39,7 @@ Format = Literal["table", "csv", "json"]
 class QueryError(Exception):
     """A query that could not run; ``exit_code`` is what the command line exits with.
 
-    1: an input file cannot be read; 2: the SQL is wrong (DuckDB's message, as is);
+    4: an input file cannot be read; 2: the SQL is wrong (DuckDB's message, as is) or no input;
     3: DuckDB is not installed.
     """
 
@@ -257,10 +257,10 @@ def run_query(
                     temporary = _stdin_copy()
                 name = temporary
             elif not os.path.isfile(name):
-                raise QueryError(f"{name}: no such file", 1)
+                raise QueryError(f"{name}: no such file", 4)
             files.append(name)
         if not files:
-            raise QueryError("no input file", 1)
+            raise QueryError("no input file", 2)
         connection = duckdb.connect(":memory:")
         try:
             connection.execute("SET TimeZone = 'UTC'")

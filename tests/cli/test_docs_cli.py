@@ -44,6 +44,10 @@ def test_the_page_has_its_examples() -> None:
         "since",
         "bad-filter",
         "convert",
+        "tail",
+        "stats",
+        "query",
+        "query-csv",
     }
 
 

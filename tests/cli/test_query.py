@@ -53,5 +53,5 @@ def test_bad_sql_and_missing_file(tmp_path: Path) -> None:
     assert done.stderr.startswith('fastlog: Parser Error: syntax error at or near "SELEC"')
     assert "Traceback" not in done.stderr
     done = run_fastlog("query", "SELECT 1", str(tmp_path / "missing.log"))
-    assert done.returncode == 1
+    assert done.returncode == 4  # as view: an input could not be read
     assert "missing.log" in done.stderr

@@ -291,11 +291,11 @@ class TestErrors:
         )
 
     def test_missing_file(self, tmp_path: Path) -> None:
-        """A missing input: exit code 1, naming it."""
+        """A missing input: exit code 4 (as view's unreadable input), naming it."""
         with pytest.raises(QueryError) as caught:
             run_query("SELECT 1", [tmp_path / "nope.log"])
         assert (caught.value.exit_code, caught.value.message) == (
-            1,
+            4,
             f"{tmp_path / 'nope.log'}: no such file",
         )
 
