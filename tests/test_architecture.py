@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import textwrap
@@ -19,7 +20,14 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-PACKAGES = ("fastlog_core", "fastlog_stdlib", "fastlog_structlog", "fastlog_loguru")
+PACKAGES = (
+    "fastlog_core",
+    "fastlog_stdlib",
+    "fastlog_structlog",
+    "fastlog_loguru",
+    "fastlog_read",
+    "fastlog_cli",
+)
 HOSTS = (
     "structlog",
     "loguru",
@@ -29,6 +37,7 @@ HOSTS = (
     "boto3",
     "botocore",
     "ddtrace",
+    "duckdb",
 )
 
 
@@ -151,6 +160,45 @@ def test_import_has_no_side_effects() -> None:
         text=True,
         timeout=60,
         check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ok" in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("package", ["fastlog_read", "fastlog_cli"])
+def test_the_reading_layer_imports_no_host_at_module_level(package: str) -> None:
+    """duckdb and msgpack are imported inside the functions that need them."""
+    bad = [
+        f"{module}: {name}"
+        for module, path in modules(package).items()
+        for name in imports(module, path, top_level_only=True)
+        if name.split(".")[0] in HOSTS
+    ]
+    assert bad == []
+
+
+def test_importing_the_command_loads_neither_hosts_nor_the_core() -> None:
+    """``fastlog view`` starts fast: no host library, no fastlog_core, no thread at import."""
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        import fastlog_read, fastlog_cli
+        loaded = sorted(m for m in [*sys.argv[1].split(","), "fastlog_core"] if m in sys.modules)
+        assert loaded == [], loaded
+        assert threading.active_count() == 1
+        assert "multiprocessing" not in sys.modules
+        print("ok")
+        """
+    )
+    # This checkout's packages first, whatever the working directory of the run.
+    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-c", code, ",".join(HOSTS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": path},
     )
     assert done.returncode == 0, done.stderr
     assert "ok" in done.stdout.splitlines()

@@ -28,6 +28,7 @@ PACKAGES = (
     "fastlog_stdlib",
     "fastlog_structlog",
     "fastlog_loguru",
+    "fastlog_read",
 )
 
 

@@ -1,0 +1,235 @@
+"""Human-readable rendering of records (the ``view`` command), and normalisation to fastlog's
+default schema (``convert``)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ._layouts import parse_line
+from ._levels import canonical_level
+from ._record import Record
+
+__all__ = ["RenderOptions", "Renderer", "to_fastlog_schema"]
+
+_COLORS = {
+    "trace": "\x1b[2m",
+    "debug": "\x1b[2m",
+    "info": "\x1b[32m",
+    "success": "\x1b[32m",
+    "notice": "\x1b[36m",
+    "warning": "\x1b[33m",
+    "error": "\x1b[31m",
+    "critical": "\x1b[1;31m",
+    "alert": "\x1b[1;31m",
+    "emergency": "\x1b[1;31m",
+}
+_RESET = "\x1b[0m"
+_DIM = "\x1b[2m"
+_HEAD = b'{"timestamp":"'
+# The padded upper-case level column for the names fastlog writes (one lookup per line).
+_PAD = {name: f"{name.upper():<8}" for name in _COLORS}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How :class:`Renderer` writes a record.
+
+    Attributes:
+        colors: ANSI colours (level, dim time and fields).
+        time: ``utc`` (the dev preset's clock), ``local`` or ``relative`` (to the first record).
+        fields: Show only these fields (in this order); ``None`` shows all.
+        hide: Fields never shown.
+    """
+
+    colors: bool = False
+    time: str = "utc"
+    fields: tuple[str, ...] | None = None
+    hide: tuple[str, ...] = ()
+
+
+def _value(value: Any) -> str:
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return value if value and " " not in value and "=" not in value else repr(value)
+    if isinstance(value, str):
+        return value if value and " " not in value and "=" not in value else repr(value)
+    if type(value) is float and not math.isfinite(value):
+        return repr(value)  # json.dumps writers' NaN/Infinity, which orjson would show as null
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _fields(d: dict[str, Any]) -> str:
+    # _value inlined for the common types: this runs for every field of every line.
+    parts = []
+    for key, value in d.items():
+        kind = type(value)
+        if kind is str:
+            if value and " " not in value and "=" not in value:
+                parts.append(f"{key}={value}")
+            else:
+                parts.append(f"{key}={value!r}")
+        elif kind is int:
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f"{key}={_value(value)}")
+    return " ".join(parts)
+
+
+class Renderer:
+    """Renders records as ``HH:MM:SS.ffffff LEVEL    logger  message  key=value`` lines.
+
+    The layout equals the dev preset's ``ConsoleEncoder`` for fastlog's default layout in UTC;
+    tracebacks follow on their own lines; a ``text`` record is its raw line.
+    """
+
+    def __init__(self, options: RenderOptions | None = None) -> None:
+        self.options = options or RenderOptions()
+        self._first: datetime.datetime | None = None
+
+    def _clock(self, record: Record) -> str:
+        mode = self.options.time
+        raw = record.raw
+        if (
+            mode == "utc"
+            and record.layout == "fastlog"
+            and raw[:14] == _HEAD
+            and raw[40:42] == b'Z"'
+        ):
+            return raw[25:40].decode()  # the written clock, without building it from a datetime
+        time = record.time
+        if time is None:
+            return ""
+        if mode == "relative":
+            if self._first is None:
+                self._first = time
+            return f"+{(time - self._first).total_seconds():.3f}s"
+        if mode == "local":
+            time = time.astimezone()
+        return f"{time.hour:02d}:{time.minute:02d}:{time.second:02d}.{time.microsecond:06d}"
+
+    def render_lines(self, lines: Iterable[bytes], source: str = "") -> str:
+        """The text of several raw lines (a chunk), as :meth:`render` of each line's record.
+
+        Lines in fastlog's default layout take a path that builds no :class:`Record`, when the
+        options allow it (UTC clock, no field selection).
+        """
+        options = self.options
+        if options.time != "utc" or options.fields is not None or options.hide:
+            return "".join([self.render(parse_line(line, source)) for line in lines])
+        colors = options.colors
+        parts: list[str] = []
+        append = parts.append
+        loads = orjson.loads
+        for line in lines:
+            if line[:14] == _HEAD and line[40:42] == b'Z"':
+                try:
+                    d = loads(line)
+                except orjson.JSONDecodeError:
+                    d = None
+                if type(d) is dict and "level" in d and "message" in d:
+                    ts = d.pop("timestamp")
+                    level = d.pop("level")
+                    logger = d.pop("logger", "")
+                    message = d.pop("message")
+                    exc = d.pop("exception", None)
+                    if (
+                        type(ts) is str
+                        and type(level) is str
+                        and type(logger) is str
+                        and type(message) is str
+                        and (exc is None or type(exc) is dict)
+                    ):
+                        pad = _PAD.get(level)
+                        if pad is None:
+                            pad = f"{canonical_level(level).upper():<8}"
+                        if colors:
+                            name = canonical_level(level)
+                            append(f"{_DIM}{ts[11:26]}{_RESET} {_COLORS.get(name, '')}")
+                            append(f"{pad}{_RESET} {logger}  {message}")
+                            if d:
+                                append(f"  {_DIM}{_fields(d)}{_RESET}")
+                        else:
+                            append(f"{ts[11:26]} {pad} {logger}  {message}")
+                            if d:
+                                append("  ")
+                                append(_fields(d))
+                        if exc is not None:
+                            trace = exc.get("traceback")
+                            if trace:
+                                append("\n")
+                                append(str(trace).rstrip("\n"))
+                            elif exc.get("type"):
+                                append(f"\n{exc.get('type')}: {exc.get('message') or ''}".rstrip())
+                        append("\n")
+                        continue
+            append(self.render(parse_line(line, source)))
+        return "".join(parts)
+
+    def render(self, record: Record) -> str:
+        """The record's text, ending with a newline."""
+        if record.layout == "text":
+            return record.raw.decode("utf-8", "replace").rstrip("\r") + "\n"
+        options = self.options
+        fields = record.fields
+        if options.fields is not None:
+            shown = " ".join(f"{k}={_value(fields[k])}" for k in options.fields if k in fields)
+        elif options.hide:
+            hide = options.hide
+            shown = " ".join(f"{k}={_value(v)}" for k, v in fields.items() if k not in hide)
+        else:
+            shown = " ".join(f"{k}={_value(v)}" for k, v in fields.items())
+        clock = self._clock(record)
+        level = record.level or ""
+        logger = record.logger or ""
+        message = record.message or ""
+        if options.colors:
+            color = _COLORS.get(level, "")
+            text = f"{_DIM}{clock}{_RESET} {color}{level.upper():<8}{_RESET} {logger}  {message}"
+            if shown:
+                text = f"{text}  {_DIM}{shown}{_RESET}"
+        else:
+            text = f"{clock} {level.upper():<8} {logger}  {message}"
+            if shown:
+                text = f"{text}  {shown}"
+        exc = record.exception
+        if exc is not None:
+            trace = exc.get("traceback")
+            if trace:
+                text += "\n" + str(trace).rstrip("\n")
+            elif exc.get("type"):
+                text += f"\n{exc.get('type')}: {exc.get('message') or ''}".rstrip()
+        return text + "\n"
+
+
+def to_fastlog_schema(record: Record) -> dict[str, Any]:
+    """The record as fastlog's default schema writes it: ``timestamp``, ``level``, ``logger``,
+    ``message``, the fields, then ``exception``.
+
+    A ``text`` record becomes ``{"message": line}``.
+    """
+    if record.layout == "text":
+        return {"message": record.raw.decode("utf-8", "replace")}
+    out: dict[str, Any] = {}
+    if record.time is not None:
+        out["timestamp"] = record.time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if record.level is not None:
+        out["level"] = record.level
+    elif record.levelno is not None:
+        out["level"] = f"level-{record.levelno}"
+    if record.logger is not None:
+        out["logger"] = record.logger
+    out["message"] = record.message or ""
+    for key, value in record.fields.items():
+        if key not in out:
+            out[key] = value
+    if record.exception is not None:
+        out["exception"] = record.exception
+    return out

@@ -1,0 +1,99 @@
+"""Running the real ``fastlog`` console script, and writing log files with the real libraries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+FASTLOG = Path(sys.executable).with_name("fastlog")
+
+# Tracebacks come from code compiled under a fixed file name, so their text is the same on
+# every Python version (no source line, no ~^~ markers).
+CRASH = 'exec(compile("def charge():\\n    1/0\\ncharge()\\n", "/srv/app/payments.py", "exec"))'
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/payments.py", line 3, in <module>\n'
+    '  File "/srv/app/payments.py", line 2, in charge\n'
+    "ZeroDivisionError: division by zero\n"
+)
+
+
+def env(**extra: str) -> dict[str, str]:
+    """The console script's environment: this worktree's code, UTC, no colour overrides."""
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "LESS", "PAGER")
+    }
+    first = extra.pop("PYTHONPATH_FIRST", None)  # a directory shadowing installed modules
+    path = os.pathsep.join(p for p in (first, str(SRC), os.environ.get("PYTHONPATH")) if p)
+    return {**base, "PYTHONPATH": path, "TZ": "UTC", "COLUMNS": "100", **extra}
+
+
+def run_fastlog(
+    *args: str, input: bytes | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``fastlog`` script; text output."""
+    return subprocess.run(
+        [str(FASTLOG), *args],
+        input=input.decode() if input is not None else None,
+        capture_output=True,
+        text=True,
+        env=env(**extra),
+        timeout=120,
+        check=False,
+    )
+
+
+def run_fastlog_bytes(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run the real ``fastlog`` script; byte output."""
+    return subprocess.run(
+        [str(FASTLOG), *args], input=input, capture_output=True, env=env(), timeout=120, check=False
+    )
+
+
+def write_with(code: str, when: str = "2026-12-07T10:00:00+00:00") -> None:
+    """Run *code* in a child process with the clock frozen at *when* (time-machine)."""
+    script = (
+        "import time_machine, datetime\n"
+        f"with time_machine.travel(datetime.datetime.fromisoformat({when!r}), tick=False):\n"
+        + textwrap.indent(textwrap.dedent(code), "    ")
+    )
+    subprocess.run([sys.executable, "-c", script], env=env(), check=True, timeout=120)
+
+
+def write_fastlog(
+    path: Path, schema: str = "default", when: str = "2026-12-07T10:00:00+00:00"
+) -> None:
+    """Four records (info with fields, debug nested, warning, error with traceback) by fastlog."""
+    write_with(
+        f"""
+        import fastlog_core
+        fastlog_core.configure(sink={str(path)!r}, schema={schema!r}, level="debug")
+        log = fastlog_core.get_logger("app.payments")
+        log.info("charge ok", order_id=1234, amount=12.5)
+        log.debug("lookup", user={{"id": 7, "name": "a b"}})
+        log.warning("slow", ms=812, path="/api/pay")
+        try:
+            {CRASH}
+        except ZeroDivisionError:
+            log.exception("charge failed", order_id=1)
+        fastlog_core.shutdown()
+        """,
+        when,
+    )
+
+
+def write_docs_fixtures(root: Path) -> None:
+    """The files docs/cli.md's examples read: ``app.log`` (fastlog, 10:00), its rotated
+    ``app.log.1.gz`` (09:00) and ``worker.log`` (fastlog with ``schema="ecs"``, 09:30)."""
+    import gzip
+
+    write_fastlog(root / "app.log", when="2026-12-07T10:00:00.250000+00:00")
+    write_fastlog(root / "app.log.1", when="2026-12-07T09:00:00.125000+00:00")
+    rotated = root / "app.log.1"
+    (root / "app.log.1.gz").write_bytes(gzip.compress(rotated.read_bytes(), mtime=0))
+    rotated.unlink()
+    write_fastlog(root / "worker.log", "ecs", when="2026-12-07T09:30:00.500000+00:00")

@@ -1,0 +1,220 @@
+"""``fastlog tail -f``: the real console script following files while real writer processes log
+and rotate them (fastlog's FileSink renaming and compressing, logrotate's copytruncate, a second
+writer's file appearing under a pattern).
+
+The script's stdout lines are read by a thread; the tests wait until every record has been
+printed (never on a sleep), then interrupt it. Rendering details are not asserted here (the view
+tests do): each record's line carries ``seq=<n>``, and the sequence of those is asserted exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_until
+from tests.read.test_follow import Writer, rotated_files
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+FASTLOG = Path(sys.executable).with_name("fastlog")
+SEQ = re.compile(r"\bseq=(\d+)\b")
+ROUND = 20  # records per round: under the rotation size, so at most one rotation a round
+
+
+class Tail:
+    """``fastlog tail ...`` in a subprocess; its output lines collected by threads."""
+
+    def __init__(self, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
+        env.update(PYTHONPATH=path, TZ="UTC", COLUMNS="100")
+        self.process = subprocess.Popen(
+            [str(FASTLOG), "tail", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self._threads = [
+            threading.Thread(target=self._collect, args=(self.process.stdout, self.out)),
+            threading.Thread(target=self._collect, args=(self.process.stderr, self.err)),
+        ]
+        for t in self._threads:
+            t.start()
+
+    @staticmethod
+    def _collect(stream: object, into: list[str]) -> None:
+        into.extend(iter(stream.readline, ""))  # type: ignore[attr-defined]
+
+    def seqs(self) -> list[int]:
+        return [int(m.group(1)) for line in list(self.out) if (m := SEQ.search(line))]
+
+    def wait_records(self, n: int) -> None:
+        def enough() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"fastlog tail exited {self.process.returncode}: {self.err}")
+            return len(self.seqs()) >= n
+
+        wait_until(enough, message=f"{n} records printed by fastlog tail")
+
+    def interrupt(self) -> int:
+        """Ctrl-C: the exit status (130, no traceback)."""
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=60)
+        for t in self._threads:
+            t.join(timeout=60)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=60)
+        for t in self._threads:
+            t.join(timeout=60)
+
+
+@pytest.fixture
+def started() -> Iterator[tuple[list[Writer], list[Tail]]]:
+    writers: list[Writer] = []
+    tails: list[Tail] = []
+    yield writers, tails
+    for tail in tails:
+        tail.kill()
+    for w in writers:
+        if w.process.poll() is None:
+            w.process.kill()
+        w.process.wait(timeout=60)
+
+
+def finish(tail: Tail) -> None:
+    """Interrupt *tail* and check it ended as Ctrl-C should: 130, no traceback."""
+    assert tail.interrupt() == 130
+    assert not any("Traceback" in line for line in tail.err), tail.err
+
+
+def test_follows_fastlog_rotation(tmp_path: Path, started: tuple[list[Writer], list[Tail]]) -> None:
+    """-n 3 then every record once, in order, while the FileSink rotates every 8 KB and
+    compresses the rotated files."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path, rotation="8 KB", compression="gz")
+    writers.append(writer)
+    writer.command("log 0 10")
+    tail = Tail("-f", "-n", "3", "--color", "never", str(path))
+    tails.append(tail)
+    tail.wait_records(3)
+    rounds = 12
+    for r in range(rounds):
+        writer.command(f"log {10 + r * ROUND} {10 + (r + 1) * ROUND}")
+        tail.wait_records(3 + (r + 1) * ROUND)
+    writer.close()
+    finish(tail)
+    assert tail.seqs() == list(range(7, 10 + rounds * ROUND))
+    assert all("tick" in line for line in tail.out if "seq=" in line)
+    assert len(rotated_files(tmp_path)) >= 3
+
+
+def test_follows_copytruncate(tmp_path: Path, started: tuple[list[Writer], list[Tail]]) -> None:
+    """logrotate's copytruncate: the records after each truncation, none twice, none lost,
+    and a notice on stderr."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path)
+    writers.append(writer)
+    writer.command("log 0 30")
+    tail = Tail("-f", "-n", "1", "--color", "never", str(path))
+    tails.append(tail)
+    tail.wait_records(1)
+    n = 30
+    for _ in range(3):
+        writer.command("copytruncate")
+        truncations = sum("truncated" in line for line in tail.err)
+        wait_until(
+            lambda: sum("truncated" in line for line in tail.err) > truncations,  # noqa: B023
+            message="the truncation noticed on stderr",
+        )
+        writer.command(f"log {n} {n + 25}")
+        n += 25
+        tail.wait_records(1 + n - 30)
+    writer.close()
+    finish(tail)
+    assert tail.seqs() == list(range(29, n))
+    assert sum("truncated" in line for line in tail.err) == 3
+
+
+def test_pattern_follows_new_files(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """A quoted pattern: a file created later by a second writer is followed from its start."""
+    writers, tails = started
+    logs = tmp_path / "logs"
+    first = Writer(logs / "a.log")
+    writers.append(first)
+    first.command("log 0 5")
+    tail = Tail("-f", "-n", "2", "--color", "never", str(logs / "*.log"))
+    tails.append(tail)
+    tail.wait_records(2)
+    second = Writer(logs / "b.log")
+    writers.append(second)
+    second.command("log 1000 1030")
+    tail.wait_records(32)
+    first.command("log 5 10")
+    tail.wait_records(37)
+    first.close()
+    second.close()
+    finish(tail)
+    assert tail.seqs() == [3, 4, *range(1000, 1030), *range(5, 10)]
+
+
+def test_without_follow_prints_the_last_lines(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """Without -f: the last N records, then exit 0."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path)
+    writers.append(writer)
+    writer.command("log 0 10")
+    writer.close()
+    tail = Tail("-n", "3", "--color", "never", str(path))
+    tails.append(tail)
+    assert tail.process.wait(timeout=60) == 0
+    for t in tail._threads:
+        t.join(timeout=60)
+    assert tail.seqs() == [7, 8, 9]
+    assert len(tail.out) == 3
+
+
+def test_filters_apply_while_following(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """-l warning: only the warnings, at the start and as they are written."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path, rotation="8 KB")
+    writers.append(writer)
+    writer.command("log 0 5")
+    writer.command("warn 5 8")
+    tail = Tail("-f", "-n", "100", "-l", "warning", "--color", "never", str(path))
+    tails.append(tail)
+    tail.wait_records(3)
+    for r in range(6):  # rotations among them
+        writer.command(f"log {100 + r * ROUND} {100 + (r + 1) * ROUND - 2}")
+        writer.command(f"warn {100 + (r + 1) * ROUND - 2} {100 + (r + 1) * ROUND}")
+        tail.wait_records(3 + (r + 1) * 2)
+    writer.close()
+    finish(tail)
+    expected = [5, 6, 7, *(s for r in range(6) for s in (118 + r * ROUND, 119 + r * ROUND))]
+    assert tail.seqs() == expected
+    assert len(rotated_files(tmp_path)) >= 1
