@@ -21,8 +21,8 @@ class Record:
     other key of the line (the user's fields, nested as written); ``layout`` which writer's
     layout the line was read as (``fastlog``, ``ecs``, ``gcp``, ``datadog``, ``otel``,
     ``structlog``, ``loguru``, ``pjl``, ``logfmt``, ``json`` for other JSON objects, or
-    ``text`` for a line that is not a record); ``raw`` the line as read, without its newline; ``source`` the file it came from
-    (``-`` for standard input).
+    ``text`` for a line that is not a record); ``raw`` the line as read, without its
+    newline; ``source`` the file it came from (``-`` for standard input).
     """
 
     time: datetime.datetime | None
