@@ -18,6 +18,8 @@ from typing import Any
 import fastlog_read
 from fastlog_read import FilterError, Renderer, RenderOptions
 
+from ._completion import SHELLS
+from ._completion import script as completion_script
 from ._output import Output, silence_stdout, use_colors
 
 __all__ = ["COMMANDS", "Command", "main"]
@@ -387,6 +389,17 @@ def run_query_command(args: argparse.Namespace) -> int:
     return OK
 
 
+def _completion_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shell", choices=SHELLS, help="the shell the script is for")
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """``fastlog completion``: the shell's completion script, from this parser."""
+    sys.stdout.write(completion_script(args.shell, build_parser()))
+    sys.stdout.flush()
+    return OK
+
+
 COMMANDS: dict[str, Command] = {
     "view": Command(
         help="show records human-readable (the default subcommand)",
@@ -425,6 +438,15 @@ COMMANDS: dict[str, Command] = {
         "WHERE fields->>'user_id' = '42'\" app.log",
         add_arguments=_query_arguments,
         run=run_query_command,
+        filters=False,
+    ),
+    "completion": Command(
+        help="print the shell completion script (bash, zsh or fish)",
+        examples='  eval "$(fastlog completion bash)"    # in ~/.bashrc\n'
+        '  eval "$(fastlog completion zsh)"     # in ~/.zshrc\n'
+        "  fastlog completion fish > ~/.config/fish/completions/fastlog.fish",
+        add_arguments=_completion_arguments,
+        run=run_completion,
         filters=False,
     ),
 }
