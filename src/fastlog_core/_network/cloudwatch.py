@@ -37,11 +37,11 @@ from .._encoders.json import TRUNCATED_KEY
 from .._presets import parse_size
 from ..exceptions import ConfigError
 from ._stamps import LEADING_TIME, Stamps
-from .delivery import DeliveryStats, NetworkSink, Rejected, Retry, paced
+from .delivery import NetworkSink, Rejected, Retry, TruncatedStats, paced
 from .syslog import _truncate_json, _utf8_prefix
 from .transport import HttpClient, Response, tls_context
 
-__all__ = ["CloudWatchSink", "CloudWatchStats"]
+__all__ = ["CloudWatchSink"]
 
 #: PutLogEvents' limits (the API reference; Fluent Bit's cloudwatch_api.h uses the same).
 MAX_EVENTS = 10_000
@@ -84,12 +84,6 @@ _TRANSIENT = frozenset(
 )
 _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 _XML_MESSAGE = re.compile(rb"<Message>([^<]*)</Message>")
-
-
-class CloudWatchStats(DeliveryStats):
-    """``DeliveryStats`` and the records cut to fit ``max_event_bytes`` (each still delivered)."""
-
-    truncated: int
 
 
 class _Refused(Exception):
@@ -382,7 +376,6 @@ class CloudWatchSink(NetworkSink):
         # line's outcome by identity (the retry sends the same objects), the line kept so its
         # id is not reused: True delivered, False delivered truncated, a str the loss reason.
         self._settled: dict[int, tuple[bytes, bool | str]] = {}
-        self._truncated = 0
         super().__init__(
             batch_records=batch_records,
             batch_bytes=batch_bytes,
@@ -422,11 +415,9 @@ class CloudWatchSink(NetworkSink):
     def __repr__(self) -> str:
         return f"CloudWatchSink({self.group!r}, {self.stream!r}, region={self.region!r})"
 
-    def delivery_stats(self) -> CloudWatchStats:
+    def delivery_stats(self) -> TruncatedStats:
         """The delivery counts, plus ``truncated``: records cut to fit ``max_event_bytes``."""
-        with self._cond:
-            truncated = self._truncated
-        return {**super().delivery_stats(), "truncated": truncated}
+        return self._truncated_stats()
 
     # -- the sender thread --------------------------------------------------------------------
 
@@ -645,13 +636,7 @@ class CloudWatchSink(NetworkSink):
             reasons[outcome] = reasons.get(outcome, 0) + 1
         settled.clear()
         if cut:
-            with self._cond:
-                self._truncated += cut
-            _diagnostics.report(
-                "truncated",
-                f"{self!r}: {cut} record(s) longer than max_event_bytes="
-                f"{self.max_event_bytes} were truncated (marked {TRUNCATED_KEY})",
-            )
+            self._count_truncated(cut, f"max_event_bytes={self.max_event_bytes}")
         if lost:
             why = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
             raise Rejected(why, records=lost)

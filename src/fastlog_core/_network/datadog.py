@@ -29,7 +29,7 @@ from .. import _diagnostics
 from .._encoders import json as _json
 from .._presets import parse_size
 from ..exceptions import ConfigError
-from .delivery import DeliveryStats, NetworkSink, Rejected, TooLarge, paced
+from .delivery import NetworkSink, Rejected, TooLarge, TruncatedStats, paced
 from .transport import HttpClient, Response, redact, tls_context
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "MAX_PAYLOAD_BYTES",
     "SITES",
     "DatadogSink",
-    "DatadogStats",
 ]
 
 #: Datadog's sites (docs.datadoghq.com/getting_started/site/): ``site=`` takes one of these;
@@ -60,13 +59,6 @@ MAX_ENTRY_BYTES: Final = 1_000_000
 #: (it tells lines lost earlier; its reason quotes at most 300 characters of an answer).
 _NOTE_ROOM: Final = 2048
 _REFUSED_KEY: Final = frozenset({401, 403})
-
-
-class DatadogStats(DeliveryStats):
-    """``DeliveryStats`` and the records cut to the intake's 1,000,000 bytes per entry (each
-    still delivered, marked ``fastlog_truncated``)."""
-
-    truncated: int
 
 
 class DatadogSink(NetworkSink):
@@ -216,7 +208,6 @@ class DatadogSink(NetworkSink):
         )
         self.url = redact(target)
         self._key_refused = False
-        self._truncated = 0
         super().__init__(
             batch_records=records,
             batch_bytes=size,
@@ -274,19 +265,11 @@ class DatadogSink(NetworkSink):
             self._key_refused = False  # a refusal after this one is reported again
         response.check(_message(response))
         if cut:
-            with self._cond:
-                self._truncated += cut
-            _diagnostics.report(
-                "truncated",
-                f"{self!r}: {cut} record(s) longer than the intake's {MAX_ENTRY_BYTES} bytes "
-                f"per entry were truncated (marked {_json.TRUNCATED_KEY})",
-            )
+            self._count_truncated(cut, f"the intake's {MAX_ENTRY_BYTES} bytes per entry")
 
-    def delivery_stats(self) -> DatadogStats:
+    def delivery_stats(self) -> TruncatedStats:
         """The delivery counts, plus ``truncated``: entries cut to the intake's limit."""
-        with self._cond:
-            truncated = self._truncated
-        return {**super().delivery_stats(), "truncated": truncated}
+        return self._truncated_stats()
 
     def _disconnect(self) -> None:
         self._client.close()
@@ -294,7 +277,6 @@ class DatadogSink(NetworkSink):
     def after_fork(self) -> None:
         """In a forked child: the base's fresh state, and counts of its own."""
         super().after_fork()
-        self._truncated = 0
         self._key_refused = False
 
     def __repr__(self) -> str:

@@ -43,7 +43,7 @@ from .._sinks import SinkClosed
 from ..exceptions import ConfigError
 from .spill import Spill
 
-__all__ = ["DeliveryStats", "NetworkSink", "Rejected", "Retry", "TooLarge"]
+__all__ = ["DeliveryStats", "NetworkSink", "Rejected", "Retry", "TooLarge", "TruncatedStats"]
 
 #: First retry after this many seconds; doubled per failure up to ``retry_max_wait``.
 BACKOFF_MIN = 0.1
@@ -118,6 +118,13 @@ class DeliveryStats(TypedDict):
     spilled: int  # written to the spill directory, in all
     spill_pending: int  # on disk now, still to deliver
     failures: int  # failed attempts (requests, connections)
+
+
+class TruncatedStats(DeliveryStats):
+    """``DeliveryStats`` of a sink that cuts records to fit its destination's size limit:
+    ``truncated`` counts them (each still delivered, marked ``fastlog_truncated``)."""
+
+    truncated: int
 
 
 class NetworkSink:
@@ -209,6 +216,7 @@ class NetworkSink:
         self._lost = 0
         self._spilled = 0
         self._failures = 0
+        self._truncated = 0  # records delivered cut to fit (a protocol that cuts counts them)
         self._full_since: float | None = None  # since when the writer finds the queue full
         if self.spill_path is not None:
             self._spill = Spill(self.spill_path, self.spill_max)
@@ -378,6 +386,23 @@ class NetworkSink:
         except Exception:
             pass
         self._start()
+
+    def _count_truncated(self, count: int, limit: str) -> None:
+        """*count* records of the batch just delivered were cut to fit *limit*: counted for
+        ``_truncated_stats`` and reported (sender thread)."""
+        with self._cond:
+            self._truncated += count
+        _diagnostics.report(
+            "truncated",
+            f"{self!r}: {count} record(s) longer than {limit} were truncated "
+            f"(marked {_json.TRUNCATED_KEY})",
+        )
+
+    def _truncated_stats(self) -> TruncatedStats:
+        """``delivery_stats()`` with ``truncated``, for a protocol that cuts records."""
+        stats = NetworkSink.delivery_stats(self)
+        with self._cond:
+            return {**stats, "truncated": self._truncated}
 
     def delivery_stats(self) -> DeliveryStats:
         with self._cond:

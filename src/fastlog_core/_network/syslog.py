@@ -35,10 +35,10 @@ from .. import _diagnostics
 from .._encoders.json import TRUNCATED_KEY, truncate
 from .._levels import levelno_of
 from ..exceptions import ConfigError
-from .delivery import DeliveryStats, NetworkSink, paced
+from .delivery import NetworkSink, TruncatedStats, paced
 from .transport import StreamClient, tls_context
 
-__all__ = ["FACILITIES", "SyslogFormat", "SyslogSink", "SyslogStats", "severity"]
+__all__ = ["FACILITIES", "SyslogFormat", "SyslogSink", "severity"]
 
 #: Facility names and numbers (RFC 5424 section 6.2.1; the names of stdlib's ``SysLogHandler``).
 FACILITIES: Final[dict[str, int]] = {
@@ -493,12 +493,6 @@ class _Datagrams:
             sock.close()
 
 
-class SyslogStats(DeliveryStats):
-    """``DeliveryStats`` and the records cut to fit ``max_message`` (each still delivered)."""
-
-    truncated: int
-
-
 class SyslogSink(NetworkSink):
     """Send each record to a syslog receiver as an RFC 5424 message: rsyslog, syslog-ng, a
     local ``/dev/log``, or any collector with a syslog input.
@@ -801,6 +795,6 @@ class SyslogSink(NetworkSink):
             self._format.set_procid(str(os.getpid()).encode())
         self._resume = None
 
-    def delivery_stats(self) -> SyslogStats:
+    def delivery_stats(self) -> TruncatedStats:
         """The delivery counts, plus ``truncated``: records cut to fit ``max_message``."""
         return {**super().delivery_stats(), "truncated": self._format.truncated}
