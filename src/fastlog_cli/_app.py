@@ -108,6 +108,16 @@ def _csv(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _render_options(args: argparse.Namespace) -> RenderOptions:
+    """The rendering ``_view_arguments`` asks for (view and tail)."""
+    return RenderOptions(
+        colors=use_colors(args.color, sys.stdout),
+        time=args.time,
+        fields=_csv(args.show_fields),
+        hide=_csv(args.hide) or (),
+    )
+
+
 def _view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--color",
@@ -179,12 +189,7 @@ def run_view(args: argparse.Namespace) -> int:
     """``fastlog view``."""
     if args.raw:
         return _stream(args, lambda record: record.raw + b"\n")
-    options = RenderOptions(
-        colors=use_colors(args.color, sys.stdout),
-        time=args.time,
-        fields=_csv(args.show_fields),
-        hide=_csv(args.hide) or (),
-    )
+    options = _render_options(args)
     renderer = Renderer(options)
     if len(args.files) == 1 and not build_filter(args).active:
         return _stream_lines(args, renderer)
@@ -280,12 +285,7 @@ def run_tail(args: argparse.Namespace) -> int:
     if args.files == ["-"]:
         raise UsageError("tail needs files (or quoted patterns), not standard input")
     flt = build_filter(args)
-    options = RenderOptions(
-        colors=use_colors(args.color, sys.stdout),
-        time=args.time,
-        fields=_csv(args.show_fields),
-        hide=_csv(args.hide) or (),
-    )
+    options = _render_options(args)
     render = Renderer(options).render
     out = sys.stdout.buffer
     active = flt.active
