@@ -93,6 +93,80 @@ class Renderer:
     def __init__(self, options: RenderOptions | None = None) -> None:
         self.options = options or RenderOptions()
         self._first: datetime.datetime | None = None
+        self._day: str | None = None  # the date of the last dated record (utc and local clocks)
+
+    def _date(self, record: Record) -> str | None:
+        mode = self.options.time
+        raw = record.raw
+        if (
+            mode == "utc"
+            and record.layout == "fastlog"
+            and raw[:14] == _HEAD
+            and raw[40:42] == b'Z"'
+        ):
+            return raw[14:24].decode()
+        time = record.time
+        if time is None or mode == "relative":
+            return None
+        time = time.astimezone() if mode == "local" else time.astimezone(datetime.UTC)
+        return time.date().isoformat()
+
+    def separator(self, record: Record) -> str:
+        """The date line to print before *record*: ``-- YYYY-MM-DD --`` (dim in colour) when
+        its date, in the clock's zone, differs from the last dated record's; else ``""``.
+
+        The clock shows no date, so a date line marks each day change (none before the first
+        record, none for ``relative`` time or lines without a time). Call it for each record
+        shown, in order, before :meth:`render`.
+        """
+        day = self._date(record)
+        if day is None or day == self._day:
+            return ""
+        first = self._day is None
+        self._day = day
+        if first:
+            return ""
+        return self._date_line(day)
+
+    def _date_line(self, day: str) -> str:
+        return f"{_DIM}-- {day} --{_RESET}\n" if self.options.colors else f"-- {day} --\n"
+
+    def render_chunk(self, lines: list[bytes], source: str = "") -> str:
+        """:meth:`render_lines` with the date lines of :meth:`separator` between the days."""
+        mode = self.options.time
+        if mode == "relative":
+            return self.render_lines(lines, source)
+        head = _HEAD
+        if mode == "utc" and lines:
+            # One day throughout, every line in fastlog's layout: no date line to place.
+            days = [line[14:24] for line in lines if line[:14] == head and line[40:42] == b'Z"']
+            if len(days) == len(lines) and days.count(days[0]) == len(days):
+                day = days[0].decode()
+                if self._day is None or self._day == day:
+                    self._day = day
+                    return self.render_lines(lines, source)
+        parts: list[str] = []
+        start = 0
+        for i, line in enumerate(lines):
+            if mode == "utc" and line[:14] == head and line[40:42] == b'Z"':
+                day = line[14:24].decode()
+                if day != self._day:
+                    if start < i:
+                        parts.append(self.render_lines(lines[start:i], source))
+                    start = i
+                    if self._day is not None:
+                        parts.append(self._date_line(day))
+                    self._day = day
+                continue
+            if start < i:
+                parts.append(self.render_lines(lines[start:i], source))
+            start = i + 1
+            record = parse_line(line, source)
+            parts.append(self.separator(record))
+            parts.append(self.render(record))
+        if start < len(lines):
+            parts.append(self.render_lines(lines[start:], source))
+        return "".join(parts)
 
     def _clock(self, record: Record) -> str:
         mode = self.options.time

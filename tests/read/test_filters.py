@@ -154,6 +154,7 @@ def test_the_prefilter_agrees_with_the_full_parse(tmp_path: Path, level: str) ->
             "structlog",
             "ecs",
             "logfmt",
+            None,  # the text line, kept with the logfmt record before it
         ]
 
 
