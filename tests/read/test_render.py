@@ -89,3 +89,64 @@ def test_the_chunk_renderer_equals_the_record_renderer() -> None:
         renderer = Renderer(RenderOptions(colors=colors))
         expected = "".join(renderer.render(parse_line(line)) for line in ODD)
         assert renderer.render_lines(ODD) == expected
+
+
+def _day_line(ts: str, message: str) -> bytes:
+    return (
+        b'{"timestamp":"%s","level":"info","logger":"app","message":"%s"}'
+        % (ts.encode(), message.encode())
+    )
+
+
+DAYS = [
+    _day_line("2026-12-06T23:59:59.000000Z", "a"),
+    b"a text line",
+    b'{"event":"s","level":"info","timestamp":"2026-12-06T23:59:59.500000Z"}',
+    _day_line("2026-12-07T00:00:01.000000Z", "b"),
+    _day_line("2026-12-07T00:00:02.000000Z", "c"),
+    b'{"timestamp":"2026-12-08T08:00:00+00:00","level":"info","event":"structlog"}',
+    _day_line("2026-12-08T09:00:00.000000Z", "d"),
+]
+
+
+class TestSeparator:
+    def test_a_date_line_at_each_change_of_day(self) -> None:
+        """``-- YYYY-MM-DD --`` before the first record of each new day; none before the first
+        record, none for text lines."""
+        renderer = Renderer()
+        out = "".join(renderer.separator(r) + renderer.render(r) for r in map(parse_line, DAYS))
+        assert out == (
+            "23:59:59.000000 INFO     app  a\n"
+            "a text line\n"
+            "23:59:59.500000 INFO       s\n"
+            "-- 2026-12-07 --\n"
+            "00:00:01.000000 INFO     app  b\n"
+            "00:00:02.000000 INFO     app  c\n"
+            "-- 2026-12-08 --\n"
+            "08:00:00.000000 INFO       structlog\n"
+            "09:00:00.000000 INFO     app  d\n"
+        )
+
+    def test_colored_and_local_and_relative(self) -> None:
+        """Dim in colour; the day in the clock's zone (local); never for relative time."""
+        colored = Renderer(RenderOptions(colors=True))
+        records = [parse_line(DAYS[0]), parse_line(DAYS[3])]
+        assert [colored.separator(r) for r in records] == ["", "\x1b[2m-- 2026-12-07 --\x1b[0m\n"]
+        relative = Renderer(RenderOptions(time="relative"))
+        assert [relative.separator(r) for r in records] == ["", ""]
+
+    def test_render_chunk_equals_the_record_path(self) -> None:
+        """render_chunk gives what separator + render give, record by record, in every clock,
+        chunk after chunk (the day carries over), and render_lines where one day fills it."""
+        for time in ("utc", "local", "relative"):
+            for colors in (False, True):
+                options = RenderOptions(colors=colors, time=time)
+                chunked = Renderer(options)
+                got = chunked.render_chunk(DAYS[:4]) + chunked.render_chunk(DAYS[4:])
+                by_record = Renderer(options)
+                expected = "".join(
+                    by_record.separator(r) + by_record.render(r) for r in map(parse_line, DAYS)
+                )
+                assert got == expected
+        one_day = [DAYS[3], DAYS[4]]
+        assert Renderer().render_chunk(one_day) == Renderer().render_lines(one_day)
