@@ -103,8 +103,9 @@ def merge(streams: Sequence[Iterable[Record]], *, window: float = 1.0) -> Iterat
     """Records of several time-ordered streams in time order.
 
     Each stream may be out of order by up to *window* seconds (multi-process writers); records
-    without a time keep their place after the record before them in their stream. Memory holds
-    at most a window of records per stream.
+    without a time keep their place after the record before them in their stream (those before
+    a stream's first time, before that first record). Memory holds at most a window of records
+    per stream.
     """
     if len(streams) == 1:
         yield from streams[0]
@@ -125,16 +126,28 @@ def _keyed(stream: Iterable[Record], index: int, window: float) -> Iterator[_Key
     heap: list[_Keyed] = []
     last = float("-inf")
     at = last
+    leading: list[tuple[int, Record]] = []  # lines before the stream's first time
     for seq, record in enumerate(stream):
         time = record.time
         # A line without a time (a traceback line after its record) takes the key of the line
-        # before it, so that it stays right after it.
-        if time is not None:
+        # before it, so that it stays right after it; lines before the first time take the
+        # key of that first time (a banner stays before the first record).
+        if time is None:
+            if at == float("-inf"):
+                leading.append((seq, record))
+                continue
+        else:
             at = time.timestamp()
+            if leading:
+                for early, line in leading:
+                    heapq.heappush(heap, (at, index, early, line))
+                leading.clear()
         last = max(last, at)
         heapq.heappush(heap, (at, index, seq, record))
         while heap and heap[0][0] < last - window:
             yield heapq.heappop(heap)
+    for early, line in leading:  # no line of the stream has a time
+        heapq.heappush(heap, (at, index, early, line))
     while heap:
         yield heapq.heappop(heap)
 

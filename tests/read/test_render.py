@@ -92,9 +92,9 @@ def test_the_chunk_renderer_equals_the_record_renderer() -> None:
 
 
 def _day_line(ts: str, message: str) -> bytes:
-    return (
-        b'{"timestamp":"%s","level":"info","logger":"app","message":"%s"}'
-        % (ts.encode(), message.encode())
+    return b'{"timestamp":"%s","level":"info","logger":"app","message":"%s"}' % (
+        ts.encode(),
+        message.encode(),
     )
 
 
