@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable
+import os
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,28 @@ _DIM = "\x1b[2m"
 _HEAD = b'{"timestamp":"'
 # The padded upper-case level column for the names fastlog writes (one lookup per line).
 _PAD = {name: f"{name.upper():<8}" for name in _COLORS}
+# The level column as bytes, as the C chunk path writes it (plain, and coloured).
+_PLAIN_LEVELS = {name: pad.encode() for name, pad in _PAD.items()}
+_COLOR_LEVELS = {
+    name: f"{_COLORS.get(canonical_level(name), '')}{pad}{_RESET}".encode()
+    for name, pad in _PAD.items()
+}
+
+
+def _pick_chunk() -> Callable[..., bytes] | None:
+    # FASTLOG_NO_SPEEDUPS and a free-threaded interpreter take the Python path, as in the core.
+    if os.environ.get("FASTLOG_NO_SPEEDUPS") or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return None
+    try:
+        from ._speedups import render_chunk
+    except ImportError:  # no C compiler at install time: the Python path gives the same bytes
+        return None
+    return render_chunk
+
+
+_render_chunk = _pick_chunk()
+#: True when the C chunk renderer (``fastlog_read._speedups``) is in use.
+SPEEDUPS = _render_chunk is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,63 +139,78 @@ class Renderer:
             time = time.astimezone()
         return f"{time.hour:02d}:{time.minute:02d}:{time.second:02d}.{time.microsecond:06d}"
 
+    def _fast(self) -> bool:
+        # The chunk paths apply when no option needs a Record (UTC clock, no field selection).
+        options = self.options
+        return options.time == "utc" and options.fields is None and not options.hide
+
     def render_lines(self, lines: Iterable[bytes], source: str = "") -> str:
         """The text of several raw lines (a chunk), as :meth:`render` of each line's record.
 
         Lines in fastlog's default layout take a path that builds no :class:`Record`, when the
         options allow it (UTC clock, no field selection).
         """
-        options = self.options
-        if options.time != "utc" or options.fields is not None or options.hide:
+        if not self._fast():
             return "".join([self.render(parse_line(line, source)) for line in lines])
-        colors = options.colors
-        parts: list[str] = []
-        append = parts.append
-        loads = orjson.loads
-        for line in lines:
-            if line[:14] == _HEAD and line[40:42] == b'Z"':
-                try:
-                    d = loads(line)
-                except orjson.JSONDecodeError:
-                    d = None
-                if type(d) is dict and "level" in d and "message" in d:
-                    ts = d.pop("timestamp")
-                    level = d.pop("level")
-                    logger = d.pop("logger", "")
-                    message = d.pop("message")
-                    exc = d.pop("exception", None)
-                    if (
-                        type(ts) is str
-                        and type(level) is str
-                        and type(logger) is str
-                        and type(message) is str
-                        and (exc is None or type(exc) is dict)
-                    ):
-                        pad = _PAD.get(level)
-                        if pad is None:
-                            pad = f"{canonical_level(level).upper():<8}"
-                        if colors:
-                            name = canonical_level(level)
-                            append(f"{_DIM}{ts[11:26]}{_RESET} {_COLORS.get(name, '')}")
-                            append(f"{pad}{_RESET} {logger}  {message}")
-                            if d:
-                                append(f"  {_DIM}{_fields(d)}{_RESET}")
-                        else:
-                            append(f"{ts[11:26]} {pad} {logger}  {message}")
-                            if d:
-                                append("  ")
-                                append(_fields(d))
-                        if exc is not None:
-                            trace = exc.get("traceback")
-                            if trace:
-                                append("\n")
-                                append(str(trace).rstrip("\n"))
-                            elif exc.get("type"):
-                                append(f"\n{exc.get('type')}: {exc.get('message') or ''}".rstrip())
-                        append("\n")
-                        continue
-            append(self.render(parse_line(line, source)))
-        return "".join(parts)
+        colors = self.options.colors
+        return "".join([self._render_one(line, source, colors) for line in lines])
+
+    def render_chunk(self, lines: list[bytes], source: str = "") -> bytes:
+        """:meth:`render_lines` encoded as UTF-8 (characters UTF-8 cannot carry, such as lone
+        surrogates, backslash-escaped): what ``fastlog view`` writes.
+
+        With the C speedups, common lines are rendered straight to bytes; the result is the
+        same.
+        """
+        if _render_chunk is None or not self._fast():
+            return self.render_lines(lines, source).encode("utf-8", "backslashreplace")
+        colors = self.options.colors
+        levels = _COLOR_LEVELS if colors else _PLAIN_LEVELS
+        one = self._render_one
+        return _render_chunk(
+            lines, levels, colors, _value, orjson.loads, lambda line: one(line, source, colors)
+        )
+
+    def _render_one(self, line: bytes, source: str, colors: bool) -> str:
+        # The per-line path of render_lines (and the C path's twin: _speedups.render_chunk).
+        if line[:14] == _HEAD and line[40:42] == b'Z"':
+            try:
+                d = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                d = None
+            if type(d) is dict and "level" in d and "message" in d:
+                ts = d.pop("timestamp")
+                level = d.pop("level")
+                logger = d.pop("logger", "")
+                message = d.pop("message")
+                exc = d.pop("exception", None)
+                if (
+                    type(ts) is str
+                    and type(level) is str
+                    and type(logger) is str
+                    and type(message) is str
+                    and (exc is None or type(exc) is dict)
+                ):
+                    pad = _PAD.get(level)
+                    if pad is None:
+                        pad = f"{canonical_level(level).upper():<8}"
+                    if colors:
+                        color = _COLORS.get(canonical_level(level), "")
+                        text = f"{_DIM}{ts[11:26]}{_RESET} {color}{pad}{_RESET} {logger}  {message}"
+                        if d:
+                            text = f"{text}  {_DIM}{_fields(d)}{_RESET}"
+                    else:
+                        text = f"{ts[11:26]} {pad} {logger}  {message}"
+                        if d:
+                            text = f"{text}  {_fields(d)}"
+                    if exc is not None:
+                        trace = exc.get("traceback")
+                        if trace:
+                            text = f"{text}\n{str(trace).rstrip(chr(10))}"
+                        elif exc.get("type"):
+                            text += f"\n{exc.get('type')}: {exc.get('message') or ''}".rstrip()
+                    return text + "\n"
+        return self.render(parse_line(line, source))
 
     def render(self, record: Record) -> str:
         """The record's text, ending with a newline."""
