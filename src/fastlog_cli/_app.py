@@ -210,7 +210,7 @@ def _stream_lines(args: argparse.Namespace, renderer: Renderer) -> int:
     try:
         try:
             for lines in fastlog_read.read_lines(path):
-                output.write(renderer.render_chunk(lines, path).encode("utf-8", "backslashreplace"))
+                output.write(renderer.render_chunk(lines, path))
                 if live:
                     output.flush()
         except BrokenPipeError:
