@@ -322,3 +322,32 @@ def test_follow_starts_with_the_merged_start_lines(
     second.close()
     finish(tail)
     assert tail.seqs() == [0, 1, 2, 3, 4, 5]
+
+
+def test_pattern_over_rotated_names_merges_and_follows(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """'app*.log' while the FileSink rotates (uncompressed, so the rotated files match too):
+    the last 2 lines of every file merged by time, then each new record once, in order."""
+    import orjson
+
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path, rotation="8 KB")
+    writers.append(writer)
+    writer.command("log 0 150")
+    files = [*rotated_files(tmp_path), path]
+    assert len(files) >= 3
+    start = sorted(
+        orjson.loads(line)["seq"] for f in files for line in f.read_bytes().splitlines()[-2:]
+    )
+    tail = Tail("-f", "-n", "2", "--color", "never", str(tmp_path / "app*.log"))
+    tails.append(tail)
+    tail.wait_records(len(start))
+    for r in range(6):
+        writer.command(f"log {150 + r * ROUND} {150 + (r + 1) * ROUND}")
+        tail.wait_records(len(start) + (r + 1) * ROUND)
+    writer.close()
+    finish(tail)
+    assert tail.seqs() == start + list(range(150, 150 + 6 * ROUND))
+    assert len(rotated_files(tmp_path)) > len(files) - 1
