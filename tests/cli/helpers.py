@@ -86,9 +86,41 @@ def write_fastlog(
     )
 
 
+#: A process logging with fastlog while a library prints into the same file (a banner before
+#: any record, lines after records), as when stderr and the log file are one.
+MIXED = """
+import fastlog_core
+path = {path!r}
+fastlog_core.configure(sink=path, level="debug")
+log = fastlog_core.get_logger("app.payments")
+
+def lib(*lines):
+    assert fastlog_core.flush(timeout=60)
+    with open(path, "a") as f:
+        f.write("".join(line + "\\n" for line in lines))
+
+lib(*{banner!r})
+log.info("charge ok", order_id=1)
+lib("lib: retrying", "lib:   attempt 2")
+log.warning("slow", ms=812)
+log.debug("lookup", user=7)
+lib("lib: cache miss")
+log.error("charge failed", order_id=2)
+lib("Traceback (most recent call last):", "  File \\"lib.py\\", line 1", "OSError: gone")
+fastlog_core.shutdown()
+"""
+
+
+def write_mixed(path: Path, when: str, banner: str | None = "worker starting") -> None:
+    """Four fastlog records with text lines a library printed between them (and *banner*
+    before them), appended to *path*."""
+    write_with(MIXED.format(path=str(path), banner=() if banner is None else (banner,)), when)
+
+
 def write_docs_fixtures(root: Path) -> None:
     """The files docs/cli.md's examples read: ``app.log`` (fastlog, 10:00), its rotated
-    ``app.log.1.gz`` (09:00) and ``worker.log`` (fastlog with ``schema="ecs"``, 09:30)."""
+    ``app.log.1.gz`` (09:00), ``worker.log`` (fastlog with ``schema="ecs"``, 09:30) and
+    ``night.log`` (:func:`write_mixed` at 23:59:59, then at 00:00:05 the next day)."""
     import gzip
 
     write_fastlog(root / "app.log", when="2026-12-07T10:00:00.250000+00:00")
@@ -97,3 +129,5 @@ def write_docs_fixtures(root: Path) -> None:
     (root / "app.log.1.gz").write_bytes(gzip.compress(rotated.read_bytes(), mtime=0))
     rotated.unlink()
     write_fastlog(root / "worker.log", "ecs", when="2026-12-07T09:30:00.500000+00:00")
+    write_mixed(root / "night.log", "2026-12-07T23:59:59+00:00")
+    write_mixed(root / "night.log", "2026-12-08T00:00:05+00:00", banner=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import CRASH, run_fastlog, write_fastlog, write_with
+from .helpers import CRASH, run_fastlog, write_fastlog, write_mixed, write_with
 
 TRACE = (
     "Traceback (most recent call last):\n"
@@ -320,34 +320,6 @@ def test_peers_tracebacks(tmp_path: Path) -> None:
 
 
 # -- text lines written between records, and files spanning several days ---------------------
-
-#: A process logging with fastlog while a library prints into the same file (a banner before
-#: any record, lines after records), as when stderr and the log file are one.
-MIXED = """
-import fastlog_core
-path = {path!r}
-fastlog_core.configure(sink=path, level="debug")
-log = fastlog_core.get_logger("app.payments")
-
-def lib(*lines):
-    assert fastlog_core.flush(timeout=60)
-    with open(path, "a") as f:
-        f.write("".join(line + "\\n" for line in lines))
-
-lib("{banner}")
-log.info("charge ok", order_id=1)
-lib("lib: retrying", "lib:   attempt 2")
-log.warning("slow", ms=812)
-log.debug("lookup", user=7)
-lib("lib: cache miss")
-log.error("charge failed", order_id=2)
-lib("Traceback (most recent call last):", "  File \\"lib.py\\", line 1", "OSError: gone")
-fastlog_core.shutdown()
-"""
-
-
-def write_mixed(path: Path, when: str, banner: str = "worker starting") -> None:
-    write_with(MIXED.format(path=str(path), banner=banner), when)
 
 
 def test_text_lines_go_with_the_record_before_them(tmp_path: Path) -> None:
