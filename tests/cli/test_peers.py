@@ -224,8 +224,8 @@ def test_stats_json(peers: dict[str, Path], peer: str) -> None:
             }
         ],
         "errors_other": 0,
-        "dropped": {**nothing, "policies": {}},
-        "lost": {**nothing, "policies": {}},
+        "dropped": {**nothing, "policies": {}, "presets": {}},
+        "lost": {**nothing, "policies": {}, "presets": {}},
     }
 
 
