@@ -130,7 +130,9 @@ def _iso(text: str, zone: str) -> str:
     """SQL: *text* (an ISO string) as TIMESTAMPTZ; a naive one is local time in *zone*."""
     # As fastlog_read.parse_line(): a naive stamp (python-json-logger's asctime, structlog's
     # utc=False) is the writer's local time, read with the reading machine's zone.
-    return f"""CASE WHEN regexp_matches({text}, ':\\d\\d([.,]\\d+)?(Z|z|[+-]\\d\\d(:?\\d\\d)?)$')
+    # ends_with first: the common `...Z` stamp skips the regular expression.
+    return f"""CASE WHEN ends_with({text}, 'Z')
+                  OR regexp_matches({text}, ':\\d\\d([.,]\\d+)?(z|[+-]\\d\\d(:?\\d\\d)?)$')
                 THEN try_cast({text} AS TIMESTAMPTZ)
                 ELSE timezone({zone}, try_cast({text} AS TIMESTAMP)) END"""
 
