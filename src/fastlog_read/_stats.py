@@ -608,8 +608,8 @@ class _Renderer:
 
 
 def _causes(dropped: _Notes) -> str:
-    """ "by the fastest preset (policy=drop)", "by policy=drop", or "(buffer full)" when the
-    notes name neither."""
+    """What dropped the records, as the notes say: ``by the fastest preset (policy=drop)``,
+    ``by policy=drop`` (no preset named), or ``(buffer full)`` when they name neither."""
     named = []
     for preset, policy in sorted(dropped.causes, key=lambda c: (c[0] is None, c[0] or "", c[1])):
         if preset is not None:
