@@ -1,6 +1,6 @@
 """Developer entry point: needs only Python >= 3.11 and pip.
 
-    python3 dev.py demo      # fastlog and orjson only, then the demo (JSON written, records/s)
+    python3 dev.py demo      # fastlog and orjson only, then the demo (its lines, vs stdlib logging)
     python3 dev.py test      # the dev group, then ruff, mypy --strict and the whole test suite
                              # (ours, then each host's own suite in tests/upstream/)
     python3 dev.py bench     # the bench group, then every benchmarks/bench_*.py (--quick: smoke)
@@ -33,7 +33,7 @@ UV_VERSION = "0.13.9"  # also in the workflows (astral-sh/setup-uv); uv.lock is 
 
 # What each command installs on top of fastlog itself (editable) and orjson.
 GROUPS = {
-    "demo": [],  # examples/demo.py imports fastlog_core and the standard library only
+    "demo": [],  # examples/demo.py imports fastlog_core, fastlog_stdlib and the standard library
     "test": ["dev"],  # test + lint + docs, with every extra
     "bench": ["bench"],  # the peer libraries and matplotlib, with every extra
 }

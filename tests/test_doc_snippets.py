@@ -77,6 +77,7 @@ for number, label, code, file_name in steps:
         print(f"\\n@@ block {number} failed:", file=sys.stderr)
         traceback.print_exc()
         sys.exit(1)
+print(f"@@ {sum(1 for step in steps if not step[3])} blocks ran", file=sys.stderr)
 """
 
 
@@ -179,5 +180,8 @@ def test_page_runs_as_pasted(page: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
+    # A block that ended the process early (os._exit) would skip the others silently.
+    ran = sum(1 for step in runnable if not step[3])
+    assert done.stderr.splitlines()[-1:] == [f"@@ {ran} blocks ran"], done.stderr[-4000:]
     reports = [line for line in done.stderr.splitlines() if line.startswith("fastlog: ")]
     assert reports == [], "fastlog reported errors:\n" + "\n".join(reports)
