@@ -74,7 +74,7 @@ for number, label, code, file_name in steps:
         exec(compile(code, label, "exec"), namespace)
     except BaseException:
         sys.stdout.flush()
-        print(f"\\n@@ block {number} failed:", file=sys.stderr)
+        print(f"\\n@@ {label} failed:", file=sys.stderr)
         traceback.print_exc()
         sys.exit(1)
 print(f"@@ {sum(1 for step in steps if not step[3])} blocks ran", file=sys.stderr)
@@ -179,7 +179,10 @@ def test_page_runs_as_pasted(page: Path, tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-4000:]
+    if done.returncode != 0:
+        # From the harness's line naming the block: its traceback, without the output before.
+        report = done.stderr[done.stderr.rfind("\n@@ ") + 1 :]
+        pytest.fail(report[-4000:], pytrace=False)
     # A block that ended the process early (os._exit) would skip the others silently.
     ran = sum(1 for step in runnable if not step[3])
     assert done.stderr.splitlines()[-1:] == [f"@@ {ran} blocks ran"], done.stderr[-4000:]
