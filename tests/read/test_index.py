@@ -44,6 +44,10 @@ FILTERS = [
     {"grep": "^request d.ne$"},
     {"grep": "(?i)CHARGE"},
     {"grep": "slow", "level": "warning", "loggers": ["app.*"]},
+    {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"},
+    {"trace_id": "a3ce929d0e0e4736"},
+    {"trace_id": "11803532876627986230"},
+    {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "level": "info", "grep": "traced"},
 ]
 
 
@@ -73,7 +77,7 @@ class TestIndex:
     def test_order_and_records_are_reads(self, logs: list[str], index: Index) -> None:
         """Every record, in the merged order ``read()`` gives, each equal to its parsed line."""
         expected = list(read(logs))
-        assert len(index) == len(expected) == 3 * 41 + 3 + 2 + 2
+        assert len(index) == len(expected) == 3 * 41 + 4 + 2 + 3
         assert [index.raw(n) for n in range(len(index))] == [r.raw for r in expected]
         assert index.records(list(range(len(index)))) == expected
         assert [index.source(n) for n in range(len(index))] == [r.source for r in expected]
@@ -110,7 +114,7 @@ class TestIndex:
         assert index.loggers(3) == [("app.api", 33), ("app.db", 30), ("billing", 30)]
         assert index.fields() == [
             *("ms", "path", "status", "user_id", "order_id", "hit", "key", "table", "worker"),
-            *("html", "link", "user", "port"),
+            *("html", "link", "trace_id", "user", "port"),
         ]
         assert index.fields(2) == ["ms", "path"]
         records = list(read(logs))
@@ -131,7 +135,7 @@ class TestIndex:
             slot = min(int((record.time.timestamp() - start) // 10), 5)
             expected[slot][levels.index(record.level)] += 1
         assert counts == expected
-        assert sum(map(sum, counts)) == len(ids) == 41 + 3 + 2 + 2
+        assert sum(map(sum, counts)) == len(ids) == 41 + 4 + 2 + 3
 
     def test_stats_of_matches_is_stats_of_reads(self, logs: list[str], index: Index) -> None:
         """Stats fed the index's records equal Stats fed read() (what fastlog stats prints)."""

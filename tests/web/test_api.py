@@ -73,14 +73,14 @@ class TestInfo:
         """Files as named, counts, extent, levels, top loggers and fields; not live."""
         assert server.json("/api/info") == {
             "files": logs,
-            "records": 130,
+            "records": 132,
             "first": "2026-12-07T09:00:00Z",
             "last": "2026-12-07T10:00:59.999999Z",
             "levels": ["debug", "info", "warning", "error", "critical"],
-            "loggers": ["app.api", "app.db", "billing", "worker", None, "__main__", "pjl.app"],
+            "loggers": ["app.api", "app.db", "billing", "worker", None, "pjl.app", "__main__"],
             "fields": [
                 *("ms", "path", "status", "user_id", "order_id", "hit", "key", "table"),
-                *("worker", "html", "link", "user", "port"),
+                *("worker", "html", "link", "trace_id", "user", "port"),
             ],
             "live": False,
         }
@@ -131,10 +131,10 @@ class TestRecords:
         expected = json.loads(json.dumps(record_json(70, records[70])))
         assert got == {**expected, "raw": records[70].raw.decode()}
         assert got["exception"] is None or got["exception"]["type"]
-        status, _, body = server.get("/api/record/130")
+        status, _, body = server.get("/api/record/132")
         assert (status, json.loads(body)) == (
             404,
-            {"error": "no record 130 (the index has 130)"},
+            {"error": "no record 132 (the index has 132)"},
         )
         status, _, body = server.get("/api/record/x")
         assert (status, json.loads(body)) == (
