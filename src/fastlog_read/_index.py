@@ -15,6 +15,7 @@ grows.
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -48,6 +49,12 @@ _SPECIAL_KEYS = ("message", "logger", "level", "trace_id")
 _SAMPLE_FIELDS = 10_000  # field keys are counted on the first records, then on every 100th
 
 
+#: Where a line is: store, offset, length, line number in the store, and for a text line the
+#: record before it in its input: its line number in the same store (>= 0), or its id ``n``
+#: written ``-n - 2`` (in another store), or -1 (none).
+_Where = tuple[int, int, int, int, int]
+
+
 @dataclass(eq=False)
 class _Store:
     """A file the index reads lines from by offset (an input in place, or a spool)."""
@@ -56,6 +63,7 @@ class _Store:
     fd: int
     spool: BinaryIO | None = None  # kept open: closing it deletes the spool
     size: int = 0  # bytes indexed
+    last: int = -1  # the line number of the last record (not a text line) read when building
     #: The id of each line's record, by line number (every line in [0, size) is a record).
     order: array[int] = field(default_factory=lambda: array("I"))
 
@@ -112,6 +120,10 @@ class Index:
             self._messages.drop()
         self._stores: list[_Store] = []
         self._live_store: _Store | None = None
+        self._live_last: dict[str, int] = {}  # source -> live line of its last record
+        self._built_last: dict[str, int] = {}  # input -> id of its last record when built
+        self._text = array("I")  # ids of the text lines (not records), ascending
+        self._owner = array("i")  # for each, the id of the record before it in its input, or -1
         self._lock = threading.Lock()  # one writer: building or adding lines
         self._cache: dict[tuple[object, ...], tuple[int, array[int]]] = {}  # key: (size, ids)
         self._cache_lock = threading.Lock()
@@ -160,23 +172,27 @@ class Index:
             if path != "-":
                 stream.close()
 
-    def _records(
-        self, path: str, store: _Store, pending: dict[int, tuple[int, int, int, int]]
-    ) -> Iterator[Record]:
+    def _records(self, path: str, store: _Store, pending: dict[int, _Where]) -> Iterator[Record]:
         number = len(self._stores)
         self._stores.append(store)
         offset = seq = 0
+        last = -1  # the line of the input's last record (what a text line after it goes with)
         for lines in self._lines(path, store):
             for line in lines:
                 record = parse_line(line, path)
-                pending[id(record)] = (number, offset, len(line), seq)
+                if record.layout == "text":
+                    pending[id(record)] = (number, offset, len(line), seq, last)
+                else:
+                    pending[id(record)] = (number, offset, len(line), seq, -1)
+                    last = seq
                 offset += len(line) + 1
                 seq += 1
                 yield record
         store.size = offset
+        store.last = last
 
     def _build(self, window: float, on_error: Callable[[str, OSError], None] | None) -> None:
-        pending: dict[int, tuple[int, int, int, int]] = {}
+        pending: dict[int, _Where] = {}
         streams: list[Iterable[Record]] = []
         for path in self.paths:
             try:
@@ -193,12 +209,16 @@ class Index:
         records = streams[0] if len(streams) == 1 else merge(streams, window=window)
         with self._lock:
             for record in records:
-                where = pending.pop(id(record))
-                self._append(record, *where)
+                self._append(record, pending.pop(id(record)))
                 if self._progress is not None and not len(self._time) % 100_000:
                     self._progress(len(self._time))
+            for store in self._stores:
+                if store.last >= 0:
+                    self._built_last[store.name] = store.order[store.last]
 
-    def _append(self, record: Record, store: int, offset: int, length: int, seq: int) -> None:
+    def _append(self, record: Record, where: _Where) -> None:
+        """Add *record*, found *where* (see :data:`_Where`)."""
+        store, offset, length, seq, owner = where
         number = len(self._time)
         time = record.time
         self._time.append(math.nan if time is None else time.timestamp())
@@ -234,6 +254,10 @@ class Index:
             if seq > len(order):
                 order.frombytes(bytes(order.itemsize * (seq + 1 - len(order))))
             order[seq] = number
+        if record.layout == "text":
+            # Merging never hands out a text line before its record: the record's id is known.
+            self._text.append(number)
+            self._owner.append(order[owner] if owner >= 0 else (-owner - 2 if owner < -1 else -1))
         source = record.source
         source_id = self._source_ids.get(source)
         if source_id is None:
@@ -276,14 +300,23 @@ class Index:
                 store = self._live_store = self._spool("(live)")
                 self._stores.append(store)
             number = self._stores.index(store)
-            pending: dict[int, tuple[int, int, int, int]] = {}
+            pending: dict[int, _Where] = {}
             by_source: dict[str, list[Record]] = {}
             chunks: list[bytes] = []
             offset = store.size
             seq = len(store.order)
+            last = self._live_last
             for source, line in lines:
                 record = parse_line(line, source)
-                pending[id(record)] = (number, offset, len(line), seq)
+                if record.layout == "text":
+                    owner = last.get(source)
+                    if owner is None:  # the input's last record when the index was built
+                        built = self._built_last.get(source, -1)
+                        owner = -built - 2 if built >= 0 else -1
+                    pending[id(record)] = (number, offset, len(line), seq, owner)
+                else:
+                    pending[id(record)] = (number, offset, len(line), seq, -1)
+                    last[source] = seq
                 offset += len(line) + 1
                 seq += 1
                 chunks.append(line)
@@ -294,7 +327,7 @@ class Index:
             store.spool.flush()
             store.size = offset
             for record in merge(list(by_source.values())):
-                self._append(record, *pending.pop(id(record)))
+                self._append(record, pending.pop(id(record)))
             return len(self._time)
 
     # -- reading -----------------------------------------------------------------------------
@@ -470,9 +503,9 @@ class Index:
             # of records and the histogram at once): wait for its result.
             running.wait()
         try:
-            done, ids = cached if cached is not None else (0, array("I"))
-            ids = array("I", ids)
-            ids.extend(self._match(filter or Filter(), text or None, done, size))
+            done, before = cached if cached is not None else (0, array("I"))
+            ids = array("I", before)
+            ids.extend(self._match(filter or Filter(), text or None, done, size, before))
             with self._cache_lock:
                 if len(self._cache) >= 16:
                     self._cache.pop(next(iter(self._cache)))
@@ -483,7 +516,10 @@ class Index:
                 del self._running[key]
             running.set()
 
-    def _match(self, flt: Filter, text: str | None, low: int, high: int) -> Sequence[int]:
+    def _match(
+        self, flt: Filter, text: str | None, low: int, high: int, before: array[int]
+    ) -> Sequence[int]:
+        """The ids in [*low*, *high*) kept; *before* is what was kept below *low*."""
         ids: Sequence[int] = range(low, high)
         if flt.min_levelno is not None:
             ids = _keep(ids, self._levelno, flt.min_levelno.__le__)
@@ -519,9 +555,38 @@ class Index:
         if rest or grep is not None or flt.trace_id is not None:
             slow = Filter(predicates=tuple(rest), grep=grep, trace_id=flt.trace_id)
         needles = _needles(slow)
-        if slow is None and text is None and not needles:
+        if slow is not None or needles:
+            ids = self._scan(ids, low, high, _LineTest(slow, None, needles))
+        if flt.active:
+            ids = self._with_records(ids, low, high, before)
+        if text is not None:  # the free text is looked for in each line, text lines too
+            ids = self._scan(ids, low, high, _LineTest(None, text, ()))
+        return ids
+
+    def _with_records(
+        self, ids: Sequence[int], low: int, high: int, before: array[int]
+    ) -> Sequence[int]:
+        """*ids* with each text line (not a record) kept when the record before it in its
+        input is, as ``fastlog view`` filters them (:meth:`Filter.matcher`)."""
+        texts, owners = self._text, self._owner
+        first = bisect.bisect_left(texts, low)
+        last = bisect.bisect_left(texts, high, first, min(len(texts), len(owners)))
+        if first == last:
             return ids
-        return self._scan(ids, low, high, _LineTest(slow, text, needles))
+        kept = bytearray(high - low)
+        for n in ids:
+            kept[n - low] = 1
+        for k in range(first, last):
+            owner = owners[k]
+            if owner >= low:
+                keep = kept[owner - low]
+            elif owner >= 0:  # kept earlier, or not
+                at = bisect.bisect_left(before, owner)
+                keep = at < len(before) and before[at] == owner
+            else:  # before the input's first record: kept only without a filter
+                keep = False
+            kept[texts[k] - low] = keep
+        return list(compress(range(low, high), kept))
 
     def _column_for(self, key: str, high: int) -> _Column | None:
         # field_value() looks past fields for these keys and for dotted ones: no column.
