@@ -14,7 +14,7 @@ import math
 import mimetypes
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +317,19 @@ def _guarded(endpoint: Callable[[Request], Response]) -> Callable[[Request], Res
     return run
 
 
+def _guarded_stream(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except BadRequest as exc:
+            return JSON(exc.body(), status_code=400)
+
+    run.__name__ = endpoint.__name__
+    return run
+
+
 def create_app(
     index: Index,
     *,
@@ -343,7 +356,10 @@ def create_app(
         Route("/api/record/{id}", _guarded(api.record)),
         Route("/api/around/{id}", _guarded(api.around)),
         Route("/api/stats", _guarded(api.stats)),
-        Route("/api/tail", tail_endpoint(index, live, parse_request_filter, record_json)),
+        Route(
+            "/api/tail",
+            _guarded_stream(tail_endpoint(index, live, parse_request_filter, record_json)),
+        ),
         Route("/static/{name:path}", _guarded(api.asset)),
     ]
     return Guard(Starlette(routes=routes), bound=bound, token=token)

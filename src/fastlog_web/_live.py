@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, BinaryIO
 
 import anyio.to_thread
@@ -141,17 +141,21 @@ def tail_endpoint(
     live: Live | None,
     parse: Callable[[Request], tuple[Filter, str | None]],
     record_json: Callable[[int, Record], dict[str, Any]],
-) -> Callable[[Request], Any]:
+) -> Callable[[Request], Awaitable[Response]]:
     """The ``/api/tail`` endpoint (``text/event-stream``) over *index*."""
 
     async def tail(request: Request) -> Response:
+        flt, text = parse(request)  # a bad filter raises: the caller answers 400
+        after_text = request.query_params.get("after")
         try:
-            flt, text = parse(request)
-            after_text = request.query_params.get("after")
-            after = int(after_text) if after_text not in (None, "") else len(index) - 1
-        except ValueError as exc:
-            body = getattr(exc, "body", None)
-            payload = body() if callable(body) else {"error": str(exc), "param": "after"}
+            after = int(after_text) if after_text else len(index) - 1
+        except ValueError:
+            payload = {
+                "error": f"after={after_text!r}: expected a record id",
+                "param": "after",
+                "text": after_text,
+                "column": 0,
+            }
             return Response(orjson.dumps(payload), 400, media_type="application/json")
 
         async def events() -> AsyncIterator[bytes]:

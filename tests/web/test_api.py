@@ -206,7 +206,7 @@ class TestBadFilters:
         self, server: Server, params: dict[str, str], expected: dict[str, Any]
     ) -> None:
         """The filter's own message, the parameter, the expression and the column."""
-        for endpoint in ("records", "histogram", "stats"):
+        for endpoint in ("records", "histogram", "stats", "tail"):
             status, headers, body = server.get(f"/api/{endpoint}?{query(**params)}")
             assert (status, json.loads(body)) == (400, expected)
             assert headers["content-type"] == "application/json"
@@ -342,6 +342,15 @@ class TestTail:
             assert data["sampled"] == (new > 500)
             assert sent == list(range(sent[-1] - len(sent) + 1, sent[-1] + 1))  # the newest
         assert records[-1]["records"][-1]["message"] == "m1999"
+
+    def test_bad_after(self, server: Server) -> None:
+        """``after`` must be a record id."""
+        status, _, body = server.get("/api/tail?after=x")
+        assert (status, json.loads(body)) == (
+            400,
+            {"error": "after='x': expected a record id", "param": "after", "text": "x",
+             "column": 0},
+        )  # fmt: skip
 
     def test_piped_stdin_is_live(self) -> None:
         """``fastlog web -`` on a pipe serves at once and indexes lines as they come."""
