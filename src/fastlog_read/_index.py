@@ -1,16 +1,19 @@
 """An offset index over log inputs: what ``fastlog web`` pages, filters and counts.
 
-Per record the index keeps only what the fast filters need, in compact arrays: the time (float
+Per record the index keeps only what the filters need, in compact arrays: the time (float
 seconds, NaN when none), the level number and name, the logger, where the line is (store,
-offset, length). The records themselves stay in their files and are parsed again, by offset,
-when a page, a detail or a slow filter needs them. Plain files are read in place; ``.gz``
+offset, length), and, per top-level field key and for the message, a small id into the distinct
+values seen (while they are few enough to keep). The records themselves stay in their files
+and are parsed again, by offset, when a page, a detail or a filter the arrays cannot answer
+needs them. Plain files are read in place; ``.gz``
 inputs, standard input and other non-regular files are spooled once into a private temporary
 file (deleted when the index is closed or the process ends) and read there. Records that arrive
 while following (:meth:`Index.add_lines`) are appended to a spool too.
 
 Record ids are positions in the merged (time) order of the initial inputs (the same merge as
 ``fastlog view`` with several files), then arrival order: an id never changes while the index
-grows.
+grows. A line that is not a record (a ``text`` line: a traceback or a print) is indexed too
+and, under a filter, goes with the record before it in its input, as ``fastlog view`` shows it.
 """
 
 from __future__ import annotations
@@ -481,12 +484,18 @@ class Index:
 
     def match(self, filter: Filter | None = None, *, text: str | None = None) -> array[int]:
         """The ids of the records *filter* keeps whose raw line contains *text* (ignoring
-        case), in order: the records ``filter.match`` keeps, each parsed.
+        case), in order: the lines ``read(paths, filter)`` gives (text lines with the record
+        before them in their input, :meth:`Filter.matcher`).
 
         Level, logger and time are read from the arrays; a field predicate on a top-level key,
         and ``grep``, from the distinct values seen while indexing when they were few enough;
         the rest from the lines (byte needles first, then the parse). The last results are
-        cached and extended as the index grows.
+        cached and extended as the index grows; the same filter asked for by several threads
+        at once is computed once. Do not modify the array returned.
+
+        Args:
+            filter: What to keep (``None``: everything).
+            text: A string the raw line must contain, ignoring case (the page's free text).
         """
         key = _key(filter, text)
         while True:
