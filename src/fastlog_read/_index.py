@@ -29,7 +29,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, filterfalse
 from typing import Any, BinaryIO, cast
 
 from ._filters import Filter, Predicate
@@ -115,6 +115,8 @@ class Index:
         self._logger_names: list[str | None] = [None]
         self._logger_ids: dict[str | None, int] = {None: 0}
         self._logger_counts = array("q", [0])
+        self._level_counts = array("q", bytes(8 * 256))
+        self._first, self._last = math.inf, -math.inf
         self._field_counts: dict[str, int] = {}
         self._columns: dict[str, _Column] = {}  # top-level field values, for -f predicates
         self._untracked: set[str] = set()  # keys seen once the columns were all taken
@@ -224,7 +226,16 @@ class Index:
         store, offset, length, seq, owner = where
         number = len(self._time)
         time = record.time
-        self._time.append(math.nan if time is None else time.timestamp())
+        if time is None:
+            self._time.append(math.nan)
+        else:
+            at = time.timestamp()
+            self._time.append(at)
+            # Comparisons, not min()/max(): no call on the build's per-record path.
+            if at < self._first:  # noqa: PLR1730
+                self._first = at
+            if at > self._last:  # noqa: PLR1730
+                self._last = at
         levelno = record.levelno
         if levelno is None:
             levelno = _NO_LEVEL
@@ -239,6 +250,7 @@ class Index:
                 self._level_ids[level] = level_id
                 self._level_names.append(level)
         self._level.append(level_id)
+        self._level_counts[level_id] += 1
         logger = record.logger
         logger_id = self._logger_ids.get(logger)
         if logger_id is None:
@@ -415,16 +427,15 @@ class Index:
 
     def extent(self, numbers: Iterable[int] | None = None) -> tuple[float, float] | None:
         """The first and last time (epoch seconds) among *numbers* (default: every record)."""
-        times = self._time
-        values = times if numbers is None else [times[n] for n in numbers]
-        isnan = math.isnan
-        finite = [value for value in values if not isnan(value)]
+        if numbers is None:
+            return None if self._first == math.inf else (self._first, self._last)
+        finite = list(filterfalse(math.isnan, map(self._time.__getitem__, numbers)))
         return (min(finite), max(finite)) if finite else None
 
     def levels(self) -> list[str | None]:
         """The level names present (``None`` for records without one), lowest first."""
-        present = set(self._level)
-        names = [self._level_names[i] for i in present]
+        counts = self._level_counts
+        names = [self._level_names[i] for i in range(len(self._level_names)) if counts[i]]
         return sorted(names, key=_level_key)
 
     def loggers(self, top: int = 200) -> list[tuple[str | None, int]]:
