@@ -63,7 +63,7 @@ def access_token(host: str, given: str | None, *, loopback: bool) -> tuple[str |
 
 def run_web(args: argparse.Namespace) -> int:
     """``fastlog web``."""
-    from ._app import MissingDependency, UsageError
+    from ._app import OK, UNREADABLE, MissingDependency, UsageError
 
     try:
         import fastlog_web
@@ -114,6 +114,10 @@ def run_web(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     index = fastlog_read.Index(paths, on_error=unreadable, progress=progress, follow=bool(followed))
+    if paths and errors == len(paths) and stdin is None:  # nothing to show
+        index.close()
+        sock.close()
+        return UNREADABLE
     count = len(index)
     sys.stderr.write(f"fastlog web: {count:,} record{'' if count == 1 else 's'} indexed\n")
     live = fastlog_web.Live(index, followed, stdin=stdin) if (followed or stdin) else None
@@ -139,4 +143,4 @@ def run_web(args: argparse.Namespace) -> int:
     finally:
         index.close()
         sock.close()
-    return 4 if errors else 0
+    return UNREADABLE if errors else OK

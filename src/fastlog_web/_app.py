@@ -143,6 +143,18 @@ def _which(args: dict[str, Any], now: datetime.datetime | None, error: FilterErr
     return BadRequest(str(error), "f", error.text, error.column)
 
 
+def _filter_key(flt: Filter) -> tuple[object, ...]:
+    return (
+        flt.min_levelno,
+        flt.loggers,
+        flt.since,
+        flt.until,
+        tuple((p.key, p.op, p.value) for p in flt.predicates),
+        None if flt.grep is None else (flt.grep.pattern, flt.grep.flags),
+        flt.trace_id,
+    )
+
+
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
@@ -178,6 +190,7 @@ class Api:
         self.live = live
         self.files = files
         self._stats_lock = threading.Lock()
+        self._stats: dict[tuple[object, ...], dict[str, Any]] = {}
 
     def info(self, request: Request) -> Response:
         index = self.index
@@ -282,11 +295,22 @@ class Api:
         flt, text = parse_request_filter(request)
         top = _int(request, "top", 10, 1, 1000)
         ids = self.index.match(flt, text=text)
-        stats = Stats(top=top)
-        step = 10_000
-        for at in range(0, len(ids), step):
-            stats.update(self.index.records(ids[at : at + step]))
-        return JSON(stats.to_dict())
+        # Every matching record is parsed again: the last reports are kept for the same
+        # filter and the same records.
+        key = (_filter_key(flt), text, top, len(ids), ids[-1] if len(ids) else -1)
+        with self._stats_lock:
+            report = self._stats.get(key)
+        if report is None:
+            stats = Stats(top=top)
+            step = 10_000
+            for at in range(0, len(ids), step):
+                stats.update(self.index.records(ids[at : at + step]))
+            report = stats.to_dict()
+            with self._stats_lock:
+                if len(self._stats) >= 8:
+                    self._stats.pop(next(iter(self._stats)))
+                self._stats[key] = report
+        return JSON(report)
 
     def asset(self, request: Request) -> Response:
         # Only a file directly in the static directory, by its exact name: no subdirectory,

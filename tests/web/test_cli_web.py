@@ -147,3 +147,13 @@ def test_open_launches_the_browser_on_the_url(tmp_path: Path) -> None:
     with fastlog_web("--open", str(log), BROWSER=f"{browser} %s") as server:
         wait_for(opened.exists, what="the browser to be launched")
         assert opened.read_text() == server.url
+
+
+def test_nothing_readable_exits_4(tmp_path: Path) -> None:
+    """When no input can be read there is nothing to serve: the reasons, exit 4."""
+    missing = tmp_path / "missing.log"
+    done = run_fastlog("web", str(missing), str(tmp_path))
+    assert (done.returncode, done.stdout) == (4, "")
+    assert done.stderr == (
+        f"fastlog: {missing}: No such file or directory\nfastlog: {tmp_path}: Is a directory\n"
+    )
