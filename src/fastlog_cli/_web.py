@@ -6,14 +6,12 @@ import argparse
 import os
 import re
 import secrets
+import socket
 import stat
 import sys
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 import fastlog_read
-
-if TYPE_CHECKING:
-    import socket
 
 __all__ = ["access_token", "run_web", "web_arguments"]
 
@@ -122,6 +120,8 @@ def run_web(args: argparse.Namespace) -> int:
     sys.stderr.write(f"fastlog web: {count:,} record{'' if count == 1 else 's'} indexed\n")
     live = fastlog_web.Live(index, followed, stdin=stdin) if (followed or stdin) else None
     host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):  # every interface: the machine's name reaches it
+        host = socket.gethostname()
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
 
