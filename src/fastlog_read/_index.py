@@ -294,8 +294,20 @@ class Index:
                     self._untracked.add(key)
                     continue
                 column = columns[key] = _Column()
-            if column.ids is not None:
+            ids = column.ids
+            if ids is None:
+                continue
+            # A value seen before, of the usual types, inline (the per-field path of the
+            # build); anything else through put().
+            kind = type(value)
+            table = column.tables.get(kind) if kind is str or kind is int else None
+            found = None if table is None else table.get(value)
+            if found is None:
                 column.put(number, value)
+                continue
+            if len(ids) != number:
+                ids.frombytes(bytes(2 * (number - len(ids))))
+            ids.append(found)
         self._messages.put(number, record.message)
 
     def add_lines(self, lines: Sequence[tuple[str, bytes]]) -> int:
