@@ -670,32 +670,18 @@ class Index:
         record id of each line."""
         with self._lock:  # complete batches only
             order = store.order[:]
-            size = store.size
-        pos = seq = 0
-        carry = b""
-        while pos < size and seq < len(order):
-            data = os.pread(store.fd, min(_SPAN, size - pos), pos)
-            if not data:
-                break
-            pos += len(data)
-            if carry:
-                data = carry + data
-            if pos < size:
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    carry = data
-                    continue
-                carry = data[cut + 1 :]
-                data = data[:cut]
-            else:
-                carry = b""
-                if data.endswith(b"\n"):
-                    data = data[:-1]
-            count = min(data.count(b"\n") + 1, len(order) - seq)
-            yield data, order[seq : seq + count]
-            seq += count
-        if carry and seq < len(order):  # a last line without its newline
-            yield carry, order[seq : seq + 1]
+        offsets, lengths = self._offset, self._length
+        lines = range(len(order))
+        seq = 0
+        while seq < len(order):
+            # The lines are contiguous: cut at a line boundary found from their offsets.
+            start = offsets[order[seq]]
+            stop = bisect.bisect_right(
+                lines, start + _SPAN, seq + 1, len(order), key=lambda j: offsets[order[j]]
+            )
+            last = order[stop - 1]
+            yield os.pread(store.fd, offsets[last] + lengths[last] - start, start), order[seq:stop]
+            seq = stop
 
     def close(self) -> None:
         """Close the inputs and delete the spools."""
@@ -809,45 +795,59 @@ class _LineTest:
         *wanted* when given, whose lines pass."""
         count = len(numbers)
         needles = self.needles
-        spans: list[tuple[int, int, int]] | None = None  # (line number, start, end)
+        probe = b""
+        hay = None
         if self.folded is not None:
-            spans = _lines_with(data.lower(), self.folded)
+            probe, hay = self.folded, data.lower()
         elif needles:
-            spans = _lines_with(data, needles[0])
+            probe, hay = needles[0], data
             needles = needles[1:]
+        lines: list[bytes] | None = None
+        spans: dict[int, tuple[int, int]] | None = None  # line number -> (start, end)
+        hits: Iterable[int]
+        found = None if hay is None else _lines_with(hay, probe, count // 8)
+        if hay is not None and found is None:
+            # In many lines: test each line (in C) rather than go from occurrence to occurrence.
+            split = hay.split(b"\n")
+            hits = [k for k, line in enumerate(split) if probe in line]
+            if hay is data:
+                lines = split
+        elif found is not None:
+            spans = {k: (start, end) for k, start, end in found}
+            hits = spans
         elif self.traces:
             folded = data.lower()
-            found = {hit for trace in self.traces for hit in _lines_with(folded, trace)}
-            spans = sorted(found)
-        if spans is None:
-            lines = data.split(b"\n")
-            spans_or_all: Iterable[tuple[int, bytes]] = enumerate(lines)
+            spans = {
+                k: (a, b) for trace in self.traces for k, a, b in _lines_with(folded, trace) or ()
+            }
+            hits = sorted(spans)
         else:
-            spans_or_all = ((k, b"") for k, _, _ in spans)
+            hits = range(count)
         if wanted is None:
-            kept = [(k, line) for k, line in spans_or_all if k < count and low <= numbers[k] < high]
+            kept = [k for k in hits if k < count and low <= numbers[k] < high]
         else:
             kept = [
-                (k, line)
-                for k, line in spans_or_all
-                if k < count and low <= numbers[k] < high and wanted[numbers[k]]
+                k for k in hits if k < count and low <= numbers[k] < high and wanted[numbers[k]]
             ]
         text = self.text if self.folded is None else None
         match = self.match
         if not kept or (text is None and not needles and match is None):
-            return [numbers[k] for k, _ in kept]
+            return [numbers[k] for k in kept]
         if spans is not None:  # the lines of the hits only
-            where = {k: (start, end) for k, start, end in spans}
-            kept = [(k, data[where[k][0] : where[k][1]]) for k, _ in kept]
+            pairs = [(k, data[spans[k][0] : spans[k][1]]) for k in kept]
+        else:
+            if lines is None:
+                lines = data.split(b"\n")
+            pairs = [(k, lines[k]) for k in kept]
         if text is not None:
-            kept = [
-                (k, line) for k, line in kept if text in line.decode("utf-8", "replace").lower()
+            pairs = [
+                (k, line) for k, line in pairs if text in line.decode("utf-8", "replace").lower()
             ]
         for needle in needles:
-            kept = [(k, line) for k, line in kept if needle in line]
+            pairs = [(k, line) for k, line in pairs if needle in line]
         if match is not None:
-            return [numbers[k] for k, line in kept if match(parse_line(line))]
-        return [numbers[k] for k, _ in kept]
+            return [numbers[k] for k, line in pairs if match(parse_line(line))]
+        return [numbers[k] for k, _ in pairs]
 
 
 def _trace_needles(wanted: str | None) -> tuple[bytes, ...]:
@@ -863,14 +863,18 @@ def _trace_needles(wanted: str | None) -> tuple[bytes, ...]:
     return tuple(found)
 
 
-def _lines_with(data: bytes, needle: bytes) -> list[tuple[int, int, int]]:
+def _lines_with(
+    data: bytes, needle: bytes, most: int | None = None
+) -> list[tuple[int, int, int]] | None:
     """``(line number, start, end)`` of the lines of *data* that contain *needle* (searched
-    in C; Python runs once per line found)."""
+    in C; Python runs once per line found), or None when more than *most* lines do."""
     found: list[tuple[int, int, int]] = []
     find, rfind, count = data.find, data.rfind, data.count
     line = start = 0
     at = find(needle)
     while at >= 0:
+        if most is not None and len(found) > most:
+            return None
         line += count(b"\n", start, at)
         begin = rfind(b"\n", start, at) + 1 or start
         end = find(b"\n", at)
