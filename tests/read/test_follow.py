@@ -227,6 +227,30 @@ class TestStart:
                 line(b, b"line 104"),
             ]
 
+    def test_start_at_an_offset(self, tmp_path: Path) -> None:
+        """start_at: from the given offset of the same file, whatever start_lines says;
+        another file at the name, or one now shorter than the offset, is read whole."""
+        same, other, shorter = tmp_path / "same.log", tmp_path / "other.log", tmp_path / "s.log"
+        for path in (same, other, shorter):
+            path.write_bytes(numbered(0, 5))
+        at = len(numbered(0, 3))
+        st = {path: os.stat(path) for path in (same, other, shorter)}
+        start_at = {str(p): (s.st_dev, s.st_ino, at) for p, s in st.items()}
+        replacement = tmp_path / "replacement"
+        replacement.write_bytes(numbered(10, 12))  # its own inode: made while other.log exists
+        replacement.replace(other)
+        shorter.write_bytes(b"x\n")
+        with Follower([same, other, shorter], start_lines=1, start_at=start_at) as f:
+            assert f.poll() == [
+                line(same, b"line 3"),
+                line(same, b"line 4"),
+                line(other, b"line 10"),
+                line(other, b"line 11"),
+                line(shorter, b"x"),
+            ]
+            append(same, numbered(5, 6))
+            assert f.poll() == [line(same, b"line 5")]
+
     def test_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match="start_lines must be >= 0 or None, not -1"):
             Follower(["x"], start_lines=-1)
