@@ -21,6 +21,7 @@ from fastlog_read import FilterError, Renderer, RenderOptions
 from ._completion import SHELLS
 from ._completion import script as completion_script
 from ._output import Output, silence_stdout, use_colors
+from ._web import run_web, web_arguments
 
 __all__ = ["COMMANDS", "Command", "main"]
 
@@ -438,6 +439,14 @@ COMMANDS: dict[str, Command] = {
         "WHERE fields->>'user_id' = '42'\" app.log",
         add_arguments=_query_arguments,
         run=run_query_command,
+        filters=False,
+    ),
+    "web": Command(
+        help="a local web viewer: histogram, filters, details, live tail (pip install "
+        "'fastlog-py[web]')",
+        examples="  fastlog web app.log\n  fastlog web --open app.log.1.gz app.log",
+        add_arguments=web_arguments,
+        run=run_web,
         filters=False,
     ),
     "completion": Command(

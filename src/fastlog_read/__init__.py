@@ -8,6 +8,7 @@ records. Nothing here prints, parses arguments or imports DuckDB.
 from ._errors import FilterError, ReadError
 from ._filters import Filter, parse_filter
 from ._follow import FollowedLine, Follower, Notice, NoticeKind, follow
+from ._index import Index
 from ._layouts import parse_line
 from ._query import QueryError, QueryResult, format_result, logs_view_sql, run_query, write_result
 from ._reader import merge, read, read_lines
@@ -22,6 +23,7 @@ __all__ = [
     "FilterError",
     "FollowedLine",
     "Follower",
+    "Index",
     "Notice",
     "NoticeKind",
     "QueryError",

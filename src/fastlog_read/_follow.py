@@ -15,7 +15,7 @@ import glob
 import os
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -114,6 +114,11 @@ class Follower:
             so that a file without newlines cannot grow the memory.
         read_size: At most this many bytes are read from one file per poll; the iteration
             polls again at once while a file has more.
+        start_at: Where to start in files present at the start, instead of *start_lines*:
+            name -> ``(st_dev, st_ino, offset)``, the offset just after a line's newline. A
+            reader that has read a file up to there continues with this follower without a
+            gap or a repeated line; when the name holds another file by then, that file is
+            read from its start.
         keep_open: Keep the files open between polls (the default except on Windows, where an
             open file cannot be renamed, so the writer's rotation would fail). With
             ``False`` each poll opens and closes the files by name, and a file renamed away
@@ -144,6 +149,7 @@ class Follower:
         max_line: int = 1 << 20,
         read_size: int = 1 << 20,
         keep_open: bool | None = None,
+        start_at: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> None:
         paths = [os.fspath(s) for s in specs]
         # A name with glob characters that exists as written is a path (``app[1].log``).
@@ -157,6 +163,7 @@ class Follower:
         if max_line < 1 or read_size < 1:
             raise ValueError("Follower: max_line and read_size must be >= 1")
         self._start_lines = start_lines
+        self._start_at = dict(start_at or {})
         self._interval = interval
         self._stop = stop if stop is not None else threading.Event()
         self._max_line = max_line
@@ -282,7 +289,11 @@ class Follower:
             st = os.fstat(fd)
             ident = (st.st_dev, st.st_ino)  # the file opened, if it changed since the stat
             pos = 0
-            if starting and self._start_lines is not None:
+            if starting and name in self._start_at:
+                dev, ino, offset = self._start_at[name]
+                if (dev, ino) == ident and offset <= st.st_size:
+                    pos = offset
+            elif starting and self._start_lines is not None:
                 pos = _tail_offset(fd, st.st_size, self._start_lines)
         except OSError as exc:
             os.close(fd)

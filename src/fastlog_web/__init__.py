@@ -1,0 +1,10 @@
+"""``fastlog web``: a local web viewer over :class:`fastlog_read.Index` (Starlette on uvicorn).
+
+Needs the ``web`` extra: ``pip install "fastlog-py[web]"``.
+"""
+
+from ._app import create_app
+from ._live import Live
+from ._server import serve
+
+__all__ = ["Live", "create_app", "serve"]
