@@ -150,4 +150,5 @@ def screenshot(page: Page, name: str) -> None:
     out = Path(target) / f"{name}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    # k-means refinement keeps the small coloured marks (the live dot) a plain median cut loses
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, kmeans=2).save(out, optimize=True)

@@ -1172,15 +1172,17 @@
 
   // ------------------------------------------------------------------ stats panel
 
+  /** A table of the stats panel: the first column takes the room, the others fit. */
   function statTable(headings, rows) {
-    const t = el("table", "kv");
-    t.append(el("tr", null, ...headings.map((h) => el("th", null, h))));
+    const t = el("table", "kv stat");
+    t.append(el("tr", null, ...headings.map((h) => el("th", h === "count" ? "num" : null, h))));
     for (const cells of rows) {
       const tr = el("tr");
-      cells.forEach((c, i) => {
+      for (const c of cells) {
         if (c instanceof Node) tr.append(c);
-        else tr.append(el("td", i > 0 && typeof c === "number" ? "num" : "value", typeof c === "number" ? fmtNum(c) : c ?? ""));
-      });
+        else if (typeof c === "number") tr.append(el("td", "num", fmtNum(c)));
+        else tr.append(el("td", "value", c ?? ""));
+      }
       t.append(tr);
     }
     return t;
@@ -1249,7 +1251,10 @@
     if ((s.errors || []).length) {
       const errors = statTable(
         ["type", "count", "first", "last"],
-        s.errors.map((e) => [el("td", "value", e.type), e.count, fmtTime(e.first), fmtTime(e.last)]),
+        s.errors.map((e) => [
+          el("td", "value", e.type), e.count, el("td", "time", fmtTime(e.first)),
+          el("td", "time", fmtTime(e.last)),
+        ]),
       );
       errors.id = "stats-errors";
       parts.push(errors);
