@@ -89,7 +89,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base(logs: Path) -> Iterator[str]:
     """``fastlog web`` over the five files, for the tests that only read them."""
-    with fastlog_web(*(str(logs / name) for name in FILES)) as server:
+    with fastlog_web(*FILES, cwd=logs) as server:
         yield server.base + "/"
 
 
@@ -132,7 +132,7 @@ def hash_params(page: Page) -> list[tuple[str, str]]:
 # -- the page ------------------------------------------------------------------------------------
 
 
-def test_open_shows_every_record_of_fastlog_and_the_peers(tab: Tab, base: str, logs: Path) -> None:
+def test_open_shows_every_record_of_fastlog_and_the_peers(tab: Tab, base: str) -> None:
     """Every record of the five files, merged by time, with level, logger and message; the
     histogram's legend counts each level."""
     page = tab.page
@@ -140,7 +140,7 @@ def test_open_shows_every_record_of_fastlog_and_the_peers(tab: Tab, base: str, l
     expect_count(page, "11 records")
     expect_messages(page, [row[-1] for row in ALL_ROWS])
     assert rows(page) == ALL_ROWS
-    expect(page.locator("#files")).to_have_text("  ".join(str(logs / n) for n in FILES))
+    expect(page.locator("#files")).to_have_text("  ".join(FILES))  # as given to the command
     expect(page.locator("#hist-legend .legend-item")).to_have_text(
         ["debug 2", "info 2", "success 1", "warning 3", "error 3"]
     )
@@ -620,7 +620,7 @@ def test_live_records_pause_and_resume(
     writers.append(writer)
     writer.command("log 0 3")
     page = tab.page
-    with fastlog_web(str(path)) as server:
+    with fastlog_web(path.name, cwd=tmp_path) as server:
         url = server.base + "/"
         open_page(page, url + "#cols=seq")
         expect_count(page, "3 records")
@@ -813,3 +813,30 @@ def test_headers_csp_and_only_loopback(tab: Tab, base: str) -> None:
         "/api/histogram",
         "/api/stats",
     } <= paths
+
+
+def test_a_token_url_opens_the_page_and_its_live_tail(
+    tab: Tab, browser: Any, tmp_path: Path, writers: list[Writer]
+) -> None:
+    """With a token, the printed URL sets the cookie and drops the token from the address; the
+    API and the live tail then work with the cookie alone; another browser gets a 401."""
+    path = tmp_path / "app.log"
+    writer = Writer(path)
+    writers.append(writer)
+    writer.command("log 0 2")
+    page = tab.page
+    with fastlog_web("--token", "s3cret-token-for-tests", str(path)) as server:
+        assert server.url == server.base + "/?token=s3cret-token-for-tests"
+        open_page(page, server.url)
+        assert page.url == server.base + "/"
+        expect_count(page, "2 records")
+        expect(page.locator("#live-state")).to_have_text("following")
+        writer.command("log 2 4")
+        expect_count(page, "4 records")
+        stranger = browser.new_context()
+        try:
+            response = stranger.new_page().goto(server.base + "/")
+            assert response is not None and response.status == 401
+        finally:
+            stranger.close()
+    writer.close()

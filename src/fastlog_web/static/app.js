@@ -337,6 +337,7 @@
       showError(err);
       view.total = 0;
       els.count.textContent = "No records: fix the filter";
+      if (view.info && view.info.live) setLiveState("not following: fix the filter", false);
       layoutRows(true);
       drawHistogram();
       hist.catch(() => {});
