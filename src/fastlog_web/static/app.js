@@ -181,6 +181,7 @@
     detail: null,
     hist: null,
     histCursor: -1,
+    histLoading: false,
     error: false,
   };
 
@@ -313,6 +314,8 @@
     view.total = 0;
     view.selIndex = -1;
     view.hist = null;
+    view.histLoading = true;
+    drawHistogram();
     fillForm(state);
     setColumns(state.cols);
     els["zoom-out"].disabled = !(state.since || state.until);
@@ -322,8 +325,10 @@
 
     const params = filterParams(state);
     const signal = view.abort.signal;
+    // The histogram is asked for after the first page: the server keeps the last filter's
+    // matches, so it is then counted from them instead of filtering the files a second time
+    // in parallel.
     const first = getJSON("/api/records", withParams(params, { offset: 0, limit: PAGE }), signal);
-    const hist = getJSON("/api/histogram", withParams(params, { buckets: BUCKETS }), signal);
     try {
       const page = await first;
       if (gen !== view.gen) return;
@@ -335,25 +340,30 @@
     } catch (err) {
       if (isAbort(err) || gen !== view.gen) return;
       showError(err);
+      view.histLoading = false;
       view.total = 0;
       els.count.textContent = "No records: fix the filter";
       if (view.info && view.info.live) setLiveState("not following: fix the filter", false);
       layoutRows(true);
       drawHistogram();
-      hist.catch(() => {});
       if (state.stats) els["stats-body"].replaceChildren(el("p", "muted", "No stats: fix the filter."));
       return;
     }
-    hist.then((data) => {
+    getJSON("/api/histogram", withParams(params, { buckets: BUCKETS }), signal).then((data) => {
       if (gen !== view.gen) return;
       view.hist = data;
+      view.histLoading = false;
       drawHistogram();
     }).catch((err) => {
       if (!isAbort(err) && gen === view.gen) showError(err);
     });
     if (state.stats) loadStats();
-    if (state.sel !== null) openDetail(state.sel, false);
-    else els.detail.hidden = true;
+    if (state.sel !== null) {
+      openDetail(state.sel, false);
+    } else {
+      els.detail.hidden = true;
+      view.selId = null;
+    }
     startTail();
   }
 
@@ -852,7 +862,10 @@
     if (!data || !data.counts || !data.counts.length) {
       ctx.fillStyle = cssVar("--fg-dim");
       ctx.font = `12px ${cssVar("--sans")}`;
-      ctx.fillText(view.error ? "" : "No records with a time", PLOT.left, h / 2);
+      let text = "No records with a time";
+      if (view.error) text = "";
+      else if (view.histLoading) text = "Counting\u2026";
+      ctx.fillText(text, PLOT.left, h / 2);
       return;
     }
     const plotW = w - PLOT.left - PLOT.right;
