@@ -27,6 +27,7 @@ PACKAGES = (
     "fastlog_loguru",
     "fastlog_read",
     "fastlog_cli",
+    "fastlog_web",
 )
 HOSTS = (
     "structlog",
@@ -38,6 +39,8 @@ HOSTS = (
     "botocore",
     "ddtrace",
     "duckdb",
+    "starlette",
+    "uvicorn",
 )
 
 

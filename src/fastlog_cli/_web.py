@@ -15,7 +15,7 @@ import fastlog_read
 if TYPE_CHECKING:
     import socket
 
-__all__ = ["run_web", "web_arguments"]
+__all__ = ["access_token", "run_web", "web_arguments"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-.~]{8,}")
 
@@ -53,14 +53,20 @@ def _plain_file(path: str) -> bool:
         return False
 
 
+def access_token(host: str, given: str | None, *, loopback: bool) -> tuple[str | None, bool]:
+    """The token the server requires, and whether it was generated: *given*, else a new one
+    when *host* is not *loopback*, else none."""
+    if given is not None or loopback:
+        return given, False
+    return secrets.token_urlsafe(24), True
+
+
 def run_web(args: argparse.Namespace) -> int:
     """``fastlog web``."""
     from ._app import MissingDependency, UsageError
 
     try:
         import fastlog_web
-        from fastlog_web._security import is_loopback
-        from fastlog_web._server import bind
     except ImportError as exc:
         raise MissingDependency(
             f"web needs starlette and uvicorn ({exc.name} is missing): "
@@ -68,17 +74,16 @@ def run_web(args: argparse.Namespace) -> int:
         ) from None
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0 (a free port) to 65535")
-    token = args.token
-    if token is not None and not _TOKEN.fullmatch(token):
+    if args.token is not None and not _TOKEN.fullmatch(args.token):
         raise UsageError(
-            f"--token: expected at least 8 of A-Z a-z 0-9 - _ . ~ (got {len(token)} characters)"
+            f"--token: expected at least 8 of A-Z a-z 0-9 - _ . ~ (got {len(args.token)} "
+            "characters)"
         )
-    generated = False
-    if token is None and not is_loopback(args.host):
-        token = secrets.token_urlsafe(24)
-        generated = True
+    token, generated = access_token(
+        args.host, args.token, loopback=fastlog_web.is_loopback(args.host)
+    )
     try:
-        sock: socket.socket = bind(args.host, args.port)
+        sock: socket.socket = fastlog_web.bind(args.host, args.port)
     except OSError as exc:
         raise UsageError(
             f"--host {args.host} --port {args.port}: cannot listen there: {exc.strerror or exc}"
@@ -109,7 +114,8 @@ def run_web(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     index = fastlog_read.Index(paths, on_error=unreadable, progress=progress, follow=bool(followed))
-    sys.stderr.write(f"fastlog web: {len(index):,} records indexed\n")
+    count = len(index)
+    sys.stderr.write(f"fastlog web: {count:,} record{'' if count == 1 else 's'} indexed\n")
     live = fastlog_web.Live(index, followed, stdin=stdin) if (followed or stdin) else None
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

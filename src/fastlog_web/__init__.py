@@ -5,6 +5,7 @@ Needs the ``web`` extra: ``pip install "fastlog-py[web]"``.
 
 from ._app import create_app
 from ._live import Live
-from ._server import serve
+from ._security import is_loopback
+from ._server import bind, serve
 
-__all__ = ["Live", "create_app", "serve"]
+__all__ = ["Live", "bind", "create_app", "is_loopback", "serve"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import mimetypes
 import os
 import threading
 from collections.abc import Callable
@@ -21,8 +22,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from fastlog_read import Filter, FilterError, Index, Record, Stats, parse_filter
 
@@ -37,6 +37,15 @@ MAX_LIMIT = 1000
 MAX_BUCKETS = 2000
 _FILTER_PARAMS = ("level", "logger", "since", "until", "grep", "f", "trace_id", "text")
 _UTC = datetime.UTC
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
 
 
 class JSON(Response):
@@ -278,6 +287,16 @@ class Api:
             stats.update(self.index.records(ids[at : at + step]))
         return JSON(stats.to_dict())
 
+    def asset(self, request: Request) -> Response:
+        # Only a file directly in the static directory, by its exact name: no subdirectory,
+        # no dot file, nothing a crafted path could reach outside it.
+        name: str = request.path_params["name"]
+        path = STATIC / name
+        if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+            return Response("not found\n", 404, media_type="text/plain")
+        kind = _TYPES.get(path.suffix) or mimetypes.guess_type(name)[0]
+        return FileResponse(path, media_type=kind or "application/octet-stream")
+
     def page(self, request: Request) -> Response:
         page = STATIC / "index.html"
         if not page.is_file():
@@ -325,6 +344,6 @@ def create_app(
         Route("/api/around/{id}", _guarded(api.around)),
         Route("/api/stats", _guarded(api.stats)),
         Route("/api/tail", tail_endpoint(index, live, parse_request_filter, record_json)),
-        Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        Route("/static/{name:path}", _guarded(api.asset)),
     ]
     return Guard(Starlette(routes=routes), bound=bound, token=token)

@@ -7,6 +7,7 @@ import json
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -139,4 +140,99 @@ def sse_events(
     return events
 
 
-__all__ = ["Server", "fastlog_web", "sse_events", "wait_for"]
+__all__ = ["FILES", "WRITER", "Server", "fastlog_web", "sse_events", "wait_for", "write_logs"]
+
+
+#: Writes, at fixed instants, with fastlog (default and ECS schemas) and with each peer
+#: (structlog's JSONRenderer, loguru's serialize=True, python-json-logger), into argv[1]:
+#: app.log (fastlog, 10:00, 40 records of every level and five loggers, fields, a traceback,
+#: values that look like markup), app.log.1.gz (fastlog, 09:00, rotated), worker.log (ECS,
+#: 09:30), structlog.log, loguru.log and pjl.log (10:00:30).
+WRITER = """
+import datetime, gzip, logging, os, sys, time_machine
+out = sys.argv[1]
+UTC = datetime.timezone.utc
+
+def at(h, m, s, us=0):
+    return time_machine.travel(datetime.datetime(2026, 12, 7, h, m, s, us, tzinfo=UTC), tick=False)
+
+import fastlog_core
+
+def fastlog_file(path, schema, hour, minute):
+    fastlog_core.configure(sink=path, schema=schema, level="debug")
+    loggers = [fastlog_core.get_logger(n) for n in ("app.api", "app.db", "billing", "worker")]
+    for i in range(40):
+        log = loggers[i % 4]
+        with at(hour, minute, i % 60, 1000 * i):
+            kind = i % 8
+            if kind == 0:
+                log.debug("cache lookup", key=f"user:{i}", hit=i % 3 == 0)
+            elif kind in (1, 2, 3, 4):
+                log.info("request done", path=["/api/users", "/login"][i % 2], status=200,
+                         ms=10 * i, user_id=i % 5)
+            elif kind == 5:
+                log.warning("slow query", ms=500 + i, table="orders")
+            elif kind == 6:
+                try:
+                    raise ValueError(f"card declined {i}")
+                except ValueError:
+                    log.exception("charge failed", order_id=1000 + i)
+            else:
+                log.critical("worker crashed", worker=i)
+    with at(hour, minute, 59, 999999):
+        fastlog_core.get_logger("app.api").info(
+            "<script>alert(1)</script>", link="javascript:alert(2)",
+            html='<img src=x onerror="alert(3)">')
+    fastlog_core.shutdown()
+
+fastlog_file(f"{out}/app.log", "default", 10, 0)
+fastlog_file(f"{out}/app.log.1", "default", 9, 0)
+with open(f"{out}/app.log.1", "rb") as f:
+    data = f.read()
+with open(f"{out}/app.log.1.gz", "wb") as f:
+    f.write(gzip.compress(data, mtime=0))
+os.remove(f"{out}/app.log.1")
+fastlog_file(f"{out}/worker.log", "ecs", 9, 30)
+
+with at(10, 0, 30):
+    import structlog
+    with open(f"{out}/structlog.log", "w") as f:
+        structlog.configure(
+            processors=[structlog.processors.add_log_level,
+                        structlog.processors.TimeStamper(fmt="iso", utc=True),
+                        structlog.processors.format_exc_info,
+                        structlog.processors.JSONRenderer()],
+            logger_factory=structlog.PrintLoggerFactory(f))
+        slog = structlog.get_logger()
+        slog.info("charge ok", order_id=1234, user={"id": 42})
+        slog.warning("slow query", ms=812)
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            slog.exception("charge failed", order_id=1235)
+    from loguru import logger
+    logger.remove()
+    logger.add(f"{out}/loguru.log", serialize=True, level="DEBUG")
+    logger.bind(order_id=1234, user={"id": 42}).info("charge ok")
+    logger.bind(ms=812).warning("slow query")
+    logger.remove()
+    from pythonjsonlogger.json import JsonFormatter
+    handler = logging.FileHandler(f"{out}/pjl.log")
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    plog = logging.getLogger("pjl.app")
+    plog.addHandler(handler)
+    plog.setLevel(logging.DEBUG)
+    plog.propagate = False
+    plog.info("charge ok", extra={"order_id": 1234})
+    plog.error("refused", extra={"port": 5432})
+    handler.close()
+"""
+
+#: The files WRITER writes, in the order the tests name them.
+FILES = ("app.log.1.gz", "worker.log", "app.log", "structlog.log", "loguru.log", "pjl.log")
+
+
+def write_logs(root: Path) -> list[str]:
+    """Run :data:`WRITER` into *root*; the paths of :data:`FILES`."""
+    subprocess.run([sys.executable, "-c", WRITER, str(root)], env=env(), check=True, timeout=120)
+    return [str(root / name) for name in FILES]

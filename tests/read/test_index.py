@@ -1,0 +1,231 @@
+"""fastlog_read.Index: the offset index ``fastlog web`` pages and filters, against the reading
+layer's own ``read()`` and ``Filter.match`` on files written by fastlog and by the peers."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from fastlog_read import Follower, Index, Notice, Stats, parse_filter, parse_line, read
+from tests.web.helpers import write_logs
+
+NOW = datetime.datetime(2026, 12, 7, 10, 1, tzinfo=datetime.UTC)
+
+#: Every kind of filter the API passes on, each compared with read(paths, filter).
+FILTERS = [
+    {},
+    {"level": "warning"},
+    {"level": "error"},
+    {"loggers": ["app.*"]},
+    {"loggers": ["app", "!app.db"]},
+    {"loggers": ["billing", "worker"], "level": "info"},
+    {"since": "2026-12-07T09:30:10Z"},
+    {"until": "2026-12-07T10:00:05Z"},
+    {"since": "-30m", "until": "-30s"},
+    {"fields": ["status=200"]},
+    {"fields": ["ms>500"]},
+    {"fields": ["ms>=20", "ms<100"]},
+    {"fields": ["path~^/api"]},
+    {"fields": ["user_id=3"]},
+    {"fields": ["user.id=42"]},
+    {"fields": ["order_id"]},
+    {"fields": ["table!=orders"]},
+    {"fields": ["hit=true"]},
+    {"fields": ["key=user:8"]},
+    {"fields": ["message=slow query"]},
+    {"grep": "charge"},
+    {"grep": "^request d.ne$"},
+    {"grep": "(?i)CHARGE"},
+    {"grep": "slow", "level": "warning", "loggers": ["app.*"]},
+]
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return write_logs(tmp_path_factory.mktemp("logs"))
+
+
+@pytest.fixture(scope="module")
+def index(logs: list[str]) -> Index:
+    return Index(logs)
+
+
+class TestIndex:
+    def test_order_and_records_are_reads(self, logs: list[str], index: Index) -> None:
+        """Every record, in the merged order ``read()`` gives, each equal to its parsed line."""
+        expected = list(read(logs))
+        assert len(index) == len(expected) == 3 * 41 + 3 + 2 + 2
+        assert [index.raw(n) for n in range(len(index))] == [r.raw for r in expected]
+        assert index.records(list(range(len(index)))) == expected
+        assert [index.source(n) for n in range(len(index))] == [r.source for r in expected]
+        assert index.record(5) == expected[5]
+
+    @pytest.mark.parametrize("kwargs", FILTERS, ids=[str(f) for f in FILTERS])
+    def test_match_is_the_filter(self, logs: list[str], index: Index, kwargs: dict) -> None:
+        """The ids kept are those of the records Filter.match keeps in read()'s order."""
+        flt = parse_filter(**kwargs, now=NOW)
+        expected = [r.raw for r in read(logs, flt, prefilter=False)]
+        ids = index.match(flt)
+        assert [index.raw(n) for n in ids] == expected
+        assert list(ids) == sorted(ids)
+        assert index.match(flt) is ids  # cached
+
+    @pytest.mark.parametrize("text", ["DECLINED", "user:1", "<SCRIPT>", "loguru", "éa", "zzz"])
+    def test_text_is_a_case_insensitive_substring(
+        self, logs: list[str], index: Index, text: str
+    ) -> None:
+        """``text`` keeps the records whose raw line contains it, ignoring case."""
+        expected = [r.raw for r in read(logs) if text.lower() in r.raw.decode().lower()]
+        assert [index.raw(n) for n in index.match(None, text=text)] == expected
+
+    def test_text_and_filter_together(self, logs: list[str], index: Index) -> None:
+        """``text`` narrows the filter's records."""
+        flt = parse_filter(level="error")
+        expected = [r.raw for r in read(logs, flt) if b"1030" in r.raw]
+        assert len(expected) == 3  # order_id 1030 in each fastlog file
+        assert [index.raw(n) for n in index.match(flt, text="1030")] == expected
+
+    def test_facts(self, logs: list[str], index: Index) -> None:
+        """Levels present (lowest first), loggers by count, field keys, the time extent."""
+        assert index.levels() == ["debug", "info", "warning", "error", "critical"]
+        assert index.loggers(3) == [("app.api", 33), ("app.db", 30), ("billing", 30)]
+        assert index.fields() == [
+            *("ms", "path", "status", "user_id", "order_id", "hit", "key", "table", "worker"),
+            *("html", "link", "user", "port"),
+        ]
+        assert index.fields(2) == ["ms", "path"]
+        records = list(read(logs))
+        times = [r.time.timestamp() for r in records if r.time is not None]
+        assert index.extent() == (min(times), max(times))
+        assert index.extent([]) is None
+
+    def test_histogram(self, logs: list[str], index: Index) -> None:
+        """Counts per level and bucket equal counting the records' times by hand."""
+        flt = parse_filter(since="2026-12-07T10:00:00Z", until="2026-12-07T10:01:00Z")
+        ids = index.match(flt)
+        start = datetime.datetime(2026, 12, 7, 10, tzinfo=datetime.UTC).timestamp()
+        levels, counts = index.histogram(ids, start, start + 60, 6)
+        assert levels == ["debug", "info", "warning", "error", "critical"]
+        expected = [[0] * 5 for _ in range(6)]
+        for record in read(logs, flt):
+            assert record.time is not None and record.level is not None
+            slot = min(int((record.time.timestamp() - start) // 10), 5)
+            expected[slot][levels.index(record.level)] += 1
+        assert counts == expected
+        assert sum(map(sum, counts)) == len(ids) == 41 + 3 + 2 + 2
+
+    def test_stats_of_matches_is_stats_of_reads(self, logs: list[str], index: Index) -> None:
+        """Stats fed the index's records equal Stats fed read() (what fastlog stats prints)."""
+        flt = parse_filter(level="warning")
+        expected = Stats().update(read(logs, flt, prefilter=False)).to_dict()
+        got = Stats().update(index.records(index.match(flt))).to_dict()
+        assert got == expected
+
+
+class TestInputs:
+    def test_gzip_and_stdin_are_spooled_and_deleted(self, tmp_path: Path) -> None:
+        """A .gz input is indexed through a private spool that leaves no file behind."""
+        lines = b"".join(
+            b'{"timestamp":"2026-12-07T10:00:0%dZ","level":"info","message":"m%d"}\n' % (i, i)
+            for i in range(5)
+        )
+        (tmp_path / "a.log.gz").write_bytes(gzip.compress(lines))
+        spools = tmp_path / "spools"
+        spools.mkdir()
+        saved = tempfile.tempdir
+        tempfile.tempdir = str(spools)
+        try:
+            index = Index([str(tmp_path / "a.log.gz")])
+            assert [index.raw(n) for n in range(len(index))] == lines.splitlines()
+            assert os.listdir(spools) == []  # unnamed, or removed as soon as created
+            index.close()
+        finally:
+            tempfile.tempdir = saved
+
+    def test_unreadable_input_is_reported_and_skipped(self, tmp_path: Path) -> None:
+        """on_error gets the path and the error; the other inputs are indexed."""
+        good = tmp_path / "good.log"
+        good.write_bytes(b'{"level":"info","message":"kept"}\n')
+        seen: list[tuple[str, str]] = []
+        index = Index(
+            [str(tmp_path / "missing.log"), str(good)],
+            on_error=lambda path, exc: seen.append((path, type(exc).__name__)),
+        )
+        assert seen == [(str(tmp_path / "missing.log"), "FileNotFoundError")]
+        assert len(index) == 1 and index.record(0).message == "kept"
+        with pytest.raises(FileNotFoundError):
+            Index([str(tmp_path / "missing.log")])
+
+    def test_text_lines_and_times(self, tmp_path: Path) -> None:
+        """Lines that are not records are indexed too (no time: NaN, no level)."""
+        log = tmp_path / "mixed.log"
+        log.write_bytes(b'{"level":"info","message":"one"}\nplain text\n\n')
+        index = Index([str(log)])
+        assert len(index) == 3
+        assert [index.record(n).layout for n in range(3)] == ["json", "text", "text"]
+        assert math.isnan(index.time_of(0)) and index.level_of(1) is None
+        assert index.levels() == ["info", None]
+        with pytest.raises(IndexError):
+            index.raw(3)
+        with pytest.raises(IndexError):
+            index.records([0, -1])
+
+
+class TestGrowth:
+    def test_add_lines_appends_with_stable_ids(self, tmp_path: Path) -> None:
+        """New lines get the next ids, merged by time per batch, readable after the source
+        file is gone; cached matches are extended."""
+        log = tmp_path / "app.log"
+        log.write_bytes(b'{"timestamp":"2026-12-07T10:00:00Z","level":"error","message":"a"}\n')
+        index = Index([str(log)])
+        errors = index.match(parse_filter(level="error"))
+        assert list(errors) == [0]
+        size = index.add_lines(
+            [
+                ("b.log", b'{"timestamp":"2026-12-07T10:00:05Z","level":"error","message":"b5"}'),
+                ("c.log", b'{"timestamp":"2026-12-07T10:00:02Z","level":"info","message":"c2"}'),
+                ("b.log", b'{"timestamp":"2026-12-07T10:00:06Z","level":"info","message":"b6"}'),
+            ]
+        )
+        log.unlink()
+        assert size == len(index) == 4
+        assert [index.record(n).message for n in range(4)] == ["a", "c2", "b5", "b6"]
+        assert [index.source(n) for n in range(4)] == [str(log), "c.log", "b.log", "b.log"]
+        assert list(index.match(parse_filter(level="error"))) == [0, 2]
+
+    def test_positions_continue_with_the_follower(self, tmp_path: Path) -> None:
+        """With follow=True a last line without its newline is left to the Follower, which
+        starts where the index stopped: no gap, no line twice."""
+        log = tmp_path / "app.log"
+        log.write_bytes(b'{"level":"info","message":"one"}\n{"level":"info","message":"tw')
+        index = Index([str(log)], follow=True)
+        assert len(index) == 1
+        st = os.stat(log)
+        assert index.positions() == {str(log): (st.st_dev, st.st_ino, 33)}
+        with log.open("ab") as f:
+            f.write(b'o"}\n{"level":"info","message":"three"}\n')
+        with Follower([str(log)], start_at=index.positions()) as follower:
+            items = follower.poll()
+        assert [(i.source, i.data) for i in items if not isinstance(i, Notice)] == [
+            (str(log), b'{"level":"info","message":"two"}'),
+            (str(log), b'{"level":"info","message":"three"}'),
+        ]
+
+    def test_follower_reads_another_file_from_its_start(self, tmp_path: Path) -> None:
+        """When the name holds another file than the one indexed, it is read whole."""
+        log = tmp_path / "app.log"
+        log.write_bytes(b"old\n")
+        index = Index([str(log)], follow=True)
+        positions = index.positions()
+        log.unlink()
+        log.write_bytes(b"new one\nnew two\n")
+        with Follower([str(log)], start_at=positions) as follower:
+            items = follower.poll()
+        assert [i.data for i in items if not isinstance(i, Notice)] == [b"new one", b"new two"]
+        assert parse_line(index.raw(0)).raw == b"old"  # still read from the first file
