@@ -269,8 +269,14 @@ def test_bad_time_is_reported_on_its_box(tab: Tab, base: str) -> None:
 # -- histogram -----------------------------------------------------------------------------------
 
 
+def histogram_ready(page: Page) -> None:
+    """Wait until the histogram of the current view is drawn (it loads after the table)."""
+    expect(page.locator("#hist")).to_have_attribute("data-state", "ready")
+
+
 def drag(page: Page, start: float, end: float) -> None:
     """Drag across the histogram's plot from *start* to *end* (fractions of its width)."""
+    histogram_ready(page)
     box = page.locator("#hist").bounding_box()
     assert box is not None
     left, right = box["x"] + 44, box["x"] + box["width"] - 6  # the plot area (app.js PLOT)
@@ -295,6 +301,7 @@ def test_drag_on_the_histogram_zooms_and_back_returns(tab: Tab, base: str) -> No
     expect(page.locator("#f-since")).to_have_value(params["since"])
     expect(page.locator("#zoom-out")).to_be_enabled()
     # a click (no drag) zooms into one bucket: the last one holds the peers' records
+    histogram_ready(page)
     box = page.locator("#hist").bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] - 8, box["y"] + box["height"] / 2)
@@ -313,6 +320,7 @@ def test_histogram_by_keyboard(tab: Tab, base: str) -> None:
     page = tab.page
     open_page(page, base)
     expect_count(page, "11 records")
+    histogram_ready(page)
     page.focus("#hist")
     page.keyboard.press("ArrowRight")  # the first bucket: 09:00
     expect(page.locator("#hist-readout")).to_contain_text(": debug 1, info 1, warning 1, error 1")
@@ -492,6 +500,7 @@ def test_virtual_table_fetches_only_what_is_shown(tab: Tab, service_log: Path) -
         expect(page.locator("#rows .row:not(.pending)").first).to_have_attribute("data-id", "0")
         in_dom = page.locator("#rows .row").count()
         assert 20 <= in_dom <= 40  # the visible rows (800 px high window), not 5,000
+        histogram_ready(page)
         screenshot(page, "overview")
         page.emulate_media(color_scheme="dark")
         screenshot(page, "overview-dark")
@@ -541,11 +550,13 @@ def test_screenshots_of_a_service_log(tab: Tab, service_log: Path) -> None:
         expect(page.locator("#detail-traceback")).to_contain_text(
             "ConnectionError: payment gateway timed out after 5.0 s"
         )
+        histogram_ready(page)
         screenshot(page, "detail")
         page.click("#detail-close")
         page.click("#stats-toggle")
         expect(page.locator("#stats-errors")).to_contain_text("ConnectionError")
         assert table_cells(page, "#stats-levels") == [["error", str(len(errors))]]
+        histogram_ready(page)
         screenshot(page, "stats")
 
 
@@ -644,6 +655,7 @@ def test_live_records_pause_and_resume(
         expect(page.locator("#rows .row:not([hidden]) > span:nth-child(4)")).to_have_text(
             [str(i) for i in range(9)]
         )
+        histogram_ready(page)
         screenshot(page, "live")
     writer.close()
 

@@ -858,6 +858,8 @@
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const data = view.hist;
+    // what is drawn: "loading", "ready" (bars) or "empty"
+    canvas.dataset.state = view.histLoading ? "loading" : data && data.counts.length ? "ready" : "empty";
     renderLegend();
     if (!data || !data.counts || !data.counts.length) {
       ctx.fillStyle = cssVar("--fg-dim");
@@ -1029,6 +1031,11 @@
       if (dragFrom === null) readout(view.histCursor);
     });
     canvas.addEventListener("keydown", (e) => {
+      if (e.key === "-") {
+        e.preventDefault();
+        zoomOut();
+        return;
+      }
       const n = view.hist ? view.hist.counts.length : 0;
       if (!n) return;
       if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
@@ -1038,8 +1045,6 @@
           : Math.max(0, Math.min(n - 1, view.histCursor + step));
       } else if (e.key === "Enter" && view.histCursor >= 0) {
         zoomBucket(view.histCursor);
-      } else if (e.key === "-") {
-        zoomOut();
       } else if (e.key === "Escape") {
         view.histCursor = -1;
       } else {
