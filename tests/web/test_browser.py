@@ -426,6 +426,9 @@ def test_filter_on_this_value(tab: Tab, base: str) -> None:
     assert dict(hash_params(page))["f"] == "ms=812"
     page.get_by_role("button", name="Filter on logger app.payments").click()
     expect_count(page, "2 records match")
+    page.get_by_role("button", name="Show path as a column").click()
+    expect(page.locator("#thead span")).to_have_text(["Time", "Level", "Logger", "path", "Message"])
+    assert [row[3] for row in rows(page)] == ["/api/pay", "/api/pay"]
     expect_messages(page, ["slow", "slow"])
     page.get_by_role("button", name="Exclude path=/api/pay").click()
     expect_count(page, "0 records match")
@@ -433,6 +436,7 @@ def test_filter_on_this_value(tab: Tab, base: str) -> None:
         ("logger", "app.payments"),
         ("f", "ms=812"),
         ("f", "path!=/api/pay"),
+        ("cols", "path"),
         ("sel", "6"),
     ]
 

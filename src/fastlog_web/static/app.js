@@ -637,12 +637,20 @@
   function actionCell(key, value) {
     const td = el("td", "act");
     const text = predicateValue(value);
-    if (text === null || !KEY_RE.test(key)) return td;
-    td.append(
-      button("filter", `Filter on ${key}=${text}`, () => addPredicate(`${key}=${text}`)),
-      " ",
-      button("exclude", `Exclude ${key}=${text}`, () => addPredicate(`${key}!=${text}`)),
-    );
+    if (text !== null && KEY_RE.test(key)) {
+      td.append(
+        button("filter", `Filter on ${key}=${text}`, () => addPredicate(`${key}=${text}`)),
+        " ",
+        button("exclude", `Exclude ${key}=${text}`, () => addPredicate(`${key}!=${text}`)),
+        " ",
+      );
+    }
+    if (!key.includes(",") && !view.state.cols.includes(key)) {
+      td.append(button("column", `Show ${key} as a column`, () => {
+        const state = { ...view.state, cols: [...view.state.cols, key] };
+        navigate(state);
+      }));
+    }
     return td;
   }
 
