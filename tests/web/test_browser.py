@@ -601,10 +601,52 @@ def test_stats_panel_has_the_numbers_of_fastlog_stats(tab: Tab, base: str, logs:
         [m["template"], str(m["count"]), ", ".join(m["levels"])] for m in report["messages"]
     ]
     assert table_cells(page, "#stats-errors") == [
-        [e["type"], str(e["count"]), shown(e["first"]), shown(e["last"])] for e in report["errors"]
+        [f"{e['type']}first {shown(e['first'])}last {shown(e['last'])}", str(e["count"])]
+        for e in report["errors"]
     ]
     assert report["records"] == 7
     assert dict(hash_params(page))["stats"] == "1"
+
+
+NOTES = """
+import fastlog_core
+fastlog_core.configure(sink=PATH, level="debug")
+fastlog_core.get_logger("app").info("started")
+# Lines in the shape of the pipeline's own notes (fastlog_core/_pipeline: accounting, backlog)
+note = fastlog_core.get_logger("fastlog")
+note.warning("19351 records dropped: buffer full (policy=drop)", dropped=19351,
+             dropped_by_level={"info": 19000, "debug": 351})
+note.warning("3 records dropped: buffer full (policy=drop)", dropped=3,
+             dropped_by_level={"info": 3})
+note.warning("12 records lost by HTTPSink('http://127.0.0.1:9/x'): HTTP 503", lost=12)
+fastlog_core.shutdown()
+"""
+
+
+def test_stats_panel_sums_drop_and_loss_notes(tab: Tab, tmp_path: Path) -> None:
+    """fastlog's drop and loss notes summed, by level and by policy, as ``fastlog stats``."""
+    path = tmp_path / "app.log"
+    write_with(f"PATH = {str(path)!r}\n" + NOTES)
+    report = orjson.loads(run_fastlog("stats", "--json", str(path)).stdout)
+    dropped, lost = report["dropped"], report["lost"]
+    assert (dropped["records"], dropped["notes"], lost["records"], lost["notes"]) == (
+        19354,
+        2,
+        12,
+        1,
+    )
+    page = tab.page
+    with fastlog_web(str(path)) as server:
+        open_page(page, server.base + "/#stats=1")
+        expect(page.locator("#stats-drops p")).to_have_text(
+            [
+                f"19,354 records dropped in 2 notes ({shown(dropped['first'])} to "
+                f"{shown(dropped['last'])})",
+                "by level: info 19,003, debug 351",
+                "by policy: policy=drop 19,354",
+                f"12 records lost in 1 note ({shown(lost['first'])} to {shown(lost['last'])})",
+            ]
+        )
 
 
 # -- live tail -----------------------------------------------------------------------------------

@@ -1277,10 +1277,14 @@
     parts.push(el("h3", null, "Error types"));
     if ((s.errors || []).length) {
       const errors = statTable(
-        ["type", "count", "first", "last"],
+        ["type", "count"],
         s.errors.map((e) => [
-          el("td", "value", e.type), e.count, el("td", "time", fmtTime(e.first)),
-          el("td", "time", fmtTime(e.last)),
+          el(
+            "td", "value", el("span", "type", e.type),
+            el("span", "when", `first ${fmtTime(e.first)}`),
+            el("span", "when", `last ${fmtTime(e.last)}`),
+          ),
+          e.count,
         ]),
       );
       errors.id = "stats-errors";
