@@ -19,7 +19,7 @@ import orjson
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.cli.helpers import TRACEBACK, run_fastlog, write_fastlog, write_with
+from tests.cli.helpers import CRASH, TRACEBACK, run_fastlog, write_fastlog, write_with
 from tests.read.test_follow import Writer
 from tests.web.conftest import Tab, screenshot
 from tests.web.helpers import fastlog_web
@@ -384,6 +384,57 @@ def test_detail_with_a_traceback(tab: Tab, base: str, logs: Path) -> None:
     # Escape closes the pane
     page.keyboard.press("Escape")
     expect(page.locator("#detail")).to_be_hidden()
+
+
+PEER_TRACEBACKS = f"""
+import logging, structlog
+from loguru import logger
+from pythonjsonlogger.json import JsonFormatter
+f = open(ROOT + "/structlog.log", "w")
+structlog.configure(processors=[structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso"), structlog.processors.dict_tracebacks,
+    structlog.processors.JSONRenderer()], logger_factory=structlog.PrintLoggerFactory(f))
+try:
+    {CRASH}
+except ZeroDivisionError:
+    structlog.get_logger().exception("charge failed", order_id=1)
+f.flush()
+logger.remove()
+logger.add(ROOT + "/loguru.log", serialize=True)
+try:
+    {CRASH}
+except ZeroDivisionError:
+    logger.exception("charge failed")
+h = logging.FileHandler(ROOT + "/pjl.log")
+h.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+log = logging.getLogger("pjl.app"); log.addHandler(h); log.propagate = False
+try:
+    {CRASH}
+except ZeroDivisionError:
+    log.exception("charge failed")
+"""
+
+
+def test_peer_tracebacks_in_the_detail(tab: Tab, tmp_path: Path) -> None:
+    """structlog's dict_tracebacks, loguru's serialized traceback and python-json-logger's
+    exc_info: each record's detail shows its traceback, as the server read it, preformatted."""
+    write_with(f"ROOT = {str(tmp_path)!r}\n" + PEER_TRACEBACKS)
+    names = ("structlog.log", "loguru.log", "pjl.log")
+    page = tab.page
+    with fastlog_web(*names, cwd=tmp_path) as server:
+        open_page(page, server.base + "/")
+        expect_count(page, "3 records")
+        for number, name in enumerate(names):
+            record = server.json(f"/api/record/{number}")
+            assert record["source"] == name
+            traceback = record["exception"]["traceback"]
+            assert '  File "/srv/app/payments.py", line 2, in charge\n' in traceback
+            assert "ZeroDivisionError: division by zero" in traceback
+            page.locator("#rows .row").nth(number).click()
+            expect(page.locator("#detail-title")).to_have_text(f"Record {number}")
+            expect(page.locator("#detail-traceback")).to_have_text(traceback)
+            assert page.locator("#detail-traceback").text_content() == traceback
+            expect(page.locator("#detail-body .kv").first).to_contain_text("source" + name)
 
 
 def test_detail_of_nested_fields_and_the_keyboard(tab: Tab, base: str) -> None:
