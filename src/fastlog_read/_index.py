@@ -22,11 +22,12 @@ import stat
 import tempfile
 import threading
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
-from ._filters import Filter
+from ._filters import Filter, Predicate
 from ._layouts import parse_line
 from ._levels import levelno_of
 from ._reader import merge
@@ -54,19 +55,8 @@ class _Store:
     fd: int
     spool: BinaryIO | None = None  # kept open: closing it deletes the spool
     size: int = 0  # bytes indexed
-
-
-@dataclass(frozen=True)
-class _Query:
-    """The compiled form of a filter: the array part and what needs the lines."""
-
-    min_levelno: int | None
-    loggers: tuple[tuple[str, bool], ...]
-    since: float | None
-    until: float | None
-    slow: Filter | None  # predicates, grep, trace id: checked on the parsed record
-    text: str | None  # case-insensitive substring of the raw line
-    needles: tuple[bytes, ...]  # every one must be in the raw line
+    #: The id of each line's record, by line number (every line in [0, size) is a record).
+    order: array[int] = field(default_factory=lambda: array("I"))
 
 
 class Index:
@@ -114,11 +104,17 @@ class Index:
         self._logger_ids: dict[str | None, int] = {None: 0}
         self._logger_counts = array("q", [0])
         self._field_counts: dict[str, int] = {}
+        self._columns: dict[str, _Column] = {}  # top-level field values, for -f predicates
+        self._untracked: set[str] = set()  # keys seen once the columns were all taken
+        self._messages = _Column()  # messages, for grep
+        if not _MAX_COLUMNS:
+            self._messages.drop()
         self._stores: list[_Store] = []
         self._live_store: _Store | None = None
         self._lock = threading.Lock()  # one writer: building or adding lines
         self._cache: dict[tuple[object, ...], tuple[int, array[int]]] = {}  # key: (size, ids)
         self._cache_lock = threading.Lock()
+        self._running: dict[tuple[object, ...], threading.Event] = {}
         self._progress = progress
         self._follow = follow
         self._closed = False
@@ -164,21 +160,22 @@ class Index:
                 stream.close()
 
     def _records(
-        self, path: str, store: _Store, pending: dict[int, tuple[int, int, int]]
+        self, path: str, store: _Store, pending: dict[int, tuple[int, int, int, int]]
     ) -> Iterator[Record]:
         number = len(self._stores)
         self._stores.append(store)
-        offset = 0
+        offset = seq = 0
         for lines in self._lines(path, store):
             for line in lines:
                 record = parse_line(line, path)
-                pending[id(record)] = (number, offset, len(line))
+                pending[id(record)] = (number, offset, len(line), seq)
                 offset += len(line) + 1
+                seq += 1
                 yield record
         store.size = offset
 
     def _build(self, window: float, on_error: Callable[[str, OSError], None] | None) -> None:
-        pending: dict[int, tuple[int, int, int]] = {}
+        pending: dict[int, tuple[int, int, int, int]] = {}
         streams: list[Iterable[Record]] = []
         for path in self.paths:
             try:
@@ -200,14 +197,16 @@ class Index:
                 if self._progress is not None and not len(self._time) % 100_000:
                     self._progress(len(self._time))
 
-    def _append(self, record: Record, store: int, offset: int, length: int) -> None:
+    def _append(self, record: Record, store: int, offset: int, length: int, seq: int) -> None:
         number = len(self._time)
         time = record.time
         self._time.append(math.nan if time is None else time.timestamp())
         levelno = record.levelno
-        self._levelno.append(
-            _NO_LEVEL if levelno is None else max(min(levelno, _LEVEL_MAX), _NO_LEVEL + 1)
-        )
+        if levelno is None:
+            levelno = _NO_LEVEL
+        elif not _NO_LEVEL < levelno <= _LEVEL_MAX:
+            levelno = _LEVEL_MAX if levelno > 0 else _NO_LEVEL + 1
+        self._levelno.append(levelno)
         level = record.level
         level_id = self._level_ids.get(level)
         if level_id is None:
@@ -227,16 +226,37 @@ class Index:
         self._store.append(store)
         self._offset.append(offset)
         self._length.append(length)
+        order = self._stores[store].order
+        if seq == len(order):
+            order.append(number)
+        else:  # merging hands out a stream's records a little out of order
+            if seq > len(order):
+                order.frombytes(bytes(order.itemsize * (seq + 1 - len(order))))
+            order[seq] = number
         source = record.source
         source_id = self._source_ids.get(source)
         if source_id is None:
             source_id = self._source_ids[source] = len(self._source_names)
             self._source_names.append(source)
         self._source.append(source_id)
+        fields = record.fields
         if number < _SAMPLE_FIELDS or not number % 100:
             counts = self._field_counts
-            for key in record.fields:
+            for key in fields:
                 counts[key] = counts.get(key, 0) + 1
+        columns = self._columns
+        for key, value in fields.items():
+            column = columns.get(key)
+            if column is None:
+                if key in self._untracked:
+                    continue
+                if len(columns) >= _MAX_COLUMNS:
+                    self._untracked.add(key)
+                    continue
+                column = columns[key] = _Column()
+            if column.ids is not None:
+                column.put(number, value)
+        self._messages.put(number, record.message)
 
     def add_lines(self, lines: Sequence[tuple[str, bytes]]) -> int:
         """Index new lines (``(source, line)`` pairs, each without its newline), merged by time
@@ -255,14 +275,16 @@ class Index:
                 store = self._live_store = self._spool("(live)")
                 self._stores.append(store)
             number = self._stores.index(store)
-            pending: dict[int, tuple[int, int, int]] = {}
+            pending: dict[int, tuple[int, int, int, int]] = {}
             by_source: dict[str, list[Record]] = {}
             chunks: list[bytes] = []
             offset = store.size
+            seq = len(store.order)
             for source, line in lines:
                 record = parse_line(line, source)
-                pending[id(record)] = (number, offset, len(line))
+                pending[id(record)] = (number, offset, len(line), seq)
                 offset += len(line) + 1
+                seq += 1
                 chunks.append(line)
                 by_source.setdefault(source, []).append(record)
             assert store.spool is not None
@@ -357,12 +379,10 @@ class Index:
     def extent(self, numbers: Iterable[int] | None = None) -> tuple[float, float] | None:
         """The first and last time (epoch seconds) among *numbers* (default: every record)."""
         times = self._time
-        values = times if numbers is None else (times[n] for n in numbers)
-        low, high = math.inf, -math.inf
-        for value in values:
-            low = min(low, value)
-            high = max(high, value)
-        return None if low == math.inf else (low, high)
+        values = times if numbers is None else [times[n] for n in numbers]
+        isnan = math.isnan
+        finite = [value for value in values if not isnan(value)]
+        return (min(finite), max(finite)) if finite else None
 
     def levels(self) -> list[str | None]:
         """The level names present (``None`` for records without one), lowest first."""
@@ -396,16 +416,19 @@ class Index:
         """
         width = (end - start) / buckets if end > start else 1.0
         times, levels = self._time, self._level
-        flat = [0] * (buckets * 256)
-        last = buckets - 1
-        for n in numbers:
-            at = times[n]
-            if not start <= at <= end:  # NaN too
-                continue
-            slot = int((at - start) / width)
-            flat[(slot if slot < last else last) * 256 + levels[n]] += 1
+        # Counter counts in C; the slot of a record at *end* exactly is folded back below.
+        counted = Counter(
+            int((times[n] - start) / width) * 256 + levels[n]
+            for n in numbers
+            if start <= times[n] <= end  # NaN never is
+        )
+        flat = [0] * ((buckets + 1) * 256)
+        for slot, count in counted.items():
+            flat[slot] += count
+        for level in range(256):
+            flat[(buckets - 1) * 256 + level] += flat[buckets * 256 + level]
         used = sorted(
-            {i % 256 for i, count in enumerate(flat) if count},
+            {slot % 256 for slot in counted},
             key=lambda i: _level_key(self._level_names[i]),
         )
         names = [self._level_names[i] for i in used]
@@ -424,69 +447,162 @@ class Index:
 
     def match(self, filter: Filter | None = None, *, text: str | None = None) -> array[int]:
         """The ids of the records *filter* keeps whose raw line contains *text* (ignoring
-        case), in order; the same records as ``filter.match`` on each parsed record.
+        case), in order: the records ``filter.match`` keeps, each parsed.
 
-        The last results are cached and extended as the index grows.
+        Level, logger and time are read from the arrays; a field predicate on a top-level key,
+        and ``grep``, from the distinct values seen while indexing when they were few enough;
+        the rest from the lines (byte needles first, then the parse). The last results are
+        cached and extended as the index grows.
         """
-        query = _compile(filter, text)
         key = _key(filter, text)
-        size = len(self)
-        with self._cache_lock:
-            cached = self._cache.get(key)
-        if cached is not None and cached[0] == size:
-            return cached[1]
-        done, ids = cached if cached is not None else (0, array("I"))
-        ids = array("I", ids)
-        ids.extend(self._match(query, done, size))
-        with self._cache_lock:
-            if len(self._cache) >= 16:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = (size, ids)
-        return ids
+        while True:
+            size = len(self)
+            with self._cache_lock:
+                cached = self._cache.get(key)
+                if cached is not None and cached[0] >= size:
+                    return cached[1]
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            # The same filter is being applied by another request (the page asks for a page
+            # of records and the histogram at once): wait for its result.
+            running.wait()
+        try:
+            done, ids = cached if cached is not None else (0, array("I"))
+            ids = array("I", ids)
+            ids.extend(self._match(filter or Filter(), text or None, done, size))
+            with self._cache_lock:
+                if len(self._cache) >= 16:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = (size, ids)
+            return ids
+        finally:
+            with self._cache_lock:
+                del self._running[key]
+            running.set()
 
-    def _match(self, query: _Query, low: int, high: int) -> Iterable[int]:
-        ids: Iterable[int] = range(low, high)
-        if query.min_levelno is not None:
-            floor, levels = query.min_levelno, self._levelno
+    def _match(self, flt: Filter, text: str | None, low: int, high: int) -> Sequence[int]:
+        ids: Sequence[int] = range(low, high)
+        if flt.min_levelno is not None:
+            floor, levels = flt.min_levelno, self._levelno
             ids = [i for i in ids if levels[i] >= floor]
-        if query.loggers:
-            allowed = self._loggers_allowed(query.loggers)
+        if flt.loggers:
+            allowed = self._loggers_allowed(flt.loggers)
             loggers = self._logger
             ids = [i for i in ids if allowed[loggers[i]]]
-        if query.since is not None:
-            since, times = query.since, self._time
+        if flt.since is not None:
+            since, times = flt.since.timestamp(), self._time
             ids = [i for i in ids if times[i] >= since]
-        if query.until is not None:
-            until, times = query.until, self._time
+        if flt.until is not None:
+            until, times = flt.until.timestamp(), self._time
             ids = [i for i in ids if times[i] < until]
-        if query.slow is None and query.text is None and not query.needles:
+        rest: list[Predicate] = []
+        for predicate in flt.predicates:
+            column = self._column_for(predicate.key, high)
+            if column is None:
+                rest.append(predicate)
+                continue
+            kept = column.evaluate(_predicate_test(predicate))
+            values = column.ids
+            assert values is not None
+            if column is _MISSING_COLUMN:
+                ids = ids if kept[0] else []
+            else:
+                ids = [i for i in ids if kept[values[i]]]
+        grep = flt.grep
+        if grep is not None:
+            column = self._column_of(self._messages, high)
+            if column is not None:
+                kept = column.evaluate(_grep_test(grep))
+                values = column.ids
+                assert values is not None
+                ids = [i for i in ids if kept[values[i]]]
+                grep = None
+        slow = None
+        if rest or grep is not None or flt.trace_id is not None:
+            slow = Filter(predicates=tuple(rest), grep=grep, trace_id=flt.trace_id)
+        needles = _needles(slow)
+        if slow is None and text is None and not needles:
             return ids
-        return self._scan(query, ids)
+        return self._scan(ids, low, high, _LineTest(slow, text, needles))
+
+    def _column_for(self, key: str, high: int) -> _Column | None:
+        # field_value() looks past fields for these keys and for dotted ones: no column.
+        if "." in key or key in _SPECIAL_KEYS or key in self._untracked:
+            return None
+        column = self._columns.get(key)
+        if column is None:
+            return _MISSING_COLUMN if len(self._columns) < _MAX_COLUMNS else None
+        return self._column_of(column, high)
+
+    def _column_of(self, column: _Column, high: int) -> _Column | None:
+        with self._lock:  # padded to the index's size, out of the writer's way
+            values = column.ids
+            if values is None:
+                return None
+            if len(values) < high:
+                values.frombytes(bytes(values.itemsize * (high - len(values))))
+            return column
 
     def _loggers_allowed(self, globs: tuple[tuple[str, bool], ...]) -> bytearray:
         probe = Filter(loggers=globs)
-        return bytearray(probe._match_logger(name or "") for name in self._logger_names)
+        return bytearray(
+            probe._match_logger(name or "")  # the filter's own rule (same package)
+            for name in self._logger_names
+        )
 
-    def _scan(self, query: _Query, ids: Iterable[int]) -> list[int]:
-        needles = query.needles
-        text = query.text
-        folded = text.lower().encode() if text is not None and text.isascii() else None
-        slow = query.slow
-        match = slow.match if slow is not None else None
+    def _scan(self, ids: Sequence[int], low: int, high: int, keep: _LineTest) -> list[int]:
+        """The *ids* whose lines pass *keep*."""
+        if not ids:
+            return []
+        if len(ids) < (high - low) // 8 or high - low < _DENSE:
+            # A few records: read them where they are.
+            by_line = self._read(ids)
+            return sorted(n for n, line in by_line if keep.one(line))
+        wanted: bytearray | None = None
+        if len(ids) < high - low:
+            wanted = bytearray(high)
+            for i in ids:
+                wanted[i] = 1
         kept: list[int] = []
-        for number, line in self._read(list(ids)):
-            if folded is not None:
-                if folded not in line.lower():
-                    continue
-            elif text is not None and text.lower() not in line.decode("utf-8", "replace").lower():
-                continue
-            if needles and not all(needle in line for needle in needles):
-                continue
-            if match is not None and not match(parse_line(line, "")):
-                continue
-            kept.append(number)
+        for store in list(self._stores):
+            for data, numbers in self._chunks(store):
+                kept.extend(keep.many(data, numbers, low, high, wanted))
         kept.sort()
         return kept
+
+    def _chunks(self, store: _Store) -> Iterator[tuple[bytes, Sequence[int]]]:
+        """A store's lines read in large pieces (whole lines joined by newlines), with the
+        record id of each line."""
+        with self._lock:  # complete batches only
+            order = store.order[:]
+            size = store.size
+        pos = seq = 0
+        carry = b""
+        while pos < size and seq < len(order):
+            data = os.pread(store.fd, min(_SPAN, size - pos), pos)
+            if not data:
+                break
+            pos += len(data)
+            if carry:
+                data = carry + data
+            if pos < size:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                carry = data[cut + 1 :]
+                data = data[:cut]
+            else:
+                carry = b""
+                if data.endswith(b"\n"):
+                    data = data[:-1]
+            count = min(data.count(b"\n") + 1, len(order) - seq)
+            yield data, order[seq : seq + count]
+            seq += count
+        if carry and seq < len(order):  # a last line without its newline
+            yield carry, order[seq : seq + 1]
 
     def close(self) -> None:
         """Close the inputs and delete the spools."""
@@ -534,41 +650,207 @@ def _level_key(name: str | None) -> tuple[int, str]:
     return (1000 if number is None else number, name)
 
 
-def _compile(filter: Filter | None, text: str | None) -> _Query:
-    flt = filter or Filter()
-    needles: list[bytes] = []
-    for predicate in flt.predicates:
+def _needles(slow: Filter | None) -> tuple[bytes, ...]:
+    """Byte strings every line *slow* keeps contains: plain values and keys of predicates
+    (as every JSON and logfmt writer writes them), a literal grep; the likely rarest first
+    (values before keys), as the first one is searched for in whole pieces of the files."""
+    if slow is None:
+        return ()
+    values: list[bytes] = []
+    keys: list[bytes] = []
+    for predicate in slow.predicates:
         if predicate.op == "!=" or predicate.key in _SPECIAL_KEYS:
             continue
         if predicate.key.startswith("exception."):
             continue
         last = predicate.key.rsplit(".", 1)[-1]
         if _PLAIN.fullmatch(last):
-            needles.append(last.encode())
+            keys.append(last.encode())
         if predicate.op == "=" and predicate.number is None and _PLAIN.fullmatch(predicate.value):
-            needles.append(predicate.value.encode())
-    grep = flt.grep
+            values.append(predicate.value.encode())
+    grep = slow.grep
     if (
         grep is not None
         and _PLAIN.fullmatch(grep.pattern)
         and "." not in grep.pattern
         and not grep.flags & re.IGNORECASE
     ):
-        needles.append(grep.pattern.encode())
-    slow = None
-    if flt.predicates or flt.grep is not None or flt.trace_id is not None:
-        slow = replace(
-            flt, min_levelno=None, loggers=(), since=None, until=None
-        )  # the array part is already applied
-    return _Query(
-        min_levelno=flt.min_levelno,
-        loggers=flt.loggers,
-        since=None if flt.since is None else flt.since.timestamp(),
-        until=None if flt.until is None else flt.until.timestamp(),
-        slow=slow,
-        text=text or None,
-        needles=tuple(needles),
-    )
+        values.append(grep.pattern.encode())
+    values.sort(key=len, reverse=True)
+    return tuple(dict.fromkeys([*values, *keys]))
+
+
+class _LineTest:
+    """The checks a line must pass: free text, byte needles, then the parsed record."""
+
+    def __init__(self, slow: Filter | None, text: str | None, needles: tuple[bytes, ...]) -> None:
+        self.match = slow.match if slow is not None else None
+        self.text = None if text is None else text.lower()
+        self.folded = self.text.encode() if self.text is not None and self.text.isascii() else None
+        self.needles = needles
+
+    def one(self, line: bytes) -> bool:
+        if self.folded is not None:
+            if self.folded not in line.lower():
+                return False
+        elif self.text is not None and self.text not in line.decode("utf-8", "replace").lower():
+            return False
+        if not all(needle in line for needle in self.needles):
+            return False
+        return self.match is None or self.match(parse_line(line))
+
+    def many(
+        self, data: bytes, numbers: Sequence[int], low: int, high: int, wanted: bytearray | None
+    ) -> list[int]:
+        """The ids among *numbers* (one per line of *data*) in [*low*, *high*), and in
+        *wanted* when given, whose lines pass."""
+        count = len(numbers)
+        needles = self.needles
+        spans: list[tuple[int, int, int]] | None = None  # (line number, start, end)
+        if self.folded is not None:
+            spans = _lines_with(data.lower(), self.folded)
+        elif needles:
+            spans = _lines_with(data, needles[0])
+            needles = needles[1:]
+        if spans is None:
+            lines = data.split(b"\n")
+            spans_or_all: Iterable[tuple[int, bytes]] = enumerate(lines)
+        else:
+            spans_or_all = ((k, b"") for k, _, _ in spans)
+        if wanted is None:
+            kept = [(k, line) for k, line in spans_or_all if k < count and low <= numbers[k] < high]
+        else:
+            kept = [
+                (k, line)
+                for k, line in spans_or_all
+                if k < count and low <= numbers[k] < high and wanted[numbers[k]]
+            ]
+        text = self.text if self.folded is None else None
+        match = self.match
+        if not kept or (text is None and not needles and match is None):
+            return [numbers[k] for k, _ in kept]
+        if spans is not None:  # the lines of the hits only
+            where = {k: (start, end) for k, start, end in spans}
+            kept = [(k, data[where[k][0] : where[k][1]]) for k, _ in kept]
+        if text is not None:
+            kept = [
+                (k, line) for k, line in kept if text in line.decode("utf-8", "replace").lower()
+            ]
+        for needle in needles:
+            kept = [(k, line) for k, line in kept if needle in line]
+        if match is not None:
+            return [numbers[k] for k, line in kept if match(parse_line(line))]
+        return [numbers[k] for k, _ in kept]
+
+
+def _lines_with(data: bytes, needle: bytes) -> list[tuple[int, int, int]]:
+    """``(line number, start, end)`` of the lines of *data* that contain *needle* (searched
+    in C; Python runs once per line found)."""
+    found: list[tuple[int, int, int]] = []
+    find, rfind, count = data.find, data.rfind, data.count
+    line = start = 0
+    at = find(needle)
+    while at >= 0:
+        line += count(b"\n", start, at)
+        begin = rfind(b"\n", start, at) + 1 or start
+        end = find(b"\n", at)
+        if end < 0:
+            found.append((line, begin, len(data)))
+            break
+        found.append((line, begin, end))
+        start = end + 1
+        line += 1
+        at = find(needle, start)
+    return found
+
+
+def _predicate_test(predicate: Predicate) -> Callable[[object], bool]:
+    def test(value: object) -> bool:
+        return predicate.match(_probe(predicate.key, value))
+
+    return test
+
+
+def _grep_test(grep: re.Pattern[str]) -> Callable[[object], bool]:
+    def test(value: object) -> bool:
+        return isinstance(value, str) and grep.search(value) is not None
+
+    return test
+
+
+def _probe(key: str, value: object) -> Record:
+    """A record whose only field is *key* (none when *value* is the missing marker)."""
+    fields = {} if value is _ABSENT else {key: value}
+    return Record(None, None, None, None, None, fields=fields)
+
+
+class _Column:
+    """One value per record, as small ids into the distinct values seen (0: absent).
+
+    Given up (``ids`` is None) when the values are too many or one cannot be a dict key
+    exactly (a dict, a list, NaN): the predicates on it read the lines then.
+    """
+
+    __slots__ = ("ids", "tables", "values")
+
+    def __init__(self) -> None:
+        self.ids: array[int] | None = array("H")
+        self.values: list[object] = [_ABSENT]
+        # One table per type: True, 1 and 1.0 are equal keys but not equal values to a
+        # predicate (true is not 1 to "="; "1.0" is not "1" to "~").
+        self.tables: dict[type, dict[object, int]] = {}
+
+    def put(self, number: int, value: object) -> None:
+        ids = self.ids
+        if ids is None:  # given up
+            return
+        kind = type(value)
+        key = value
+        if kind is float:
+            if math.isnan(value):  # type: ignore[arg-type]
+                self.drop()  # NaN is not equal to itself: no key finds it
+                return
+            if not value:
+                key = repr(value)  # 0.0 and -0.0 are equal keys but not the same text
+        elif kind is dict or kind is list:
+            self.drop()
+            return
+        table = self.tables.get(kind)
+        if table is None:
+            table = self.tables[kind] = {}
+        found = table.get(key)
+        if found is None:
+            found = len(self.values)
+            if found > _MAX_VALUES:
+                self.drop()
+                return
+            self.values.append(value)
+            table[key] = found
+        if len(ids) != number:
+            ids.frombytes(bytes(ids.itemsize * (number - len(ids))))
+        ids.append(found)
+
+    def drop(self) -> None:
+        self.ids = None
+        self.values = []
+        self.tables = {}
+
+    def evaluate(self, test: Callable[[object], bool]) -> bytearray:
+        """Whether each distinct value passes *test* (the absent marker included)."""
+        return bytearray(bool(test(value)) for value in self.values)
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT = _Absent()
+_MISSING_COLUMN = _Column()  # a key no record has: every record reads as absent
+_MAX_COLUMNS = 64  # 0: no columns (every predicate and grep read from the lines)
+#: Fewer records than this to filter are read one by one (else stores are read whole).
+_DENSE = 100_000
+_MAX_VALUES = 65_000
 
 
 def _key(filter: Filter | None, text: str | None) -> tuple[object, ...]:

@@ -8,11 +8,12 @@ import gzip
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fastlog_read import Follower, Index, Notice, Stats, parse_filter, parse_line, read
+from fastlog_read import Follower, Index, Notice, Stats, _index, parse_filter, parse_line, read
 from tests.web.helpers import write_logs
 
 NOW = datetime.datetime(2026, 12, 7, 10, 1, tzinfo=datetime.UTC)
@@ -51,9 +52,21 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return write_logs(tmp_path_factory.mktemp("logs"))
 
 
-@pytest.fixture(scope="module")
-def index(logs: list[str]) -> Index:
-    return Index(logs)
+@pytest.fixture(scope="module", params=["columns", "lines", "lines-read-whole"])
+def index(logs: list[str], request: pytest.FixtureRequest) -> Iterator[Index]:
+    """The index three ways: predicates and grep answered from the values seen while
+    indexing; from the lines read record by record; from the stores read whole."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param != "columns":
+            patch.setattr(_index, "_MAX_COLUMNS", 0)
+        if request.param == "lines-read-whole":
+            patch.setattr(_index, "_DENSE", 0)
+        built = Index(logs)
+        if request.param == "columns":
+            assert built._columns and built._messages.ids is not None
+        else:
+            assert not built._columns and built._messages.ids is None
+        yield built
 
 
 class TestIndex:
@@ -229,3 +242,46 @@ class TestGrowth:
             items = follower.poll()
         assert [i.data for i in items if not isinstance(i, Notice)] == [b"new one", b"new two"]
         assert parse_line(index.raw(0)).raw == b"old"  # still read from the first file
+
+
+class TestColumns:
+    VALUES = (
+        b'{"level":"info","message":"a","v":true}',
+        b'{"level":"info","message":"b","v":1}',
+        b'{"level":"info","message":"c","v":1.0}',
+        b'{"level":"info","message":"d","v":"1"}',
+        b'{"level":"info","message":"e","v":-0.0}',
+        b'{"level":"info","message":"f","v":0.0}',
+        b'{"level":"info","message":"g","v":null}',
+        b'{"level":"info","message":"h"}',
+        b'{"level":"info","message":"i","v":"true","w":2}',
+        b'{"level":"info","message":"j","v":10,"x":"late key"}',
+    )
+    PREDICATES = (
+        "v=1", "v=true", "v=1.0", "v~^1$", "v~\\.", "v~^-", "v=0", "v!=1", "v", "v<1",
+        "v>=1", "v=null", "v~e$", "w=2", "x~late", "missing", "missing!=3",
+    )  # fmt: skip
+
+    @pytest.mark.parametrize(
+        ("max_columns", "max_values"), [(64, 65_000), (2, 65_000), (64, 3), (0, 0)]
+    )
+    def test_values_as_the_predicates_see_them(
+        self, tmp_path: Path, max_columns: int, max_values: int
+    ) -> None:
+        """true, 1, 1.0 and "1", -0.0 and 0.0, null and absent stay apart; a key found when
+        the columns are taken, or with too many values, is read from the lines."""
+        log = tmp_path / "values.log"
+        log.write_bytes(b"\n".join(self.VALUES) + b"\n")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_index, "_MAX_COLUMNS", max_columns)
+            patch.setattr(_index, "_MAX_VALUES", max_values)
+            index = Index([str(log)])
+            for expression in self.PREDICATES:
+                flt = parse_filter(fields=[expression])
+                expected = [r.message for r in read([str(log)], flt)]
+                got = [index.record(n).message for n in index.match(flt)]
+                assert got == expected, expression
+            for pattern in ("^[a-c]$", "e|j", "^$"):
+                flt = parse_filter(grep=pattern)
+                expected = [r.message for r in read([str(log)], flt)]
+                assert [index.record(n).message for n in index.match(flt)] == expected
