@@ -104,10 +104,6 @@ def rows(page: Page) -> list[list[str]]:
     return result
 
 
-def messages(page: Page) -> list[str]:
-    return [row[-1] for row in rows(page)]
-
-
 def expect_count(page: Page, text: str | re.Pattern[str]) -> None:
     expect(page.locator("#count")).to_have_text(text)
 
@@ -479,7 +475,9 @@ def test_filter_on_this_value(tab: Tab, base: str) -> None:
     expect_count(page, "2 records match")
     page.get_by_role("button", name="Show path as a column").click()
     expect(page.locator("#thead span")).to_have_text(["Time", "Level", "Logger", "path", "Message"])
-    assert [row[3] for row in rows(page)] == ["/api/pay", "/api/pay"]
+    expect(page.locator("#rows .row:not([hidden]) > span:nth-child(4)")).to_have_text(
+        ["/api/pay", "/api/pay"]
+    )
     expect_messages(page, ["slow", "slow"])
     page.get_by_role("button", name="Exclude path=/api/pay").click()
     expect_count(page, "0 records match")
@@ -713,10 +711,6 @@ def writers() -> Iterator[list[Writer]]:
         w.process.wait(timeout=60)
 
 
-def seqs(page: Page) -> list[str]:
-    return [row[3] for row in rows(page)]
-
-
 def test_live_records_pause_and_resume(
     tab: Tab, browser: Any, tmp_path: Path, writers: list[Writer]
 ) -> None:
@@ -805,7 +799,9 @@ def test_live_tail_follows_rotation_and_filters(
         writer.command("warn 200 203")
         expect_count(page, "5 records match")
         expect(page.locator("#notice")).to_contain_text("rotated")
-        assert seqs(page) == ["10", "11", "200", "201", "202"]
+        expect(page.locator("#rows .row:not([hidden]) > span:nth-child(4)")).to_have_text(
+            ["10", "11", "200", "201", "202"]
+        )
     writer.close()
 
 
