@@ -325,10 +325,9 @@
 
     const params = filterParams(state);
     const signal = view.abort.signal;
-    // The histogram is asked for after the first page: the server keeps the last filter's
-    // matches, so it is then counted from them instead of filtering the files a second time
-    // in parallel.
+    // Both at once: the server computes a filter once for concurrent requests.
     const first = getJSON("/api/records", withParams(params, { offset: 0, limit: PAGE }), signal);
+    const hist = getJSON("/api/histogram", withParams(params, { buckets: BUCKETS }), signal);
     try {
       const page = await first;
       if (gen !== view.gen) return;
@@ -346,10 +345,11 @@
       if (view.info && view.info.live) setLiveState("not following: fix the filter", false);
       layoutRows(true);
       drawHistogram();
+      hist.catch(() => {});
       if (state.stats) els["stats-body"].replaceChildren(el("p", "muted", "No stats: fix the filter."));
       return;
     }
-    getJSON("/api/histogram", withParams(params, { buckets: BUCKETS }), signal).then((data) => {
+    hist.then((data) => {
       if (gen !== view.gen) return;
       view.hist = data;
       view.histLoading = false;
