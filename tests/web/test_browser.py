@@ -778,6 +778,16 @@ def test_a_burst_is_sampled_on_screen_and_counted_exactly(
     writer.close()
 
 
+def test_no_follow_shows_no_live_controls(tab: Tab, logs: Path) -> None:
+    """``--no-follow``: the files as they are, no live controls, no event stream opened."""
+    page = tab.page
+    with fastlog_web("--no-follow", "app.log", cwd=logs) as server:
+        open_page(page, server.base + "/")
+        expect_count(page, "4 records")
+        expect(page.locator("#live")).to_be_hidden()
+    assert not [url for url in tab.requests if "/api/tail" in url]
+
+
 def test_live_tail_follows_rotation_and_filters(
     tab: Tab, tmp_path: Path, writers: list[Writer]
 ) -> None:
