@@ -409,11 +409,14 @@
       arr[base + i] = r;
     });
     if (records.length === PAGE || page.offset + records.length >= page.total) view.complete.add(p);
-    trimPages(p);
+    trimPages();
   }
 
-  function trimPages(keep) {
+  /** Forget the pages farthest from the rows on screen when more than MAX_PAGES are kept. */
+  function trimPages() {
     if (view.pages.size <= MAX_PAGES) return;
+    const { ratio } = geometry();
+    const keep = Math.floor((els.scroller.scrollTop * ratio) / ROW_H / PAGE);
     const far = [...view.pages.keys()].sort((a, b) => Math.abs(b - keep) - Math.abs(a - keep));
     for (const p of far.slice(0, view.pages.size - MAX_PAGES)) {
       view.pages.delete(p);
@@ -1136,7 +1139,6 @@
       arr[index % PAGE] = r;
       if (r.id > live.lastId) live.lastId = r.id;
     });
-    trimPages(Math.floor((view.total - 1) / PAGE));
     if (data.sampled) {
       live.sampledAt = Date.now();
       els.sampled.hidden = false;
@@ -1148,6 +1150,7 @@
     const { fakeH } = geometry();
     els.spacer.style.height = `${fakeH}px`;
     if (follow) els.scroller.scrollTop = els.scroller.scrollHeight;
+    trimPages();
     renderRows();
     if (!live.histTimer && !view.state.until) {
       live.histTimer = setTimeout(refreshHistogram, 1000);
