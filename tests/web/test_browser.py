@@ -587,6 +587,46 @@ def test_virtual_table_fetches_only_what_is_shown(tab: Tab, service_log: Path) -
     assert len(offsets) <= 8  # pages, not the whole file
 
 
+def test_a_scaled_scrollbar_reaches_every_record(tab: Tab, tmp_path: Path) -> None:
+    """400,000 records: more rows than a browser lays out at full height, so the scrollbar is
+    scaled; its middle shows the middle records, End the last, Home the first."""
+    path = tmp_path / "many.log"
+    write_with(
+        f"""
+        import fastlog_core
+        fastlog_core.configure(sink={str(path)!r}, level="debug")
+        log = fastlog_core.get_logger("many")
+        for i in range(400_000):
+            log.info("r", i=i)
+        fastlog_core.shutdown()
+        """
+    )
+    page = tab.page
+    with fastlog_web(str(path)) as server:
+        open_page(page, server.base + "/#cols=i")
+        expect_count(page, "400,000 records")
+        scroller = page.locator("#scroller")
+        assert scroller.evaluate("s => s.scrollHeight") == 8_000_000  # capped, not 8.8M
+        scroller.evaluate("s => { s.scrollTop = (s.scrollHeight - s.clientHeight) / 2; }")
+        expect(page.locator("#rows .row:not([hidden])").first).to_have_attribute(
+            "data-id", re.compile(r"^(199|200)\d{3}$")
+        )
+        expect(page.locator("#rows .row.pending")).to_have_count(0)
+        visible = page.locator("#rows .row:not([hidden])").evaluate_all(
+            "rows => rows.map(r => [Number(r.dataset.id), r.children[3].textContent])"
+        )
+        first = visible[0][0]
+        assert abs(first - 200_000) < 40, first
+        assert visible == [[first + k, str(first + k)] for k in range(len(visible))]
+        page.focus("#scroller")
+        page.keyboard.press("End")
+        expect(page.locator("#rows .row.selected")).to_have_attribute("data-id", "399999")
+        expect(page.locator("#rows .row:not([hidden])").last).to_have_attribute("data-id", "399999")
+        page.keyboard.press("Home")
+        expect(page.locator("#rows .row:not([hidden])").first).to_have_attribute("data-id", "0")
+        expect(page.locator("#rows .row.selected")).to_have_attribute("data-id", "0")
+
+
 def test_screenshots_of_a_service_log(tab: Tab, service_log: Path) -> None:
     """The error burst: zoomed to it, an error's detail; the stats panel on the same view."""
     page = tab.page
