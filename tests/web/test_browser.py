@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from tests.cli.helpers import CRASH, TRACEBACK, run_fastlog, write_fastlog, write_with
 from tests.read.test_follow import Writer
-from tests.web.conftest import Tab, screenshot
+from tests.web.browser import Tab, screenshot
 from tests.web.helpers import fastlog_web
 
 pytestmark = pytest.mark.browser
