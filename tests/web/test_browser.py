@@ -137,6 +137,7 @@ def test_open_shows_every_record_of_fastlog_and_the_peers(tab: Tab, base: str) -
     expect_messages(page, [row[-1] for row in ALL_ROWS])
     assert rows(page) == ALL_ROWS
     expect(page.locator("#files")).to_have_text("  ".join(FILES))  # as given to the command
+    expect(page).to_have_title(" ".join(FILES) + " \u2014 fastlog web")
     expect(page.locator("#hist-legend .legend-item")).to_have_text(
         ["debug 2", "info 2", "success 1", "warning 3", "error 3"]
     )

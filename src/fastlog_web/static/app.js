@@ -1343,6 +1343,7 @@
 
   function renderInfo(info) {
     els.files.textContent = info.files.join("  ");
+    document.title = `${info.files.join(" ")} \u2014 fastlog web`;
     els.files.title = info.files.join("\n");
     const select = els["f-level"];
     for (const level of LEVELS) select.append(new Option(level, level));
