@@ -1,7 +1,10 @@
-"""Build hook: compile ``fastlog_core._speedups`` (one C file) when a C compiler is available.
+"""Build hook: compile the C speedups when a C compiler is available: ``fastlog_core._speedups``
+(the logging hot path) and ``fastlog_read._speedups`` (the ``view`` command's renderer), one C
+file each.
 
-The extension is optional: fastlog's pure-Python twin (``fastlog_core._fields``) gives the same
-output, so a machine without a compiler still installs (with a warning) and works, only slower.
+The extensions are optional: each has a pure-Python twin (``fastlog_core._fields``,
+``fastlog_read._render``) that gives the same output, so a machine without a compiler still
+installs (with a warning) and works, only slower.
 Set ``FASTLOG_NO_SPEEDUPS=1`` to skip the build, ``FASTLOG_REQUIRE_SPEEDUPS=1`` to fail it
 instead of falling back (release wheels: cibuildwheel sets it). For an editable install the module
 is built next to its source, for a wheel into the build directory.
@@ -24,15 +27,20 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = os.path.join("src", "fastlog_core", "_speedups.c")
+#: The packages with a ``_speedups.c`` beside their Python code.
+PACKAGES = ("fastlog_core", "fastlog_read")
 
 
-def _compile(root: str, out_dir: str) -> str:
-    """Build the module into *out_dir*; returns its path. Raises on any failure."""
+def _source(package: str) -> str:
+    return os.path.join("src", package, "_speedups.c")
+
+
+def _compile(root: str, package: str, out_dir: str) -> str:
+    """Build *package*'s module into *out_dir*; returns its path. Raises on any failure."""
     if sysconfig.get_config_var("Py_GIL_DISABLED"):
         raise RuntimeError("free-threaded build: the pure-Python path is used")
     if sys.platform == "win32":
-        return _compile_with_setuptools(root, out_dir)
+        return _compile_with_setuptools(root, package, out_dir)
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     target = os.path.join(out_dir, "_speedups" + suffix)
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
@@ -42,7 +50,7 @@ def _compile(root: str, out_dir: str) -> str:
         "-fPIC",
         "-shared",
         "-I" + sysconfig.get_paths()["include"],
-        os.path.join(root, SOURCE),
+        os.path.join(root, _source(package)),
         "-o",
         target,
     ]
@@ -55,12 +63,12 @@ def _compile(root: str, out_dir: str) -> str:
     return target
 
 
-def _compile_with_setuptools(root: str, out_dir: str) -> str:
+def _compile_with_setuptools(root: str, package: str, out_dir: str) -> str:
     """Build the module with setuptools' compiler for this platform (MSVC on Windows)."""
     from setuptools import Distribution, Extension
     from setuptools.command.build_ext import build_ext
 
-    extension = Extension("_speedups", [os.path.join(root, SOURCE)])
+    extension = Extension("_speedups", [os.path.join(root, _source(package))])
     command = build_ext(Distribution({"name": "fastlog-speedups", "ext_modules": [extension]}))
     command.build_lib = out_dir
     command.build_temp = tempfile.mkdtemp(prefix="fastlog-build-temp-")
@@ -79,24 +87,28 @@ class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel" or os.environ.get("FASTLOG_NO_SPEEDUPS"):
             return
         editable = version == "editable"
-        out_dir = (
-            os.path.join(self.root, "src", "fastlog_core")
-            if editable
-            else tempfile.mkdtemp(prefix="fastlog-build-")
-        )
-        try:
-            target = _compile(self.root, out_dir)
-        except Exception as exc:
-            if os.environ.get("FASTLOG_REQUIRE_SPEEDUPS"):
-                raise RuntimeError(f"fastlog: C speedups not built: {exc}") from exc
-            # Installing without the extension beats failing to install: say so, loudly.
-            print(
-                f"fastlog: C speedups not built, using pure Python ({exc})",
-                file=sys.stderr,
+        built = []
+        for package in PACKAGES:
+            out_dir = (
+                os.path.join(self.root, "src", package)
+                if editable
+                else tempfile.mkdtemp(prefix="fastlog-build-")
             )
+            try:
+                built.append((package, _compile(self.root, package, out_dir)))
+            except Exception as exc:
+                if os.environ.get("FASTLOG_REQUIRE_SPEEDUPS"):
+                    raise RuntimeError(f"fastlog: C speedups not built: {exc}") from exc
+                # Installing without the extension beats failing to install: say so, loudly.
+                print(
+                    f"fastlog: C speedups of {package} not built, using pure Python ({exc})",
+                    file=sys.stderr,
+                )
+        if not built:
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if not editable:
-            name = os.path.basename(target)
-            build_data["force_include"][target] = f"fastlog_core/{name}"
+            for package, target in built:
+                name = os.path.basename(target)
+                build_data["force_include"][target] = f"{package}/{name}"

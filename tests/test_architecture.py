@@ -106,6 +106,18 @@ def test_core_imports_no_host_library() -> None:
     assert bad == []
 
 
+def test_core_does_not_import_the_reading_layer() -> None:
+    """fastlog_core imports fastlog_read/fastlog_cli at no module level (``python -m
+    fastlog_core`` imports the command inside a function, when run)."""
+    bad = [
+        f"{module}: {name}"
+        for module, path in modules("fastlog_core").items()
+        for name in imports(module, path, top_level_only=True)
+        if name.split(".")[0] in ("fastlog_read", "fastlog_cli")
+    ]
+    assert bad == []
+
+
 def test_no_import_cycle_in_the_core() -> None:
     """Module-level imports inside fastlog_core form a DAG."""
     mods = modules("fastlog_core")

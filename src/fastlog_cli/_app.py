@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -194,8 +195,11 @@ def run_view(args: argparse.Namespace) -> int:
     renderer = Renderer(options)
     if len(args.files) == 1 and not build_filter(args).active:
         return _stream_lines(args, renderer)
-    render = renderer.render
-    return _stream(args, lambda record: render(record).encode("utf-8", "backslashreplace"))
+    render, separator = renderer.render, renderer.separator
+    return _stream(
+        args,
+        lambda record: (separator(record) + render(record)).encode("utf-8", "backslashreplace"),
+    )
 
 
 def _stream_lines(args: argparse.Namespace, renderer: Renderer) -> int:
@@ -207,7 +211,7 @@ def _stream_lines(args: argparse.Namespace, renderer: Renderer) -> int:
     try:
         try:
             for lines in fastlog_read.read_lines(path):
-                output.write(renderer.render_lines(lines, path).encode("utf-8", "backslashreplace"))
+                output.write(renderer.render_chunk(lines, path))
                 if live:
                     output.flush()
         except BrokenPipeError:
@@ -275,43 +279,85 @@ def _tail_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=10,
         metavar="N",
-        help="start at the last N lines of each file (default 10; 0: only new ones)",
+        help="start at the last N lines of each file (default 10; 0: only new ones), "
+        "merged by time",
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=0.25,
+        metavar="SECONDS",
+        help="how often -f looks for new lines and files (default 0.25)",
     )
 
 
 def run_tail(args: argparse.Namespace) -> int:
-    """``fastlog tail``: the last lines of each file, then (``-f``) new ones as they come."""
+    """``fastlog tail``: the last lines of each file, then (``-f``) new ones as they come.
+
+    The start lines of several files are merged by time, as ``view`` merges files; then lines
+    are shown as they are read. A text line follows the record before it in its file.
+    """
     if args.lines < 0:
         raise UsageError(f"-n {args.lines}: expected a number of lines, 0 or more")
+    if not (args.interval > 0 and math.isfinite(args.interval)):
+        raise UsageError(f"--interval {args.interval:g}: expected seconds, more than 0")
     if args.files == ["-"]:
         raise UsageError("tail needs files (or quoted patterns), not standard input")
     flt = build_filter(args)
-    options = _render_options(args)
-    render = Renderer(options).render
+    renderer = Renderer(_render_options(args))
+    matchers: dict[str, fastlog_read.StreamMatch] = {}
+
+    def kept(line: fastlog_read.FollowedLine) -> fastlog_read.Record | None:
+        record = fastlog_read.parse_line(line.data, line.source)
+        keep = matchers.get(line.source)
+        if keep is None:
+            keep = matchers[line.source] = flt.matcher()
+        return record if keep(record) else None
+
+    def show(record: fastlog_read.Record) -> bytes:
+        if args.raw:
+            return record.raw + b"\n"
+        text = renderer.separator(record) + renderer.render(record)
+        return text.encode("utf-8", "backslashreplace")
+
     out = sys.stdout.buffer
-    active = flt.active
     try:
-        with fastlog_read.Follower(args.files, start_lines=args.lines) as follower:
-            items = iter(follower) if args.follow else iter(follower.poll())
-            for item in items:
+        with fastlog_read.Follower(
+            args.files, start_lines=args.lines, interval=args.interval
+        ) as follower:
+            # The start lines: every poll until the files are read to their ends, by file.
+            streams: dict[str, list[fastlog_read.Record]] = {}
+            while True:
+                for item in follower.poll():
+                    if isinstance(item, fastlog_read.Notice):
+                        _notice(item)
+                    elif (record := kept(item)) is not None:
+                        streams.setdefault(item.source, []).append(record)
+                if not follower.busy:
+                    break
+            for record in fastlog_read.merge(list(streams.values())):
+                out.write(show(record))
+            out.flush()
+            if not args.follow:
+                return OK
+            for item in follower:
                 if isinstance(item, fastlog_read.Notice):
-                    sys.stderr.write(f"fastlog: {item}\n")
-                    sys.stderr.flush()
+                    _notice(item)
                     continue
-                record = fastlog_read.parse_line(item.data, item.source)
-                if active and not flt.match(record):
-                    continue
-                if args.raw:
-                    out.write(record.raw + b"\n")
-                else:
-                    out.write(render(record).encode("utf-8", "backslashreplace"))
-                if args.follow and not follower.busy:
+                if (record := kept(item)) is not None:
+                    out.write(show(record))
+                if not follower.busy:
                     out.flush()
             out.flush()
     except BrokenPipeError:
         silence_stdout()
         return 141
     return OK
+
+
+def _notice(notice: fastlog_read.Notice) -> None:
+    sys.stderr.write(f"fastlog: {notice}\n")
+    sys.stderr.flush()
 
 
 def _stats_arguments(parser: argparse.ArgumentParser) -> None:

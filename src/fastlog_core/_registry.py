@@ -279,12 +279,13 @@ def _name(key: tuple[str, Any], spec: Any) -> str:
 class _Request:
     """One call's destination and settings, parsed and checked; nothing opened yet."""
 
-    __slots__ = ("explicit", "given", "key", "name", "preset", "settings", "specs")
+    __slots__ = ("explicit", "given", "key", "name", "named_preset", "preset", "settings", "specs")
 
     def __init__(self, sink: SinkSpec, preset: str | None, options: Options) -> None:
         settings_options, sink_defaults = _split(dict(options))
         self.settings = resolve(preset, **settings_options)
         self.preset = "balanced" if preset is None else preset
+        self.named_preset = preset  # None when the call named none (drop notes say so)
         self.given = settings_options  # as given, for messages
         self.key, self.specs, self.name = _normalize(sink, sink_defaults)
         # Settings were given: a preset, an option, or per-sink options.
@@ -415,7 +416,11 @@ def _create(request: _Request, given_by: str | None) -> _Entry:
     sinks = [spec.make() for spec in request.specs]
     settings = _effective(request, sinks)
     pipeline = Pipeline(
-        sinks, settings, name=request.name, sink_options=[spec.options for spec in request.specs]
+        sinks,
+        settings,
+        name=request.name,
+        sink_options=[spec.options for spec in request.specs],
+        preset=request.named_preset,
     )
     entry = _entries[request.key] = _Entry(pipeline, request, given_by)
     _live.add(pipeline)
@@ -478,7 +483,7 @@ def _apply(entry: _Entry, request: _Request) -> None:
     for sink in replaced:
         _close(sink)
     settings = _effective(request, sinks)
-    pipeline.reconfigure(settings)
+    pipeline.reconfigure(settings, request.named_preset)
     entry.take(request)
     from . import _process
 

@@ -6,7 +6,7 @@ records. Nothing here prints, parses arguments or imports DuckDB.
 """
 
 from ._errors import FilterError, ReadError
-from ._filters import Filter, parse_filter
+from ._filters import Filter, StreamMatch, parse_filter
 from ._follow import FollowedLine, Follower, Notice, NoticeKind, follow
 from ._index import Index
 from ._layouts import parse_line
@@ -33,6 +33,7 @@ __all__ = [
     "RenderOptions",
     "Renderer",
     "Stats",
+    "StreamMatch",
     "follow",
     "format_result",
     "logs_view_sql",

@@ -14,7 +14,14 @@ from ._levels import CANONICAL, levelno_of
 from ._record import Record
 from ._times import parse_time
 
-__all__ = ["Filter", "Predicate", "field_value", "parse_filter", "parse_predicate"]
+__all__ = [
+    "Filter",
+    "Predicate",
+    "StreamMatch",
+    "field_value",
+    "parse_filter",
+    "parse_predicate",
+]
 
 _KEY = re.compile(r"[A-Za-z_@][\w.\-/@]*")
 _OPS = ("!=", ">=", "<=", "=", ">", "<", "~")
@@ -240,6 +247,16 @@ class Filter:
             or self.trace_id
         )
 
+    def matcher(self) -> StreamMatch:
+        """A :meth:`match` for the records of one input taken in order, where a ``text`` line
+        (a traceback or a print after a record) belongs to the record before it.
+
+        A text line is kept when the record before it in the same input was kept; text lines
+        before the input's first record are kept only when the filter is not :attr:`active`.
+        Use one matcher per input.
+        """
+        return StreamMatch(self)
+
     def skip_levels(self) -> frozenset[bytes] | None:
         """The level tokens (7 bytes at column 52 of a default-layout line) this filter drops.
 
@@ -251,6 +268,34 @@ class Filter:
             return None
         tokens = frozenset(token for token, no in _FASTLOG_TOKENS if no < self.min_levelno)
         return tokens or None
+
+
+class StreamMatch:
+    """The filter of one input in order: text lines follow the record before them.
+
+    Call it with each record of the input, in order; see :meth:`Filter.matcher`.
+    """
+
+    __slots__ = ("_match", "kept")
+
+    def __init__(self, filter: Filter) -> None:
+        self._match = filter.match if filter.active else None
+        #: Whether the last record was kept (what a text line now gets).
+        self.kept = self._match is None
+
+    def __call__(self, record: Record) -> bool:
+        """Whether *record* is kept."""
+        match = self._match
+        if match is None:
+            return True
+        if record.layout == "text":
+            return self.kept
+        self.kept = kept = match(record)
+        return kept
+
+    def drop(self) -> None:
+        """A record was dropped without being parsed (the level prefilter): its text lines too."""
+        self.kept = False
 
 
 def _same_trace(value: str | None, wanted: str) -> bool:

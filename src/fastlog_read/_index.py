@@ -1,20 +1,24 @@
 """An offset index over log inputs: what ``fastlog web`` pages, filters and counts.
 
-Per record the index keeps only what the fast filters need, in compact arrays: the time (float
+Per record the index keeps only what the filters need, in compact arrays: the time (float
 seconds, NaN when none), the level number and name, the logger, where the line is (store,
-offset, length). The records themselves stay in their files and are parsed again, by offset,
-when a page, a detail or a slow filter needs them. Plain files are read in place; ``.gz``
+offset, length), and, per top-level field key and for the message, a small id into the distinct
+values seen (while they are few enough to keep). The records themselves stay in their files
+and are parsed again, by offset, when a page, a detail or a filter the arrays cannot answer
+needs them. Plain files are read in place; ``.gz``
 inputs, standard input and other non-regular files are spooled once into a private temporary
 file (deleted when the index is closed or the process ends) and read there. Records that arrive
 while following (:meth:`Index.add_lines`) are appended to a spool too.
 
 Record ids are positions in the merged (time) order of the initial inputs (the same merge as
 ``fastlog view`` with several files), then arrival order: an id never changes while the index
-grows.
+grows. A line that is not a record (a ``text`` line: a traceback or a print) is indexed too
+and, under a filter, goes with the record before it in its input, as ``fastlog view`` shows it.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -25,7 +29,8 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, cast
+from itertools import compress
+from typing import Any, BinaryIO, cast
 
 from ._filters import Filter, Predicate
 from ._layouts import parse_line
@@ -47,6 +52,12 @@ _SPECIAL_KEYS = ("message", "logger", "level", "trace_id")
 _SAMPLE_FIELDS = 10_000  # field keys are counted on the first records, then on every 100th
 
 
+#: Where a line is: store, offset, length, line number in the store, and for a text line the
+#: record before it in its input: its line number in the same store (>= 0), or its id ``n``
+#: written ``-n - 2`` (in another store), or -1 (none).
+_Where = tuple[int, int, int, int, int]
+
+
 @dataclass(eq=False)
 class _Store:
     """A file the index reads lines from by offset (an input in place, or a spool)."""
@@ -55,6 +66,7 @@ class _Store:
     fd: int
     spool: BinaryIO | None = None  # kept open: closing it deletes the spool
     size: int = 0  # bytes indexed
+    last: int = -1  # the line number of the last record (not a text line) read when building
     #: The id of each line's record, by line number (every line in [0, size) is a record).
     order: array[int] = field(default_factory=lambda: array("I"))
 
@@ -111,6 +123,10 @@ class Index:
             self._messages.drop()
         self._stores: list[_Store] = []
         self._live_store: _Store | None = None
+        self._live_last: dict[str, int] = {}  # source -> live line of its last record
+        self._built_last: dict[str, int] = {}  # input -> id of its last record when built
+        self._text = array("I")  # ids of the text lines (not records), ascending
+        self._owner = array("i")  # for each, the id of the record before it in its input, or -1
         self._lock = threading.Lock()  # one writer: building or adding lines
         self._cache: dict[tuple[object, ...], tuple[int, array[int]]] = {}  # key: (size, ids)
         self._cache_lock = threading.Lock()
@@ -159,23 +175,27 @@ class Index:
             if path != "-":
                 stream.close()
 
-    def _records(
-        self, path: str, store: _Store, pending: dict[int, tuple[int, int, int, int]]
-    ) -> Iterator[Record]:
+    def _records(self, path: str, store: _Store, pending: dict[int, _Where]) -> Iterator[Record]:
         number = len(self._stores)
         self._stores.append(store)
         offset = seq = 0
+        last = -1  # the line of the input's last record (what a text line after it goes with)
         for lines in self._lines(path, store):
             for line in lines:
                 record = parse_line(line, path)
-                pending[id(record)] = (number, offset, len(line), seq)
+                if record.layout == "text":
+                    pending[id(record)] = (number, offset, len(line), seq, last)
+                else:
+                    pending[id(record)] = (number, offset, len(line), seq, -1)
+                    last = seq
                 offset += len(line) + 1
                 seq += 1
                 yield record
         store.size = offset
+        store.last = last
 
     def _build(self, window: float, on_error: Callable[[str, OSError], None] | None) -> None:
-        pending: dict[int, tuple[int, int, int, int]] = {}
+        pending: dict[int, _Where] = {}
         streams: list[Iterable[Record]] = []
         for path in self.paths:
             try:
@@ -192,12 +212,16 @@ class Index:
         records = streams[0] if len(streams) == 1 else merge(streams, window=window)
         with self._lock:
             for record in records:
-                where = pending.pop(id(record))
-                self._append(record, *where)
+                self._append(record, pending.pop(id(record)))
                 if self._progress is not None and not len(self._time) % 100_000:
                     self._progress(len(self._time))
+            for store in self._stores:
+                if store.last >= 0:
+                    self._built_last[store.name] = store.order[store.last]
 
-    def _append(self, record: Record, store: int, offset: int, length: int, seq: int) -> None:
+    def _append(self, record: Record, where: _Where) -> None:
+        """Add *record*, found *where* (see :data:`_Where`)."""
+        store, offset, length, seq, owner = where
         number = len(self._time)
         time = record.time
         self._time.append(math.nan if time is None else time.timestamp())
@@ -233,6 +257,10 @@ class Index:
             if seq > len(order):
                 order.frombytes(bytes(order.itemsize * (seq + 1 - len(order))))
             order[seq] = number
+        if record.layout == "text":
+            # Merging never hands out a text line before its record: the record's id is known.
+            self._text.append(number)
+            self._owner.append(order[owner] if owner >= 0 else (-owner - 2 if owner < -1 else -1))
         source = record.source
         source_id = self._source_ids.get(source)
         if source_id is None:
@@ -275,14 +303,23 @@ class Index:
                 store = self._live_store = self._spool("(live)")
                 self._stores.append(store)
             number = self._stores.index(store)
-            pending: dict[int, tuple[int, int, int, int]] = {}
+            pending: dict[int, _Where] = {}
             by_source: dict[str, list[Record]] = {}
             chunks: list[bytes] = []
             offset = store.size
             seq = len(store.order)
+            last = self._live_last
             for source, line in lines:
                 record = parse_line(line, source)
-                pending[id(record)] = (number, offset, len(line), seq)
+                if record.layout == "text":
+                    owner = last.get(source)
+                    if owner is None:  # the input's last record when the index was built
+                        built = self._built_last.get(source, -1)
+                        owner = -built - 2 if built >= 0 else -1
+                    pending[id(record)] = (number, offset, len(line), seq, owner)
+                else:
+                    pending[id(record)] = (number, offset, len(line), seq, -1)
+                    last[source] = seq
                 offset += len(line) + 1
                 seq += 1
                 chunks.append(line)
@@ -293,7 +330,7 @@ class Index:
             store.spool.flush()
             store.size = offset
             for record in merge(list(by_source.values())):
-                self._append(record, *pending.pop(id(record)))
+                self._append(record, pending.pop(id(record)))
             return len(self._time)
 
     # -- reading -----------------------------------------------------------------------------
@@ -447,12 +484,18 @@ class Index:
 
     def match(self, filter: Filter | None = None, *, text: str | None = None) -> array[int]:
         """The ids of the records *filter* keeps whose raw line contains *text* (ignoring
-        case), in order: the records ``filter.match`` keeps, each parsed.
+        case), in order: the lines ``read(paths, filter)`` gives (text lines with the record
+        before them in their input, :meth:`Filter.matcher`).
 
         Level, logger and time are read from the arrays; a field predicate on a top-level key,
         and ``grep``, from the distinct values seen while indexing when they were few enough;
         the rest from the lines (byte needles first, then the parse). The last results are
-        cached and extended as the index grows.
+        cached and extended as the index grows; the same filter asked for by several threads
+        at once is computed once. Do not modify the array returned.
+
+        Args:
+            filter: What to keep (``None``: everything).
+            text: A string the raw line must contain, ignoring case (the page's free text).
         """
         key = _key(filter, text)
         while True:
@@ -469,9 +512,9 @@ class Index:
             # of records and the histogram at once): wait for its result.
             running.wait()
         try:
-            done, ids = cached if cached is not None else (0, array("I"))
-            ids = array("I", ids)
-            ids.extend(self._match(filter or Filter(), text or None, done, size))
+            done, before = cached if cached is not None else (0, array("I"))
+            ids = array("I", before)
+            ids.extend(self._match(filter or Filter(), text or None, done, size, before))
             with self._cache_lock:
                 if len(self._cache) >= 16:
                     self._cache.pop(next(iter(self._cache)))
@@ -482,21 +525,19 @@ class Index:
                 del self._running[key]
             running.set()
 
-    def _match(self, flt: Filter, text: str | None, low: int, high: int) -> Sequence[int]:
+    def _match(
+        self, flt: Filter, text: str | None, low: int, high: int, before: array[int]
+    ) -> Sequence[int]:
+        """The ids in [*low*, *high*) kept; *before* is what was kept below *low*."""
         ids: Sequence[int] = range(low, high)
         if flt.min_levelno is not None:
-            floor, levels = flt.min_levelno, self._levelno
-            ids = [i for i in ids if levels[i] >= floor]
+            ids = _keep(ids, self._levelno, flt.min_levelno.__le__)
         if flt.loggers:
-            allowed = self._loggers_allowed(flt.loggers)
-            loggers = self._logger
-            ids = [i for i in ids if allowed[loggers[i]]]
+            ids = _keep(ids, self._logger, self._loggers_allowed(flt.loggers).__getitem__)
         if flt.since is not None:
-            since, times = flt.since.timestamp(), self._time
-            ids = [i for i in ids if times[i] >= since]
+            ids = _keep(ids, self._time, flt.since.timestamp().__le__)  # NaN: False
         if flt.until is not None:
-            until, times = flt.until.timestamp(), self._time
-            ids = [i for i in ids if times[i] < until]
+            ids = _keep(ids, self._time, flt.until.timestamp().__gt__)
         rest: list[Predicate] = []
         for predicate in flt.predicates:
             column = self._column_for(predicate.key, high)
@@ -509,7 +550,7 @@ class Index:
             if column is _MISSING_COLUMN:
                 ids = ids if kept[0] else []
             else:
-                ids = [i for i in ids if kept[values[i]]]
+                ids = _keep(ids, values, kept.__getitem__)
         grep = flt.grep
         if grep is not None:
             column = self._column_of(self._messages, high)
@@ -517,15 +558,44 @@ class Index:
                 kept = column.evaluate(_grep_test(grep))
                 values = column.ids
                 assert values is not None
-                ids = [i for i in ids if kept[values[i]]]
+                ids = _keep(ids, values, kept.__getitem__)
                 grep = None
         slow = None
         if rest or grep is not None or flt.trace_id is not None:
             slow = Filter(predicates=tuple(rest), grep=grep, trace_id=flt.trace_id)
         needles = _needles(slow)
-        if slow is None and text is None and not needles:
+        if slow is not None or needles:
+            ids = self._scan(ids, low, high, _LineTest(slow, None, needles))
+        if flt.active:
+            ids = self._with_records(ids, low, high, before)
+        if text is not None:  # the free text is looked for in each line, text lines too
+            ids = self._scan(ids, low, high, _LineTest(None, text, ()))
+        return ids
+
+    def _with_records(
+        self, ids: Sequence[int], low: int, high: int, before: array[int]
+    ) -> Sequence[int]:
+        """*ids* with each text line (not a record) kept when the record before it in its
+        input is, as ``fastlog view`` filters them (:meth:`Filter.matcher`)."""
+        texts, owners = self._text, self._owner
+        first = bisect.bisect_left(texts, low)
+        last = bisect.bisect_left(texts, high, first, min(len(texts), len(owners)))
+        if first == last:
             return ids
-        return self._scan(ids, low, high, _LineTest(slow, text, needles))
+        kept = bytearray(high - low)
+        for n in ids:
+            kept[n - low] = 1
+        for k in range(first, last):
+            owner = owners[k]
+            if owner >= low:
+                keep = kept[owner - low]
+            elif owner >= 0:  # kept earlier, or not
+                at = bisect.bisect_left(before, owner)
+                keep = at < len(before) and before[at] == owner
+            else:  # before the input's first record: kept only without a filter
+                keep = False
+            kept[texts[k] - low] = keep
+        return list(compress(range(low, high), kept))
 
     def _column_for(self, key: str, high: int) -> _Column | None:
         # field_value() looks past fields for these keys and for dotted ones: no column.
@@ -650,6 +720,13 @@ def _level_key(name: str | None) -> tuple[int, str]:
     return (1000 if number is None else number, name)
 
 
+def _keep(ids: Sequence[int], values: array[Any], test: Callable[[Any], object]) -> list[int]:
+    """The *ids* whose value passes *test*, iterated in C (``compress`` over ``map``)."""
+    if isinstance(ids, range):
+        return list(compress(ids, map(test, values[ids.start : ids.stop])))
+    return list(compress(ids, map(test, map(values.__getitem__, ids))))
+
+
 def _needles(slow: Filter | None) -> tuple[bytes, ...]:
     """Byte strings every line *slow* keeps contains: plain values and keys of predicates
     (as every JSON and logfmt writer writes them), a literal grep; the likely rarest first
@@ -688,6 +765,7 @@ class _LineTest:
         self.text = None if text is None else text.lower()
         self.folded = self.text.encode() if self.text is not None and self.text.isascii() else None
         self.needles = needles
+        self.traces = _trace_needles(slow.trace_id if slow is not None else None)
 
     def one(self, line: bytes) -> bool:
         if self.folded is not None:
@@ -696,6 +774,8 @@ class _LineTest:
         elif self.text is not None and self.text not in line.decode("utf-8", "replace").lower():
             return False
         if not all(needle in line for needle in self.needles):
+            return False
+        if self.traces and not any(trace in line.lower() for trace in self.traces):
             return False
         return self.match is None or self.match(parse_line(line))
 
@@ -712,6 +792,10 @@ class _LineTest:
         elif needles:
             spans = _lines_with(data, needles[0])
             needles = needles[1:]
+        elif self.traces:
+            folded = data.lower()
+            found = {hit for trace in self.traces for hit in _lines_with(folded, trace)}
+            spans = sorted(found)
         if spans is None:
             lines = data.split(b"\n")
             spans_or_all: Iterable[tuple[int, bytes]] = enumerate(lines)
@@ -741,6 +825,19 @@ class _LineTest:
         if match is not None:
             return [numbers[k] for k, line in kept if match(parse_line(line))]
         return [numbers[k] for k, _ in kept]
+
+
+def _trace_needles(wanted: str | None) -> tuple[bytes, ...]:
+    """What a line kept by ``--trace-id`` *wanted* contains, one of, in lower case: the id
+    itself, or Datadog's decimal form of its low 64 bits (see ``_same_trace``)."""
+    if wanted is None or not _PLAIN.fullmatch(wanted):
+        return ()
+    found = [wanted.lower().encode()]
+    try:
+        found.append(str(int(wanted[-16:], 16)).encode())
+    except ValueError:
+        pass
+    return tuple(found)
 
 
 def _lines_with(data: bytes, needle: bytes) -> list[tuple[int, int, int]]:

@@ -125,16 +125,30 @@ _LEVELNO = """CASE level
         ELSE try_cast(regexp_extract(level, '^level-(\\d+)$', 1) AS INTEGER)
     END"""
 
-# A naive ISO time (structlog's utc=False, python-json-logger's asctime) is read as UTC.
-_TIME = """coalesce(
-            try_cast(tv[1] AS TIMESTAMPTZ),
-            try_cast(tv[2] AS TIMESTAMPTZ),
-            try_cast(tv[3] AS TIMESTAMPTZ),
-            try_cast(replace(tv[4], ',', '.') AS TIMESTAMPTZ),
+
+def _iso(text: str, zone: str) -> str:
+    """SQL: *text* (an ISO string) as TIMESTAMPTZ; a naive one is local time in *zone*."""
+    # As fastlog_read.parse_line(): a naive stamp (python-json-logger's asctime, structlog's
+    # utc=False) is the writer's local time, read with the reading machine's zone.
+    # ends_with first: the common `...Z` stamp skips the regular expression.
+    return f"""CASE WHEN ends_with({text}, 'Z')
+                  OR regexp_matches({text}, ':\\d\\d([.,]\\d+)?(z|[+-]\\d\\d(:?\\d\\d)?)$')
+                THEN try_cast({text} AS TIMESTAMPTZ)
+                ELSE timezone({zone}, try_cast({text} AS TIMESTAMP)) END"""
+
+
+def _time(zone: str) -> str:
+    """SQL: the record's time, as TIMESTAMPTZ, from the candidates ``tv``."""
+    return f"""coalesce(
+            {_iso("tv[1]", zone)},
+            {_iso("tv[2]", zone)},
+            {_iso("tv[3]", zone)},
+            {_iso("replace(tv[4], ',', '.')", zone)},
             make_timestamp(try_cast(tv[5] AS BIGINT) // 1000)::TIMESTAMPTZ,
             to_timestamp(try_cast(tv[6] AS DOUBLE)),
             to_timestamp(try_cast(tv[1] AS DOUBLE))
         )"""
+
 
 _EXCEPTION_TYPE = r"""coalesce(
             ev[1], ev[2], ev[3], ev[4], ev[5], ev[6], ev[7],
@@ -159,7 +173,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def logs_view_sql(paths: Sequence[str | os.PathLike[str]]) -> str:
+def logs_view_sql(paths: Sequence[str | os.PathLike[str]], *, local_zone: str = "UTC") -> str:
     """The SQL that creates the views ``lines`` (every line) and ``logs`` over *paths*.
 
     ``logs`` has one row per JSON object line, with the columns ``time`` (TIMESTAMPTZ, UTC),
@@ -171,6 +185,8 @@ def logs_view_sql(paths: Sequence[str | os.PathLike[str]]) -> str:
 
     Args:
         paths: the files (``.gz`` ones are decompressed).
+        local_zone: the time zone (an IANA name) of naive timestamps, such as
+            python-json-logger's ``asctime``: the reading machine's, as ``run_query()`` passes.
 
     Returns:
         Two ``CREATE VIEW`` statements separated by ``;``.
@@ -198,7 +214,7 @@ WITH extracted AS (
 ),
 normalised AS (
     SELECT
-        {_TIME} AS time,
+        {_time(_literal(local_zone))} AS time,
         {_LEVEL} AS level,
         coalesce(gv[1], gv[2], gv[3], gv[4], gv[5], gv[6], gv[7], gv[8], gv[9]) AS logger,
         coalesce(mv[1], mv[2], mv[3], mv[4], mv[5]) AS message,
@@ -263,12 +279,15 @@ def run_query(
             raise QueryError("no input file", 2)
         connection = duckdb.connect(":memory:")
         try:
+            # DuckDB's default zone is the machine's: the zone of naive stamps. Results are UTC.
+            found = connection.execute("SELECT current_setting('TimeZone')").fetchone()
+            local_zone = str(found[0]) if found and found[0] else "UTC"
             connection.execute("SET TimeZone = 'UTC'")
             # DuckDB draws a progress bar on the terminal for long queries: not in our output.
             connection.execute("SET enable_progress_bar = false")
             if threads is not None:
                 connection.execute(f"SET threads = {int(threads)}")
-            for statement in logs_view_sql(files).split(";\n"):
+            for statement in logs_view_sql(files, local_zone=local_zone).split(";\n"):
                 connection.execute(statement)
             try:
                 cursor = connection.execute(sql)

@@ -30,21 +30,50 @@ def read_source(
 ) -> Iterator[Record]:
     """The records of one input, in file order, that *filter* keeps.
 
+    A text line (not a record: a traceback or a print after a record) is kept with the record
+    before it, as :meth:`Filter.matcher` says.
+
     Raises:
         OSError: the input cannot be opened or read (raised on the first ``next()``).
     """
     stream = open_source(path)
     skip = filter.skip_levels() if (filter is not None and prefilter) else None
-    match = filter.match if (filter is not None and filter.active) else None
+    keep = filter.matcher() if (filter is not None and filter.active) else None
     try:
         for chunk in _guarded(iter_lines(stream)):
-            for line in chunk if skip is None else _candidates(chunk, skip):
+            if keep is None:
+                for line in chunk:
+                    yield parse_line(line, path)
+                continue
+            lines = chunk if skip is None else _candidates(chunk, skip)
+            dropped = len(lines) != len(chunk)
+            at = 0  # where to look for the next text line in chunk (lines are found by identity)
+            for line in lines:
                 record = parse_line(line, path)
-                if match is None or match(record):
+                if dropped and record.layout == "text":
+                    # Was the line before it dropped unparsed? Then it goes with that record.
+                    while chunk[at] is not line:
+                        at += 1
+                    if at > 0 and _skipped(chunk[at - 1], skip):
+                        keep.drop()
+                    at += 1
+                if keep(record):
                     yield record
+            if dropped and chunk and _skipped(chunk[-1], skip):
+                keep.drop()  # a text line starting the next chunk follows a dropped record
     finally:
         if path != "-":
             stream.close()
+
+
+def _skipped(line: bytes, skip: frozenset[bytes] | None) -> bool:
+    # The test _candidates drops a line by.
+    return (
+        skip is not None
+        and line[52:59] in skip
+        and line[:14] == _HEAD
+        and line[40:52] == _LEVEL_KEY
+    )
 
 
 def _guarded(chunks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
@@ -74,8 +103,9 @@ def merge(streams: Sequence[Iterable[Record]], *, window: float = 1.0) -> Iterat
     """Records of several time-ordered streams in time order.
 
     Each stream may be out of order by up to *window* seconds (multi-process writers); records
-    without a time keep their place after the record before them in their stream. Memory holds
-    at most a window of records per stream.
+    without a time keep their place after the record before them in their stream (those before
+    a stream's first time, before that first record). Memory holds at most a window of records
+    per stream.
     """
     if len(streams) == 1:
         yield from streams[0]
@@ -95,13 +125,29 @@ def _keyed(stream: Iterable[Record], index: int, window: float) -> Iterator[_Key
     # Sort within the window, then hand out (time, stream, seq, record) keys in order.
     heap: list[_Keyed] = []
     last = float("-inf")
+    at = last
+    leading: list[tuple[int, Record]] = []  # lines before the stream's first time
     for seq, record in enumerate(stream):
         time = record.time
-        at = time.timestamp() if time is not None else last
+        # A line without a time (a traceback line after its record) takes the key of the line
+        # before it, so that it stays right after it; lines before the first time take the
+        # key of that first time (a banner stays before the first record).
+        if time is None:
+            if at == float("-inf"):
+                leading.append((seq, record))
+                continue
+        else:
+            at = time.timestamp()
+            if leading:
+                for early, line in leading:
+                    heapq.heappush(heap, (at, index, early, line))
+                leading.clear()
         last = max(last, at)
         heapq.heappush(heap, (at, index, seq, record))
         while heap and heap[0][0] < last - window:
             yield heapq.heappop(heap)
+    for early, line in leading:  # no line of the stream has a time
+        heapq.heappush(heap, (at, index, early, line))
     while heap:
         yield heapq.heappop(heap)
 

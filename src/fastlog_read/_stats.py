@@ -77,6 +77,9 @@ class _Notes:
     last: datetime.datetime | None = None
     by_level: dict[str, int] = field(default_factory=dict)
     policies: dict[str, int] = field(default_factory=dict)
+    presets: dict[str, int] = field(default_factory=dict)
+    # Records per (preset named at configure time or None, policy): the report's wording.
+    causes: dict[tuple[str | None, str], int] = field(default_factory=dict)
 
     def add(self, count: int, when: datetime.datetime | None) -> None:
         self.records += count
@@ -260,6 +263,13 @@ class Stats:
             found = _POLICY.search(record.message or "")
             policy = found.group(1) if found else NONE
             self.dropped.policies[policy] = self.dropped.policies.get(policy, 0) + dropped
+            preset = fields.get("preset")  # since the core names it; older notes have none
+            if not isinstance(preset, str):
+                preset = None
+            else:
+                self.dropped.presets[preset] = self.dropped.presets.get(preset, 0) + dropped
+            cause = (preset, policy)
+            self.dropped.causes[cause] = self.dropped.causes.get(cause, 0) + dropped
         lost = _int(fields.get("lost"))
         if lost is not None:
             self.lost.add(lost, when)
@@ -397,6 +407,7 @@ def _notes_dict(notes: _Notes) -> dict[str, Any]:
         "last": _iso(notes.last),
         "by_level": dict(sorted(notes.by_level.items(), key=lambda kv: (-kv[1], kv[0]))),
         "policies": dict(sorted(notes.policies.items())),
+        "presets": dict(sorted(notes.presets.items())),
     }
 
 
@@ -574,11 +585,7 @@ class _Renderer:
             return
         self.heading("fastlog notes")
         if dropped.notes:
-            policies = ", ".join(
-                f"policy={name}" for name in sorted(dropped.policies) if name != NONE
-            )
-            reason = f"buffer full, {policies}" if policies else "buffer full"
-            line = f"{_n(dropped.records)} records dropped ({reason}){self.span(dropped)}"
+            line = f"{_n(dropped.records)} records dropped {_causes(dropped)}{self.span(dropped)}"
             if dropped.by_level:
                 by_level = sorted(dropped.by_level.items(), key=lambda kv: (-kv[1], kv[0]))
                 line += " — by level: " + ", ".join(f"{k} {_n(v)}" for k, v in by_level)
@@ -598,6 +605,18 @@ class _Renderer:
         if notes.first == notes.last:
             return f" at {self.when(notes.first)} in {count}"
         return f" between {self.when(notes.first)} and {self.when(notes.last)} in {count}"
+
+
+def _causes(dropped: _Notes) -> str:
+    """What dropped the records, as the notes say: ``by the fastest preset (policy=drop)``,
+    ``by policy=drop`` (no preset named), or ``(buffer full)`` when they name neither."""
+    named = []
+    for preset, policy in sorted(dropped.causes, key=lambda c: (c[0] is None, c[0] or "", c[1])):
+        if preset is not None:
+            named.append(f"the {preset} preset" + ("" if policy == NONE else f" (policy={policy})"))
+        elif policy != NONE:
+            named.append(f"policy={policy}")
+    return "by " + " and ".join(named) if named else "(buffer full)"
 
 
 def _span(seconds: int) -> str:

@@ -16,7 +16,11 @@ _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
 def from_text(text: str) -> datetime.datetime | None:
-    """An ISO 8601 / RFC 3339 string as an aware UTC datetime; naive strings read as UTC."""
+    """An ISO 8601 / RFC 3339 string as an aware UTC datetime; a naive one is local time."""
+    return _iso(text, naive_is_local=True)
+
+
+def _iso(text: str, *, naive_is_local: bool) -> datetime.datetime | None:
     try:
         value = datetime.datetime.fromisoformat(text)
     except ValueError:
@@ -24,9 +28,15 @@ def from_text(text: str) -> datetime.datetime | None:
     if value.tzinfo is UTC:
         return value
     if value.tzinfo is None:
-        # Naive stamps (structlog utc=False, python-json-logger's asctime) carry no zone: read
-        # them as UTC so output does not depend on the reading machine.
-        return value.replace(tzinfo=UTC)
+        if not naive_is_local:
+            return value.replace(tzinfo=UTC)
+        # A naive stamp in a log (python-json-logger's asctime, structlog's utc=False) is the
+        # writer's local time, as Python's logging writes asctime: read with the reading
+        # machine's zone (lnav does the same). astimezone() of a naive value assumes local.
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, OSError, ValueError):  # outside the platform's time_t range
+            return None
     return value.astimezone(UTC)
 
 
@@ -76,7 +86,10 @@ def parse_time(text: str, option: str, now: datetime.datetime) -> datetime.datet
     if re.fullmatch(r"\d\d:\d\d(:\d\d(\.\d+)?)?", stripped):
         clock = datetime.time.fromisoformat(stripped)
         return datetime.datetime.combine(midnight.date(), clock, tzinfo=UTC)
-    value = from_text(stripped.replace(" ", "T", 1) if len(stripped) > 10 else stripped)
+    # A naive bound given here is in the display zone, UTC (as the default --time).
+    value = _iso(
+        stripped.replace(" ", "T", 1) if len(stripped) > 10 else stripped, naive_is_local=False
+    )
     if value is None:
         column = _first_bad(stripped)
         raise FilterError(

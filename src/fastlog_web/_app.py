@@ -14,7 +14,7 @@ import math
 import mimetypes
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +172,9 @@ def _iso_param(request: Request, name: str) -> float | None:
 class Api:
     """The endpoints; one per method, each returning the contract's JSON."""
 
-    def __init__(self, index: Index, live: Live | None, files: list[str]) -> None:
+    def __init__(self, index: Index, live: Live | None, files: list[str], static: Path) -> None:
         self.index = index
+        self.static = static
         self.live = live
         self.files = files
         self._stats_lock = threading.Lock()
@@ -291,14 +292,14 @@ class Api:
         # Only a file directly in the static directory, by its exact name: no subdirectory,
         # no dot file, nothing a crafted path could reach outside it.
         name: str = request.path_params["name"]
-        path = STATIC / name
+        path = self.static / name
         if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
             return Response("not found\n", 404, media_type="text/plain")
         kind = _TYPES.get(path.suffix) or mimetypes.guess_type(name)[0]
         return FileResponse(path, media_type=kind or "application/octet-stream")
 
     def page(self, request: Request) -> Response:
-        page = STATIC / "index.html"
+        page = self.static / "index.html"
         if not page.is_file():
             return Response("the page is not installed\n", 404, media_type="text/plain")
         return FileResponse(page, media_type="text/html; charset=utf-8")
@@ -317,6 +318,19 @@ def _guarded(endpoint: Callable[[Request], Response]) -> Callable[[Request], Res
     return run
 
 
+def _guarded_stream(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except BadRequest as exc:
+            return JSON(exc.body(), status_code=400)
+
+    run.__name__ = endpoint.__name__
+    return run
+
+
 def create_app(
     index: Index,
     *,
@@ -324,6 +338,7 @@ def create_app(
     bound: str = "127.0.0.1",
     token: str | None = None,
     files: list[str] | None = None,
+    static: Path = STATIC,
 ) -> Guard:
     """The ASGI application serving *index*: the page, its assets and the API.
 
@@ -333,8 +348,9 @@ def create_app(
         bound: The address the server listens on (the Host header is checked against it).
         token: Required on every request when given (``?token=`` once, then a cookie).
         files: The inputs as named on the command line (default: the index's paths).
+        static: The directory of the page and its assets (default: the package's).
     """
-    api = Api(index, live, list(index.paths if files is None else files))
+    api = Api(index, live, list(index.paths if files is None else files), static)
     routes = [
         Route("/", _guarded(api.page)),
         Route("/api/info", _guarded(api.info)),
@@ -343,7 +359,10 @@ def create_app(
         Route("/api/record/{id}", _guarded(api.record)),
         Route("/api/around/{id}", _guarded(api.around)),
         Route("/api/stats", _guarded(api.stats)),
-        Route("/api/tail", tail_endpoint(index, live, parse_request_filter, record_json)),
+        Route(
+            "/api/tail",
+            _guarded_stream(tail_endpoint(index, live, parse_request_filter, record_json)),
+        ),
         Route("/static/{name:path}", _guarded(api.asset)),
     ]
     return Guard(Starlette(routes=routes), bound=bound, token=token)

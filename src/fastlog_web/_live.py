@@ -3,7 +3,7 @@
 The thread polls a :class:`fastlog_read.Follower` (rotation, truncation and new files handled
 there) and, for a piped standard input, reads it as it comes; new lines go to
 :meth:`fastlog_read.Index.add_lines`. Each ``/api/tail`` connection looks at the index every
-250 ms and sends the new records its filter keeps.
+50 ms and sends the new records its filter keeps, at most one event every 250 ms.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, BinaryIO
 
 import anyio.to_thread
@@ -24,7 +24,9 @@ from fastlog_read import Filter, Follower, Index, Notice, Record
 __all__ = ["Live", "tail_endpoint"]
 
 #: How often a tail connection looks for new records, seconds.
-TICK = 0.25
+CHECK = 0.05
+#: The least time between two ``records`` events of a connection, seconds.
+EVERY = 0.25
 #: Records sent per event at most; the newest are kept when more arrived.
 MAX_EVENT_RECORDS = 500
 KEEP_ALIVE = 15.0
@@ -46,7 +48,7 @@ class Live:
         paths: Sequence[str],
         *,
         stdin: BinaryIO | None = None,
-        interval: float = 0.25,
+        interval: float = 0.1,
     ) -> None:
         self.index = index
         self.paths = list(paths)
@@ -141,35 +143,42 @@ def tail_endpoint(
     live: Live | None,
     parse: Callable[[Request], tuple[Filter, str | None]],
     record_json: Callable[[int, Record], dict[str, Any]],
-) -> Callable[[Request], Any]:
+) -> Callable[[Request], Awaitable[Response]]:
     """The ``/api/tail`` endpoint (``text/event-stream``) over *index*."""
 
     async def tail(request: Request) -> Response:
+        flt, text = parse(request)  # a bad filter raises: the caller answers 400
+        after_text = request.query_params.get("after")
         try:
-            flt, text = parse(request)
-            after_text = request.query_params.get("after")
-            after = int(after_text) if after_text not in (None, "") else len(index) - 1
-        except ValueError as exc:
-            body = getattr(exc, "body", None)
-            payload = body() if callable(body) else {"error": str(exc), "param": "after"}
+            after = int(after_text) if after_text else len(index) - 1
+        except ValueError:
+            payload = {
+                "error": f"after={after_text!r}: expected a record id",
+                "param": "after",
+                "text": after_text,
+                "column": 0,
+            }
             return Response(orjson.dumps(payload), 400, media_type="application/json")
 
         async def events() -> AsyncIterator[bytes]:
+            clock = asyncio.get_running_loop().time
             seen = after
             notices_at = live.notices(0)[0] if live is not None else 0
-            idle = 0.0
+            sent_at = -EVERY
+            wrote_at = clock()
             yield b": connected\n\n"
             while True:
                 if live is not None:
                     notices_at, notices = live.notices(notices_at)
                     for notice in notices:
                         yield _event("notice", {"kind": notice.kind, "text": str(notice)})
+                        wrote_at = clock()
                 upto = len(index) - 1
-                if upto > seen:
-                    sent = await anyio.to_thread.run_sync(_new, index, flt, text, seen, upto)
+                if upto > seen and clock() - sent_at >= EVERY:
+                    new = await anyio.to_thread.run_sync(_new, index, flt, text, seen, upto)
                     seen = upto
-                    if sent is not None:
-                        numbers, counts, total, sampled = sent
+                    if new is not None:
+                        numbers, counts, total, sampled = new
                         records = await anyio.to_thread.run_sync(index.records, numbers)
                         yield _event(
                             "records",
@@ -182,12 +191,11 @@ def tail_endpoint(
                                 "sampled": sampled,
                             },
                         )
-                        idle = 0.0
-                await asyncio.sleep(TICK)
-                idle += TICK
-                if idle >= KEEP_ALIVE:
-                    idle = 0.0
+                        sent_at = wrote_at = clock()
+                if clock() - wrote_at >= KEEP_ALIVE:
                     yield b": keep-alive\n\n"
+                    wrote_at = clock()
+                await asyncio.sleep(CHECK)
 
         return StreamingResponse(
             events(),

@@ -38,6 +38,7 @@ def test_the_page_has_its_examples() -> None:
     assert set(BLOCKS) == {
         "view",
         "merge",
+        "text-lines",
         "time-fields",
         "fields",
         "nested",
@@ -45,6 +46,7 @@ def test_the_page_has_its_examples() -> None:
         "bad-filter",
         "convert",
         "tail",
+        "tail-merge",
         "stats",
         "query",
         "query-csv",

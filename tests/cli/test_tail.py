@@ -23,6 +23,8 @@ import pytest
 from tests.helpers import wait_until
 from tests.read.test_follow import Writer, rotated_files
 
+from .helpers import run_fastlog, write_with
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 FASTLOG = Path(sys.executable).with_name("fastlog")
 SEQ = re.compile(r"\bseq=(\d+)\b")
@@ -218,3 +220,134 @@ def test_filters_apply_while_following(
     expected = [5, 6, 7, *(s for r in range(6) for s in (118 + r * ROUND, 119 + r * ROUND))]
     assert tail.seqs() == expected
     assert len(rotated_files(tmp_path)) >= 1
+
+
+def test_text_lines_follow_their_record(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """Lines a library prints after a record are shown with it and hidden with it, at the
+    start and while following; -f with a short --interval."""
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path)
+    writers.append(writer)
+    writer.command("text 0 1")  # before any record: hidden under a filter
+    writer.command("warn 0 1")
+    writer.command("text 1 3")
+    writer.command("log 1 2")
+    writer.command("text 3 4")
+    tail = Tail(
+        "-f", "--interval", "0.02", "-n", "100", "-l", "warning", "--color", "never", str(path)
+    )
+    tails.append(tail)
+    tail.wait_records(1)
+    wait_until(lambda: len(tail.out) >= 3, message="the warning's text lines")
+    writer.command("log 2 3")
+    writer.command("text 4 6")
+    writer.command("warn 3 4")
+    writer.command("text 6 7")
+    tail.wait_records(2)
+    wait_until(lambda: len(tail.out) >= 5, message="the second warning's text line")
+    writer.close()
+    finish(tail)
+    texts = [line if "seq" not in line else SEQ.search(line).group(0) for line in tail.out]
+    assert texts == ["seq=0", "text 1\n", "text 2\n", "seq=3", "text 6\n"]
+
+
+def test_interval_must_be_positive(tmp_path: Path) -> None:
+    """--interval 0 or less (or not a number): a usage error naming the option."""
+    path = tmp_path / "app.log"
+    path.write_text("")
+    for value, message in (
+        ("0", "fastlog: error: --interval 0: expected seconds, more than 0\n"),
+        ("-1", "fastlog: error: --interval -1: expected seconds, more than 0\n"),
+        ("nan", "fastlog: error: --interval nan: expected seconds, more than 0\n"),
+    ):
+        result = run_fastlog("tail", "-f", f"--interval={value}", str(path))
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+    bad = run_fastlog("tail", "--interval", "soon", str(path))
+    assert bad.returncode == 2
+    assert bad.stderr.endswith("argument --interval: invalid float value: 'soon'\n")
+
+
+def test_start_lines_of_several_files_merge_by_time(tmp_path: Path) -> None:
+    """-n N of each file, merged by time (as view merges), then exit 0."""
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    for path, second, seq in ((a, 0, 0), (b, 1, 1), (a, 2, 2), (b, 3, 3), (a, 4, 4)):
+        write_with(
+            f"""
+            import fastlog_core
+            fastlog_core.configure(sink={str(path)!r}, level="debug")
+            fastlog_core.get_logger({path.stem!r}).info("tick", seq={seq})
+            fastlog_core.shutdown()
+            """,
+            f"2026-12-07T10:00:0{second}+00:00",
+        )
+    result = run_fastlog("tail", "-n", "2", "--color", "never", str(a), str(b))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "10:00:01.000000 INFO     b  tick  seq=1\n"
+        "10:00:02.000000 INFO     a  tick  seq=2\n"
+        "10:00:03.000000 INFO     b  tick  seq=3\n"
+        "10:00:04.000000 INFO     a  tick  seq=4\n"
+    )
+    # A pattern too; -n 1 of each.
+    result = run_fastlog("tail", "-n", "1", "--color", "never", str(tmp_path / "*.log"))
+    assert result.stdout == (
+        "10:00:03.000000 INFO     b  tick  seq=3\n10:00:04.000000 INFO     a  tick  seq=4\n"
+    )
+
+
+def test_follow_starts_with_the_merged_start_lines(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """-f on two files: the start lines merged by time, then new lines as they come."""
+    writers, tails = started
+    first, second = Writer(tmp_path / "a.log"), Writer(tmp_path / "b.log")
+    writers.extend((first, second))
+    first.command("log 0 1")
+    second.command("log 1 2")
+    first.command("log 2 3")
+    second.command("log 3 4")
+    tail = Tail(
+        "-f", "-n", "2", "--color", "never", str(tmp_path / "a.log"), str(tmp_path / "b.log")
+    )
+    tails.append(tail)
+    tail.wait_records(4)
+    second.command("log 4 5")
+    tail.wait_records(5)
+    first.command("log 5 6")
+    tail.wait_records(6)
+    first.close()
+    second.close()
+    finish(tail)
+    assert tail.seqs() == [0, 1, 2, 3, 4, 5]
+
+
+def test_pattern_over_rotated_names_merges_and_follows(
+    tmp_path: Path, started: tuple[list[Writer], list[Tail]]
+) -> None:
+    """'app*.log' while the FileSink rotates (uncompressed, so the rotated files match too):
+    the last 2 lines of every file merged by time, then each new record once, in order."""
+    import orjson
+
+    writers, tails = started
+    path = tmp_path / "app.log"
+    writer = Writer(path, rotation="8 KB")
+    writers.append(writer)
+    writer.command("log 0 150")
+    files = [*rotated_files(tmp_path), path]
+    assert len(files) >= 3
+    start = sorted(
+        orjson.loads(line)["seq"] for f in files for line in f.read_bytes().splitlines()[-2:]
+    )
+    tail = Tail("-f", "-n", "2", "--color", "never", str(tmp_path / "app*.log"))
+    tails.append(tail)
+    tail.wait_records(len(start))
+    for r in range(6):
+        writer.command(f"log {150 + r * ROUND} {150 + (r + 1) * ROUND}")
+        tail.wait_records(len(start) + (r + 1) * ROUND)
+    writer.close()
+    finish(tail)
+    assert tail.seqs() == start + list(range(150, 150 + 6 * ROUND))
+    assert len(rotated_files(tmp_path)) > len(files) - 1

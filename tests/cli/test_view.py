@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
 
-from .helpers import CRASH, run_fastlog, write_fastlog, write_with
+from .helpers import CRASH, run_fastlog, write_fastlog, write_mixed, write_with
 
 TRACE = (
     "Traceback (most recent call last):\n"
@@ -315,4 +316,118 @@ def test_peers_tracebacks(tmp_path: Path) -> None:
     assert (
         '"exception":{"type":"ZeroDivisionError","message":"division by zero","traceback":'
         in converted
+    )
+
+
+# -- text lines written between records, and files spanning several days ---------------------
+
+
+def test_text_lines_go_with_the_record_before_them(tmp_path: Path) -> None:
+    """Under a filter, text lines are shown with the record they follow and hidden with it;
+    text lines before the first record are hidden. Without a filter every line is shown as
+    it was."""
+    path = tmp_path / "mixed.log"
+    write_mixed(path, "2026-12-07T10:00:00+00:00")
+    unfiltered = run_fastlog("--color", "never", str(path))
+    assert (unfiltered.returncode, unfiltered.stderr) == (0, "")
+    assert unfiltered.stdout == (
+        "worker starting\n"
+        "10:00:00.000000 INFO     app.payments  charge ok  order_id=1\n"
+        "lib: retrying\n"
+        "lib:   attempt 2\n"
+        "10:00:00.000000 WARNING  app.payments  slow  ms=812\n"
+        "10:00:00.000000 DEBUG    app.payments  lookup  user=7\n"
+        "lib: cache miss\n"
+        "10:00:00.000000 ERROR    app.payments  charge failed  order_id=2\n"
+        "Traceback (most recent call last):\n"
+        '  File "lib.py", line 1\n'
+        "OSError: gone\n"
+    )
+    warning = run_fastlog("--color", "never", "-l", "warning", str(path))
+    assert (warning.returncode, warning.stderr) == (0, "")
+    assert warning.stdout == (
+        "10:00:00.000000 WARNING  app.payments  slow  ms=812\n"
+        "10:00:00.000000 ERROR    app.payments  charge failed  order_id=2\n"
+        "Traceback (most recent call last):\n"
+        '  File "lib.py", line 1\n'
+        "OSError: gone\n"
+    )
+    for args in (["--grep", "charge ok"], ["-f", "order_id=1"], ["--logger", "app"]):
+        out = run_fastlog("--color", "never", *args, str(path)).stdout
+        kept = "10:00:00.000000 INFO     app.payments  charge ok  order_id=1\n"
+        assert out.startswith(kept + "lib: retrying\nlib:   attempt 2\n"), args
+    # -l debug keeps every record: only the banner before the first record goes.
+    debug = run_fastlog("--color", "never", "-l", "debug", str(path)).stdout
+    assert debug == unfiltered.stdout.removeprefix("worker starting\n")
+    # The same through stats (the filter is the reading layer's).
+    stats = json.loads(run_fastlog("stats", "--json", "-l", "warning", str(path)).stdout)
+    assert (stats["records"], stats["text_lines"]) == (2, 3)
+
+
+DAY2 = (
+    "-- 2026-12-08 --\n"
+    "00:00:05.000000 INFO     app.payments  charge ok  order_id=1\n"
+    "lib: retrying\n"
+    "lib:   attempt 2\n"
+    "00:00:05.000000 WARNING  app.payments  slow  ms=812\n"
+)
+
+
+def test_a_date_line_marks_each_new_day(tmp_path: Path) -> None:
+    """``-- YYYY-MM-DD --`` before the first record of a new day, in every path: unfiltered,
+    filtered, several files merged, tail; dim in colour; the day in the --time zone."""
+    path = tmp_path / "days.log"
+    write_mixed(path, "2026-12-07T23:59:59+00:00")
+    write_mixed(path, "2026-12-08T00:00:05+00:00", banner="worker restarting")
+    unfiltered = run_fastlog("--color", "never", str(path))
+    assert unfiltered.returncode == 0
+    lines = unfiltered.stdout.splitlines(keepends=True)
+    assert lines[11:17] == ["worker restarting\n", *DAY2.splitlines(keepends=True)]
+    assert unfiltered.stdout.count("-- ") == 1
+    filtered = run_fastlog("--color", "never", "-l", "info", str(path)).stdout
+    assert (
+        filtered
+        == (
+            "23:59:59.000000 INFO     app.payments  charge ok  order_id=1\n"
+            "lib: retrying\n"
+            "lib:   attempt 2\n"
+            "23:59:59.000000 WARNING  app.payments  slow  ms=812\n"
+            "23:59:59.000000 ERROR    app.payments  charge failed  order_id=2\n"
+            "Traceback (most recent call last):\n"
+            '  File "lib.py", line 1\n'
+            "OSError: gone\n"
+            "worker restarting\n"  # a text line after a shown record: shown with it
+            + DAY2
+            + "00:00:05.000000 ERROR    app.payments  charge failed  order_id=2\n"
+            "Traceback (most recent call last):\n"
+            '  File "lib.py", line 1\n'
+            "OSError: gone\n"
+        )
+    )
+    # The same file as two: merged by time, the date line where the day changes.
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    write_mixed(first, "2026-12-07T23:59:59+00:00")
+    write_mixed(second, "2026-12-08T00:00:05+00:00", banner="worker restarting")
+    merged = run_fastlog("--color", "never", str(second), str(first)).stdout
+    assert merged == unfiltered.stdout
+    colored = run_fastlog("--color", "always", "-l", "warning", str(path)).stdout
+    assert "\n\x1b[2m-- 2026-12-08 --\x1b[0m\n\x1b[2m00:00:05.000000" in colored
+    # In Kolkata (UTC+05:30) both days are 2026-12-08 from 05:29:59: no date line.
+    local = run_fastlog("--color", "never", "--time", "local", str(path), TZ="Asia/Kolkata")
+    assert "-- " not in local.stdout
+    assert local.stdout.startswith("worker starting\n05:29:59.000000 INFO ")
+    # tail: the start lines, with their date line.
+    tail = run_fastlog("tail", "-n", "15", "--color", "never", str(path))
+    assert (tail.returncode, tail.stdout) == (
+        0,
+        "23:59:59.000000 ERROR    app.payments  charge failed  order_id=2\n"
+        "Traceback (most recent call last):\n"
+        '  File "lib.py", line 1\n'
+        "OSError: gone\n"
+        "worker restarting\n" + DAY2 + "00:00:05.000000 DEBUG    app.payments  lookup  user=7\n"
+        "lib: cache miss\n"
+        "00:00:05.000000 ERROR    app.payments  charge failed  order_id=2\n"
+        "Traceback (most recent call last):\n"
+        '  File "lib.py", line 1\n'
+        "OSError: gone\n",
     )

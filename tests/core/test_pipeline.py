@@ -256,8 +256,40 @@ class TestBackpressure:
         assert notes[0]["dropped"] == stats["dropped"]
         assert notes[0]["dropped_by_level"] == stats["dropped_by_level"]
         assert notes[0]["level"] == "warning"
+        assert (
+            notes[0]["message"] == f"{stats['dropped']} records dropped: buffer full (policy=drop)"
+        )
+        assert notes[0]["preset"] == "fastest"  # the preset named at configure time
+        assert set(notes[0]) == {
+            "timestamp", "level", "logger", "message", "dropped", "dropped_by_level", "preset",
+        }  # fmt: skip
         kept = [r["i"] for r in records]
         assert kept == sorted(kept)
+
+    def test_a_drop_note_names_no_preset_when_none_was_named(self) -> None:
+        """``policy="drop"`` without a preset: the note has no ``preset`` field; a preset named
+        again later (configure() called again) is the next note's."""
+        sink = MemorySink()
+        route = fastlog_core.route(
+            sink, policy="drop", capacity=64 * 1024, max_record_bytes=4096, wake_bytes=64 * 1024
+        )
+        log, pipeline = fastlog_core.Logger("t", route), route.pipeline
+        assert pipeline.preset is None
+        for preset in (None, "fastest"):
+            if preset is not None:
+                pipeline.reconfigure(pipeline.settings, preset)
+            sink.gate.clear()
+            log.info("first")
+            wait_until(sink.started.is_set, message="the writer never started its write")
+            dropped = pipeline.stats()["dropped"]
+            while pipeline.stats()["dropped"] == dropped:
+                log.info("r", pad="x" * 100)
+            sink.gate.set()
+            assert pipeline.flush(timeout=10)
+            notes = [r for r in sink.lines() if r["logger"] == "fastlog"]
+            assert notes[-1]["message"].endswith("records dropped: buffer full (policy=drop)")
+            assert notes[-1].get("preset") == preset
+            sink.started.clear()
 
     def test_flush_returns_once_every_drop_before_it_is_noted(self) -> None:
         """Records dropped while the buffer was empty (the writer holds the whole capacity in

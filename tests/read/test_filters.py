@@ -6,6 +6,8 @@ import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastlog_read import FilterError, Record, merge, parse_filter, parse_line, read
 from fastlog_read._reader import _candidates
@@ -154,6 +156,7 @@ def test_the_prefilter_agrees_with_the_full_parse(tmp_path: Path, level: str) ->
             "structlog",
             "ecs",
             "logfmt",
+            None,  # the text line, kept with the logfmt record before it
         ]
 
 
@@ -194,3 +197,117 @@ def test_unreadable_inputs_are_reported_and_skipped(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         list(read([str(tmp_path / "missing.log")]))
     assert parse_line(b"x").layout == "text"
+
+
+# -- text lines follow the record before them ------------------------------------------------
+
+
+def _fl(level: str, message: str) -> bytes:
+    return (
+        b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"%s","logger":"a","message":"%s"}'
+        % (level.encode(), message.encode())
+    )
+
+
+class TestStreamMatch:
+    def test_text_lines_take_the_decision_of_the_record_before(self) -> None:
+        """A text line is kept exactly when the record before it was; leading text lines are
+        dropped by an active filter."""
+        keep = parse_filter(level="warning").matcher()
+        lines = [
+            b"before any record",
+            _fl("info", "i"),
+            b"Traceback of i",
+            _fl("error", "e"),
+            b"Traceback of e",
+            b"  second line of e",
+            _fl("debug", "d"),
+            b"after d",
+        ]
+        kept = [line for line in lines if keep(parse_line(line))]
+        assert kept == [_fl("error", "e"), b"Traceback of e", b"  second line of e"]
+
+    def test_an_inactive_filter_keeps_everything(self) -> None:
+        """No filter: every line, text lines before any record included."""
+        keep = parse_filter().matcher()
+        assert keep(parse_line(b"banner")) and keep(parse_line(_fl("debug", "d")))
+        assert keep.kept
+
+
+def _model(lines: list[bytes], level: str) -> list[bytes]:
+    # What the continuation rule says, written plainly: the line's own decision for a record,
+    # the last record's for a text line (dropped before the first record).
+    flt = parse_filter(level=level)
+    kept, last = [], False
+    for line in lines:
+        record = parse_line(line)
+        if record.layout != "text":
+            last = flt.match(record)
+        if last:
+            kept.append(line)
+    return kept
+
+
+MIXED = [
+    _fl("debug", "d"),
+    _fl("info", "i"),
+    _fl("error", "e"),
+    b'{"event": "s", "level": "error"}',
+    b'{"event": "s", "level": "debug"}',
+    b"Traceback (most recent call last):",
+    b"",
+    b"x",
+]
+
+
+@given(st.lists(st.sampled_from(MIXED), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_the_prefilter_keeps_text_lines_with_their_record(lines: list[bytes]) -> None:
+    """With and without the level prefilter, text lines (empty ones too) go with their record."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.log"
+        path.write_bytes(b"".join(line + b"\n" for line in lines))
+        flt = parse_filter(level="warning")
+        fast = [r.raw for r in read([str(path)], flt)]
+        assert fast == [r.raw for r in read([str(path)], flt, prefilter=False)]
+        assert fast == _model(lines, "warning")
+
+
+def test_a_text_line_starting_a_chunk_follows_a_record_the_prefilter_dropped(
+    tmp_path: Path,
+) -> None:
+    """The record ending one read chunk is dropped unparsed: the text line opening the next
+    chunk is dropped with it; the next kept record's text line is kept."""
+    from fastlog_read._sources import CHUNK
+
+    filler = _fl("error", "f")
+    last = _fl("debug", "dropped")
+    body = bytearray()
+    while len(body) + 2 * (len(filler) + 1) + len(last) + 1 < CHUNK:
+        body += filler + b"\n"
+    pad = CHUNK - len(body) - (len(last) + 1) - (len(filler) + 1)
+    body += _fl("error", "f" + "p" * pad) + b"\n" + last + b"\n"
+    assert len(body) == CHUNK
+    body += b"text after dropped\n" + _fl("error", "kept") + b"\ntext after kept\n"
+    path = tmp_path / "a.log"
+    path.write_bytes(bytes(body))
+    tail = [r.raw for r in read([str(path)], parse_filter(level="error"))][-3:]
+    assert tail == [_fl("error", "f" + "p" * pad), _fl("error", "kept"), b"text after kept"]
+
+
+def test_merge_keeps_text_lines_after_their_record(tmp_path: Path) -> None:
+    """Merging files: a text line stays right after its record, even one out of order."""
+    a = tmp_path / "a.log"
+    b = tmp_path / "b.log"
+    a.write_bytes(
+        b'{"timestamp":"2026-12-07T10:00:02.000000Z","level":"info","logger":"a","message":"a2"}\n'
+        b'{"timestamp":"2026-12-07T10:00:01.500000Z","level":"info","logger":"a","message":"a1"}\n'
+        b"trace of a1\n"
+    )
+    b.write_bytes(
+        b'{"timestamp":"2026-12-07T10:00:01.700000Z","level":"info","logger":"b","message":"b"}\n'
+    )
+    got = [r.message if r.layout != "text" else r.raw.decode() for r in read([str(a), str(b)])]
+    assert got == ["a1", "trace of a1", "b", "a2"]

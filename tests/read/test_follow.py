@@ -29,7 +29,9 @@ from tests.helpers import ROOT, child_env, finishes, wait_until
 #: A child that logs with fastlog's FileSink on commands read from stdin, answering ``ok``:
 #: ``log A B`` logs records ``seq`` A..B-1 then flushes (``warn A B`` at level warning);
 #: ``copytruncate`` does what logrotate's copytruncate does (copy the file to ``<path>.1``,
-#: then truncate it in place, the writer's descriptor staying open); ``exit`` shuts down.
+#: then truncate it in place, the writer's descriptor staying open); ``text A B`` appends the
+#: text lines ``text A``..``text B-1`` as a library printing into the file would; ``exit``
+#: shuts down.
 WRITER = textwrap.dedent(
     """
     import os, shutil, sys
@@ -50,6 +52,10 @@ WRITER = textwrap.dedent(
             for i in range(int(args[0]), int(args[1])):
                 method("tick", seq=i, pad="x" * 60)
             assert fastlog_core.flush(timeout=60)
+        elif word == "text":  # a library printing into the log file: lines A..B-1
+            assert fastlog_core.flush(timeout=60)
+            with open(path, "a") as f:
+                f.writelines(f"text {i}\\n" for i in range(int(args[0]), int(args[1])))
         elif word == "copytruncate":
             shutil.copyfile(path, path + ".1")
             os.truncate(path, 0)

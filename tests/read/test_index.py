@@ -44,6 +44,10 @@ FILTERS = [
     {"grep": "^request d.ne$"},
     {"grep": "(?i)CHARGE"},
     {"grep": "slow", "level": "warning", "loggers": ["app.*"]},
+    {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"},
+    {"trace_id": "a3ce929d0e0e4736"},
+    {"trace_id": "11803532876627986230"},
+    {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "level": "info", "grep": "traced"},
 ]
 
 
@@ -73,7 +77,7 @@ class TestIndex:
     def test_order_and_records_are_reads(self, logs: list[str], index: Index) -> None:
         """Every record, in the merged order ``read()`` gives, each equal to its parsed line."""
         expected = list(read(logs))
-        assert len(index) == len(expected) == 3 * 41 + 3 + 2 + 2
+        assert len(index) == len(expected) == 3 * 41 + 4 + 2 + 3
         assert [index.raw(n) for n in range(len(index))] == [r.raw for r in expected]
         assert index.records(list(range(len(index)))) == expected
         assert [index.source(n) for n in range(len(index))] == [r.source for r in expected]
@@ -110,7 +114,7 @@ class TestIndex:
         assert index.loggers(3) == [("app.api", 33), ("app.db", 30), ("billing", 30)]
         assert index.fields() == [
             *("ms", "path", "status", "user_id", "order_id", "hit", "key", "table", "worker"),
-            *("html", "link", "user", "port"),
+            *("html", "link", "trace_id", "user", "port"),
         ]
         assert index.fields(2) == ["ms", "path"]
         records = list(read(logs))
@@ -131,7 +135,7 @@ class TestIndex:
             slot = min(int((record.time.timestamp() - start) // 10), 5)
             expected[slot][levels.index(record.level)] += 1
         assert counts == expected
-        assert sum(map(sum, counts)) == len(ids) == 41 + 3 + 2 + 2
+        assert sum(map(sum, counts)) == len(ids) == 41 + 4 + 2 + 3
 
     def test_stats_of_matches_is_stats_of_reads(self, logs: list[str], index: Index) -> None:
         """Stats fed the index's records equal Stats fed read() (what fastlog stats prints)."""
@@ -285,3 +289,79 @@ class TestColumns:
                 flt = parse_filter(grep=pattern)
                 expected = [r.message for r in read([str(log)], flt)]
                 assert [index.record(n).message for n in index.match(flt)] == expected
+
+
+class TestTextLines:
+    """Lines that are not records go with the record before them in their input."""
+
+    APP = (
+        b"starting up (printed before any record)\n"
+        b'{"timestamp":"2026-12-07T10:00:00.000000Z","level":"info","logger":"app","message":"ok","ms":5}\n'
+        b'{"timestamp":"2026-12-07T10:00:02.000000Z","level":"error","logger":"app.db","message":"boom","ms":900}\n'
+        b"Traceback (most recent call last):\n"
+        b"ZeroDivisionError: division by zero\n"
+        b"\n"
+        b'{"timestamp":"2026-12-07T10:00:04.000000Z","level":"debug","logger":"app","message":"tick"}\n'
+        b"a print after a debug record\n"
+    )  # fmt: skip
+    WORKER = (
+        b'{"timestamp":"2026-12-07T10:00:01.000000Z","level":"warning","logger":"worker","message":"slow","ms":700}\n'
+        b"worker detail line\n"
+        b'{"timestamp":"2026-12-07T10:00:03.000000Z","level":"info","logger":"worker","message":"done"}\n'
+        b"done detail\n"
+    )  # fmt: skip
+
+    @pytest.mark.parametrize("dense", [False, True])
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {},
+            {"level": "warning"},
+            {"level": "error"},
+            {"loggers": ["app.*"]},
+            {"fields": ["ms>600"]},
+            {"grep": "^(boom|done)$"},
+            {"since": "2026-12-07T10:00:02Z"},
+        ],
+    )
+    def test_as_view_filters_them(self, tmp_path: Path, kwargs: dict, dense: bool) -> None:
+        """The same lines as read() (fastlog view), across two merged inputs."""
+        app, worker = tmp_path / "app.log", tmp_path / "worker.log"
+        app.write_bytes(self.APP)
+        worker.write_bytes(self.WORKER)
+        paths = [str(app), str(worker)]
+        flt = parse_filter(**kwargs)
+        with pytest.MonkeyPatch.context() as patch:
+            if dense:
+                patch.setattr(_index, "_DENSE", 0)
+            index = Index(paths)
+            expected = [r.raw for r in read(paths, flt)]
+            assert [index.raw(n) for n in index.match(flt)] == expected
+            with_text = [r for r in expected if b"division" in r.lower()]
+            assert [index.raw(n) for n in index.match(flt, text="DIVISION")] == with_text
+
+    def test_growing(self, tmp_path: Path) -> None:
+        """A text line added later goes with its source's last record, in an earlier batch or
+        the same one; the cached result is extended by the same rule."""
+        log = tmp_path / "app.log"
+        log.write_bytes(b'{"level":"error","message":"first"}\n')
+        index = Index([str(log)])
+        errors = parse_filter(level="error")
+        assert list(index.match(errors)) == [0]
+        index.add_lines([(str(log), b"detail of first"), ("other.log", b"orphan")])
+        index.add_lines(
+            [
+                ("other.log", b'{"level":"info","message":"info"}'),
+                ("other.log", b"detail of info"),
+                (str(log), b'{"level":"error","message":"second"}'),
+                (str(log), b"detail of second"),
+            ]
+        )
+        got = [index.raw(n) for n in index.match(errors)]
+        assert got == [
+            b'{"level":"error","message":"first"}',
+            b"detail of first",
+            b'{"level":"error","message":"second"}',
+            b"detail of second",
+        ]
+        assert len(index.match(None)) == 7

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import collections.abc
 import datetime
+import time
 
 import pytest
 
 from fastlog_core.adapter import levelno_of as core_levelno_of
 from fastlog_read import Record, parse_line
 from fastlog_read._levels import _BY_NAME, levelno_of
+from fastlog_read._times import parse_time
 
 UTC = datetime.UTC
 T0 = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -170,3 +173,26 @@ def test_logfmt_text_bom_crlf_and_odd_lines() -> None:
         assert parse_line(b'{"level":"info","msg":"m","ts":' + stamp + b"}").time == T0
     # a level of an unexpected type does not raise
     assert parse_line(b'{"level":["x"],"msg":"m"}').levelno is None
+
+
+@pytest.fixture
+def india(monkeypatch: pytest.MonkeyPatch) -> collections.abc.Iterator[None]:
+    """The process's local zone set to Asia/Kolkata (UTC+05:30, no DST) for the test."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("india")
+def test_naive_times_are_local_and_bounds_are_utc() -> None:
+    """A naive stamp in a line is the writer's local time (Python's asctime); a naive
+    ``--since`` is in the display zone, UTC."""
+    pjl = parse_line(b'{"asctime": "2026-12-07 15:30:00,250", "levelname": "INFO", "message": "x"}')
+    assert pjl.time == T0.replace(microsecond=250000)
+    structlog = parse_line(b'{"event": "x", "level": "info", "timestamp": "2026-12-07T15:30:00"}')
+    assert structlog.time == T0
+    aware = parse_line(b'{"event": "x", "level": "info", "timestamp": "2026-12-07T15:30:00+05:30"}')
+    assert aware.time == T0
+    assert parse_time("2026-12-07 10:00", "--since", T0) == T0

@@ -417,3 +417,32 @@ class TestSpellings:
         """DuckDB's progress bar is off: a query writes nothing to the terminal itself."""
         run_query("SELECT count(*) FROM logs", _files(written, *LAYOUTS))
         assert capfd.readouterr() == ("", "")
+
+
+def test_naive_stamps_read_in_the_local_zone(tmp_path: Path) -> None:
+    """``local_zone`` is the zone of naive stamps only; aware ones keep their offset."""
+    import duckdb
+
+    log = tmp_path / "mixed.log"
+    log.write_text(
+        '{"asctime": "2026-12-07 15:30:00,250", "levelname": "INFO", "message": "pjl"}\n'
+        '{"event": "naive", "level": "info", "timestamp": "2026-12-07T15:30:00"}\n'
+        '{"event": "z", "level": "info", "timestamp": "2026-12-07T10:00:00Z"}\n'
+        '{"event": "offset", "level": "info", "timestamp": "2026-12-07T15:30:00+05:30"}\n'
+        '{"event": "short", "level": "info", "timestamp": "2026-12-07T11:00:00+01"}\n'
+        '{"event": "epoch", "level": "info", "timestamp": 1796637600.5}\n'
+    )
+    connection = duckdb.connect(":memory:")
+    connection.execute("SET TimeZone = 'UTC'")
+    for statement in logs_view_sql([log], local_zone="Asia/Kolkata").split(";\n"):
+        connection.execute(statement)
+    rows = connection.execute("SELECT message, strftime(time, '%H:%M:%S.%f') FROM logs").fetchall()
+    assert rows == [
+        ("pjl", "10:00:00.250000"),
+        ("naive", "10:00:00.000000"),
+        ("z", "10:00:00.000000"),
+        ("offset", "10:00:00.000000"),
+        ("short", "10:00:00.000000"),
+        ("epoch", "10:00:00.500000"),
+    ]
+    connection.close()

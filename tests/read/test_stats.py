@@ -119,11 +119,12 @@ def sample() -> list[Record]:
     out.append(rec(45, "critical", "app.worker", "worker 3 crashed", exception=memory))
     out.append(
         rec(25, "warning", "fastlog", "19351 records dropped: buffer full (policy=drop)",
-            fields={"dropped": 19351, "dropped_by_level": {"info": 19000, "debug": 351}})
+            fields={"dropped": 19351, "dropped_by_level": {"info": 19000, "debug": 351},
+                    "preset": "fastest"})
     )  # fmt: skip
     out.append(
         rec(47, "warning", "fastlog", "3 records dropped: buffer full (policy=drop)",
-            fields={"dropped": 3, "dropped_by_level": {"info": 3}})
+            fields={"dropped": 3, "dropped_by_level": {"info": 3}, "preset": "fastest"})
     )  # fmt: skip
     lost = "12 records lost by HTTPSink('http://127.0.0.1:9/x'): HTTP 503"
     out.append(rec(48, "warning", "fastlog", lost, fields={"lost": 12}))
@@ -181,8 +182,8 @@ Errors
      first 10:02:45, last 10:02:45
 
 fastlog notes
-  19,354 records dropped (buffer full, policy=drop) between 10:02:25 and
-    10:02:47 in 2 notes — by level: info 19,003, debug 351
+  19,354 records dropped by the fastest preset (policy=drop) between
+    10:02:25 and 10:02:47 in 2 notes — by level: info 19,003, debug 351
   12 records lost at 10:02:48 in 1 note
 """
 
@@ -213,9 +214,9 @@ class TestStats:
             "  10:02:05 ####################                     1.00/s",
         ]
         assert lines[-4:] == [
-            "  \x1b[33m19,354 records dropped (buffer full, policy=drop) between\x1b[0m",
-            "  \x1b[33m  10:02:25 and 10:02:47 in 2 notes — by level: info\x1b[0m",
-            "  \x1b[33m  19,003, debug 351\x1b[0m",
+            "  \x1b[33m19,354 records dropped by the fastest preset (policy=drop)\x1b[0m",
+            "  \x1b[33m  between 10:02:25 and 10:02:47 in 2 notes — by level:\x1b[0m",
+            "  \x1b[33m  info 19,003, debug 351\x1b[0m",
             "  \x1b[31m12 records lost at 10:02:48 in 1 note\x1b[0m",
         ]
         assert "   2    3.7%  <num> records dropped: buffer full (policy=dr…" in lines
@@ -300,6 +301,7 @@ class TestStats:
                 "last": "2026-12-07T10:02:47Z",
                 "by_level": {"info": 19003, "debug": 351},
                 "policies": {"drop": 19354},
+                "presets": {"fastest": 19354},
             },
             "lost": {
                 "records": 12,
@@ -308,8 +310,39 @@ class TestStats:
                 "last": "2026-12-07T10:02:48Z",
                 "by_level": {},
                 "policies": {},
+                "presets": {},
             },
         }
+
+    @pytest.mark.parametrize(
+        ("notes", "said"),
+        [
+            ([("fastest", "drop")], "by the fastest preset (policy=drop)"),
+            ([(None, "drop")], "by policy=drop"),  # policy="drop" given without a preset
+            ([(None, None)], "(buffer full)"),  # a note naming neither
+            (
+                [("fastest", "drop"), (None, "block"), ("balanced", "block")],
+                "by the balanced preset (policy=block) and the fastest preset (policy=drop) "
+                "and policy=block",
+            ),
+        ],
+    )
+    def test_drop_notes_name_the_preset_and_policy(
+        self, notes: list[tuple[str | None, str | None]], said: str
+    ) -> None:
+        """The core's drop note names its policy (message) and the preset named at configure
+        time (``preset`` field); the report says which dropped the records."""
+        records = []
+        for i, (preset, policy) in enumerate(notes):
+            message = "2 records dropped: buffer full" + (f" (policy={policy})" if policy else "")
+            fields: dict[str, Any] = {"dropped": 2, "dropped_by_level": {"info": 2}}
+            if preset:
+                fields["preset"] = preset
+            records.append(rec(i, "warning", "fastlog", message, fields=fields))
+        report = Stats().update(records).render_text(width=1000).splitlines()
+        n = 2 * len(notes)
+        span = "at 10:02:00 in 1 note" if n == 2 else f"between 10:02:00 and 10:02:0{n // 2 - 1}"
+        assert report[-1].startswith(f"  {n} records dropped {said} {span}")
 
     def test_empty(self) -> None:
         """No input: a one-line report and an empty JSON one."""
@@ -496,7 +529,8 @@ class TestFilesWrittenByFastlog:
             plural = "" if len(notes) == 1 else "s"
             levels = ", ".join(f"{k} {v:,}" for k, v in by_level.items())
             assert (
-                f"  {dropped['records']:,} records dropped (buffer full, policy=drop) {span}"
+                f"  {dropped['records']:,} records dropped by the fastest preset (policy=drop)"
+                f" {span}"
                 f" in {len(notes):,} note{plural} — by level: {levels}"
             ) in report.splitlines()
         else:

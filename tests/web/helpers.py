@@ -206,6 +206,7 @@ with at(10, 0, 30):
         slog = structlog.get_logger()
         slog.info("charge ok", order_id=1234, user={"id": 42})
         slog.warning("slow query", ms=812)
+        slog.info("traced", trace_id="4BF92F3577B34DA6A3CE929D0E0E4736")
         try:
             1 / 0
         except ZeroDivisionError:
@@ -225,6 +226,7 @@ with at(10, 0, 30):
     plog.propagate = False
     plog.info("charge ok", extra={"order_id": 1234})
     plog.error("refused", extra={"port": 5432})
+    plog.info("traced", extra={"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"})
     handler.close()
 """
 

@@ -73,14 +73,14 @@ class TestInfo:
         """Files as named, counts, extent, levels, top loggers and fields; not live."""
         assert server.json("/api/info") == {
             "files": logs,
-            "records": 130,
+            "records": 132,
             "first": "2026-12-07T09:00:00Z",
             "last": "2026-12-07T10:00:59.999999Z",
             "levels": ["debug", "info", "warning", "error", "critical"],
-            "loggers": ["app.api", "app.db", "billing", "worker", None, "__main__", "pjl.app"],
+            "loggers": ["app.api", "app.db", "billing", "worker", None, "pjl.app", "__main__"],
             "fields": [
                 *("ms", "path", "status", "user_id", "order_id", "hit", "key", "table"),
-                *("worker", "html", "link", "user", "port"),
+                *("worker", "html", "link", "trace_id", "user", "port"),
             ],
             "live": False,
         }
@@ -131,10 +131,10 @@ class TestRecords:
         expected = json.loads(json.dumps(record_json(70, records[70])))
         assert got == {**expected, "raw": records[70].raw.decode()}
         assert got["exception"] is None or got["exception"]["type"]
-        status, _, body = server.get("/api/record/130")
+        status, _, body = server.get("/api/record/132")
         assert (status, json.loads(body)) == (
             404,
-            {"error": "no record 130 (the index has 130)"},
+            {"error": "no record 132 (the index has 132)"},
         )
         status, _, body = server.get("/api/record/x")
         assert (status, json.loads(body)) == (
@@ -206,7 +206,7 @@ class TestBadFilters:
         self, server: Server, params: dict[str, str], expected: dict[str, Any]
     ) -> None:
         """The filter's own message, the parameter, the expression and the column."""
-        for endpoint in ("records", "histogram", "stats"):
+        for endpoint in ("records", "histogram", "stats", "tail"):
             status, headers, body = server.get(f"/api/{endpoint}?{query(**params)}")
             assert (status, json.loads(body)) == (400, expected)
             assert headers["content-type"] == "application/json"
@@ -342,6 +342,15 @@ class TestTail:
             assert data["sampled"] == (new > 500)
             assert sent == list(range(sent[-1] - len(sent) + 1, sent[-1] + 1))  # the newest
         assert records[-1]["records"][-1]["message"] == "m1999"
+
+    def test_bad_after(self, server: Server) -> None:
+        """``after`` must be a record id."""
+        status, _, body = server.get("/api/tail?after=x")
+        assert (status, json.loads(body)) == (
+            400,
+            {"error": "after='x': expected a record id", "param": "after", "text": "x",
+             "column": 0},
+        )  # fmt: skip
 
     def test_piped_stdin_is_live(self) -> None:
         """``fastlog web -`` on a pipe serves at once and indexes lines as they come."""

@@ -132,3 +132,18 @@ def test_listed_in_help() -> None:
     assert "web" in run_fastlog("--help").stdout.split("examples:")[0]
     usage = run_fastlog("web", "--help").stdout
     assert "--host HOST" in usage and "--token TOKEN" in usage and "--open" in usage
+
+
+def test_open_launches_the_browser_on_the_url(tmp_path: Path) -> None:
+    """--open hands the printed URL to the browser ($BROWSER, as webbrowser reads it)."""
+    log = tmp_path / "app.log"
+    log.write_bytes(LINES)
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(
+        f'#!/bin/sh\nprintf "%s" "$1" > {opened}.part && mv {opened}.part {opened}\n'
+    )
+    browser.chmod(0o755)
+    with fastlog_web("--open", str(log), BROWSER=f"{browser} %s") as server:
+        wait_for(opened.exists, what="the browser to be launched")
+        assert opened.read_text() == server.url

@@ -3,16 +3,25 @@ no way to name a file, log values served as data."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 
+import fastlog_web
 from fastlog_cli._web import access_token
-from tests.web.helpers import Server, fastlog_web
+from fastlog_read import Index
+from fastlog_web import create_app
+from tests.web.helpers import Server, wait_for
+from tests.web.helpers import fastlog_web as run_web
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -33,7 +42,7 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(log: Path) -> Iterator[Server]:
-    with fastlog_web(str(log)) as running:
+    with run_web(str(log)) as running:
         yield running
 
 
@@ -95,7 +104,7 @@ class TestToken:
         """Without the token: 401; with ?token=: a 303 to the same URL without it, setting an
         HttpOnly SameSite=Strict cookie; with the cookie: served; a wrong token: 401."""
         token = "s3cret-token_1"
-        with fastlog_web("--token", token, str(log)) as server:
+        with run_web("--token", token, str(log)) as server:
             assert server.url == f"{server.base}/?token={token}"
             status, headers, body = server.get("/api/info")
             assert (status, json.loads(body)) == (
@@ -161,3 +170,65 @@ def _raw_get(server: Server, path: str) -> tuple[int, dict[str, str], bytes]:
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     return status, {}, body
+
+
+class TestAssets:
+    def test_page_and_assets_by_exact_name(self, tmp_path: Path, log: Path) -> None:
+        """The page and each asset of the static directory, with their types and the
+        headers; nothing below it, no dot file, nothing else."""
+        static = tmp_path / "static"
+        (static / "sub").mkdir(parents=True)
+        (static / "index.html").write_text("<!doctype html><title>t</title>")
+        (static / "app.js").write_text("'use strict';")
+        (static / "app.css").write_text("body{}")
+        (static / ".secret").write_text("no")
+        (static / "sub" / "x.js").write_text("no")
+        with _in_process(Index([str(log)]), static) as base:
+            status, headers, body = _fetch(base + "/")
+            assert (status, headers["content-type"], body) == (
+                200,
+                "text/html; charset=utf-8",
+                b"<!doctype html><title>t</title>",
+            )
+            _security_headers(headers)
+            assert "cache-control" not in headers
+            status, headers, body = _fetch(base + "/static/app.js")
+            assert (status, headers["content-type"], body) == (
+                200,
+                "text/javascript; charset=utf-8",
+                b"'use strict';",
+            )
+            assert _fetch(base + "/static/app.css")[1]["content-type"] == "text/css; charset=utf-8"
+            for path in ("/static/.secret", "/static/sub/x.js", "/static/", "/static/missing.js"):
+                status, headers, _ = _fetch(base + path)
+                assert status == 404, path
+                _security_headers(headers)
+
+
+@contextlib.contextmanager
+def _in_process(index: Index, static: Path) -> Iterator[str]:
+    """create_app(static=...) on uvicorn in a thread, on a free loopback port."""
+    sock = fastlog_web.bind("127.0.0.1", 0)
+    config = uvicorn.Config(create_app(index, static=static), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started, what="uvicorn to start")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                (response.read()),
+            )
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()

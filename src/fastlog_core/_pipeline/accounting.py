@@ -77,22 +77,28 @@ class DropNote(Note):
     # Set by drop_note_line(), the one maker of drop notes.
     dropped_by_level: dict[str, int]
     policy: str
+    preset: str | None
 
 
-def drop_note_line(by_level: dict[str, int], policy: str) -> DropNote:
-    """The note line for *by_level* records dropped (per level name) under *policy*."""
+def drop_note_line(by_level: dict[str, int], policy: str, preset: str | None = None) -> DropNote:
+    """The note line for *by_level* records dropped (per level name) under *policy*; *preset*,
+    the preset named at configure time, is the note's ``preset`` field (none when ``None``)."""
     count = sum(by_level.values())
+    fields: dict[str, object] = {"dropped": count, "dropped_by_level": by_level}
+    if preset is not None:
+        fields["preset"] = preset
     note = DropNote(
         _encoders.json.encode(
             _encoders.json.timestamp(),
             "warning",
             "fastlog",
             f"{count} records dropped: buffer full (policy={policy})",
-            {"dropped": count, "dropped_by_level": by_level},
+            fields,
         )
     )
     note.dropped_by_level = by_level
     note.policy = policy
+    note.preset = preset
     return note
 
 
@@ -102,7 +108,7 @@ def merge_drop_notes(first: DropNote, second: DropNote) -> DropNote:
     by_level = dict(first.dropped_by_level)
     for name, count in second.dropped_by_level.items():
         by_level[name] = by_level.get(name, 0) + count
-    return drop_note_line(by_level, second.policy)
+    return drop_note_line(by_level, second.policy, second.preset)
 
 
 def records(part: Data) -> int:
@@ -170,7 +176,7 @@ class Accounting:
             dropped[name] = dropped.get(name, 0) + total
         return dropped
 
-    def drop_note(self, policy: str) -> DropNote | None:
+    def drop_note(self, policy: str, preset: str | None = None) -> DropNote | None:
         """The writer's record telling the drops since the last note, if there were any."""
         if not self.drop_counts:
             return None
@@ -184,4 +190,4 @@ class Accounting:
         if not by_level:
             return None
         self.drops_noted = totals
-        return drop_note_line(by_level, policy)
+        return drop_note_line(by_level, policy, preset)

@@ -49,10 +49,12 @@ class Pipeline(Backpressure):
         *,
         name: str,
         sink_options: Sequence[SinkOptions | None] = (),
+        preset: str | None = None,
     ) -> None:
         if not sinks:
             raise ValueError("a pipeline needs at least one sink")
         self.name = name
+        self.preset = preset
         options = list(sink_options) + [None] * (len(sinks) - len(sink_options))
         self._accounts = Accounting()
         self._delivery = Delivery(sinks, options, self._accounts)
@@ -231,8 +233,10 @@ class Pipeline(Backpressure):
             _diagnostics.report("shutdown", f"{self.name}: {'; '.join(told)}")
         return unwritten
 
-    def reconfigure(self, settings: Settings) -> None:
-        """Apply new settings to a live pipeline (``configure()`` called again)."""
+    def reconfigure(self, settings: Settings, preset: str | None = None) -> None:
+        """Apply new settings to a live pipeline (``configure()`` called again); *preset* is
+        the preset named for them, if any."""
+        self.preset = preset
         if settings == self.settings:
             return
         if settings.sync and not self._sync:

@@ -65,11 +65,13 @@ class State:
         "_writer_ident",
         "appender",
         "name",
+        "preset",
         "settings",
     )
 
     name: str
     settings: Settings
+    preset: str | None  # the preset named at configure time (drop notes name it), or None
     appender: AppenderType  # the callers' side: the block being filled, the hot path's limits
     _accounts: Accounting
     _delivery: Delivery

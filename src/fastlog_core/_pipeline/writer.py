@@ -133,7 +133,7 @@ class Writer(State):
             parts = self._take()
         self._taken += self._in_flight_bytes
         taken = self._taken
-        note = accounts.drop_note(self.settings.policy)
+        note = accounts.drop_note(self.settings.policy, self.preset)
         force = final or self._flush_wanted
         self._flush_wanted = False
         self._cond.notify_all()  # room was freed for blocked callers
