@@ -705,7 +705,7 @@ fastlog_core.get_logger("app").info("started")
 # Lines in the shape of the pipeline's own notes (fastlog_core/_pipeline: accounting, backlog)
 note = fastlog_core.get_logger("fastlog")
 note.warning("19351 records dropped: buffer full (policy=drop)", dropped=19351,
-             dropped_by_level={"info": 19000, "debug": 351})
+             dropped_by_level={"info": 19000, "debug": 351}, preset="fastest")
 note.warning("3 records dropped: buffer full (policy=drop)", dropped=3,
              dropped_by_level={"info": 3})
 note.warning("12 records lost by HTTPSink('http://127.0.0.1:9/x'): HTTP 503", lost=12)
@@ -734,6 +734,7 @@ def test_stats_panel_sums_drop_and_loss_notes(tab: Tab, tmp_path: Path) -> None:
                 f"{shown(dropped['last'])})",
                 "by level: info 19,003, debug 351",
                 "by policy: policy=drop 19,354",
+                "by preset: fastest 19,351",
                 f"12 records lost in 1 note ({shown(lost['first'])} to {shown(lost['last'])})",
             ]
         )

@@ -1317,6 +1317,9 @@
       notes.append(line);
       if (by) notes.append(el("p", "muted", `by level: ${by}`));
       if (policies) notes.append(el("p", "muted", `by policy: ${policies}`));
+      const presets = Object.entries(n.presets || {})
+        .map(([p, c]) => `${p} ${fmtNum(c)}`).join(", ");
+      if (presets) notes.append(el("p", "muted", `by preset: ${presets}`));
     }
     parts.push(notes);
 
