@@ -34,6 +34,11 @@ def playwright() -> Iterator[Playwright]:
             "(no `playwright install`: the system Chromium is used)",
             pytrace=False,
         )
+    from playwright.sync_api import expect
+
+    # expect() polls the page until its condition holds: a hang guard, not a timing
+    # assertion, so it is generous for a loaded CI machine (Playwright's default is 5 s).
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         yield p
 

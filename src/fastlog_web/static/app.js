@@ -328,6 +328,7 @@
     // Both at once: the server computes a filter once for concurrent requests.
     const first = getJSON("/api/records", withParams(params, { offset: 0, limit: PAGE }), signal);
     const hist = getJSON("/api/histogram", withParams(params, { buckets: BUCKETS }), signal);
+    hist.catch(() => {}); // handled below; it may fail before the records do (a bad filter)
     try {
       const page = await first;
       if (gen !== view.gen) return;
@@ -345,7 +346,6 @@
       if (view.info && view.info.live) setLiveState("not following: fix the filter", false);
       layoutRows(true);
       drawHistogram();
-      hist.catch(() => {});
       if (state.stats) els["stats-body"].replaceChildren(el("p", "muted", "No stats: fix the filter."));
       return;
     }
