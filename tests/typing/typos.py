@@ -34,7 +34,7 @@ def option_value_typos() -> None:
 
 
 def preset_is_keyword_only() -> None:
-    fastlog_core.configure("app.log", "info", "fastest")  # type: ignore[call-arg]
+    fastlog_core.configure("app.log", "info", "fastest")  # type: ignore[call-arg, arg-type]
     fastlog_core.get_pipeline("app.log", "fastest")  # type: ignore[call-arg]
 
 
