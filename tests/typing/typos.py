@@ -31,6 +31,7 @@ def option_value_typos() -> None:
     fastlog_stdlib.FastlogHandler("app.log", format="jsn")  # type: ignore[arg-type]
     FastlogSink("app.log", compression="zip")  # type: ignore[arg-type]
     fastlog_core.configure(sink=42)  # type: ignore[arg-type]
+    fastlog_core.configure(levels=["app"])  # type: ignore[arg-type]
 
 
 def preset_is_keyword_only() -> None:
