@@ -318,9 +318,15 @@ class _Request:
         self.explicit = (
             preset is not None or bool(settings_options) or any(s.explicit for s in self.specs)
         )
-        # A preset, format= or encoder= chooses the format; otherwise a standard stream gets
-        # console lines on a terminal. *implicit*: nobody configured anything (default_route).
-        if preset is None and "format" not in settings_options:
+        # A preset, format= or encoder= chooses the format, and so does a platform schema (its
+        # lines are for that platform's ingestion; the console shows the default schema's
+        # keys); otherwise a standard stream gets console lines on a terminal. *implicit*:
+        # nobody configured anything (default_route).
+        if (
+            preset is None
+            and "format" not in settings_options
+            and self.settings.schema == "default"
+        ):
             for spec in self.specs:
                 if spec.key[0] == "stream" and not spec.encoder_given:
                     spec.choose_format(implicit)
@@ -629,8 +635,8 @@ def configure(
     preset, as console lines when stdout is a terminal and as JSON otherwise. Calling it again
     redirects existing loggers (they share the default route).
 
-    stdout or stderr as the destination, with no ``preset``, ``format`` or ``encoder`` given,
-    is written as the ``dev`` preset's console lines when it is a terminal and as JSON
+    stdout or stderr as the destination, with no ``preset``, ``format``, ``encoder`` or platform
+    ``schema`` given, is written as the ``dev`` preset's console lines when it is a terminal and as JSON
     otherwise; ``FASTLOG_FORMAT=json`` or ``console`` in the environment decides instead of the
     terminal test (``docs/presets.md``).
 

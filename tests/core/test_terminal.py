@@ -340,6 +340,17 @@ class TestSharedDestination:
         assert spec.options.encoder is None
         assert not spec.auto
 
+    @pytest.mark.parametrize("schema", ["ecs", "gcp", "datadog", "otel", {"message": "msg"}])
+    def test_a_platform_schema_keeps_json(
+        self, monkeypatch: pytest.MonkeyPatch, schema: object
+    ) -> None:
+        """A platform schema is a choice of JSON: its lines are for that platform."""
+        monkeypatch.setenv("FASTLOG_FORMAT", "console")
+        fastlog_core.configure(schema=schema)  # type: ignore[arg-type]
+        (spec,) = _registry._entries[("stream", "stdout")].specs
+        assert not spec.auto
+        assert spec.options.encoder is None
+
     def test_configure_replaces_a_chosen_format_with_the_automatic_one(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
