@@ -636,9 +636,9 @@ def configure(
     redirects existing loggers (they share the default route).
 
     stdout or stderr as the destination, with no ``preset``, ``format``, ``encoder`` or platform
-    ``schema`` given, is written as the ``dev`` preset's console lines when it is a terminal and as JSON
-    otherwise; ``FASTLOG_FORMAT=json`` or ``console`` in the environment decides instead of the
-    terminal test (``docs/presets.md``).
+    ``schema`` given, is written as the ``dev`` preset's console lines when it is a terminal and
+    as JSON otherwise; ``FASTLOG_FORMAT=json`` or ``console`` in the environment decides instead
+    of the terminal test (``docs/presets.md``).
 
     ``configure()`` is the application's own word on its destination: the destination gets
     exactly the settings given here (the preset's for what is not given), also when it is
