@@ -1,6 +1,9 @@
 """fastlog's native API against stdlib + python-json-logger, an orjson floor, and pod fields.
 
 Five process-wide fields (a Kubernetes pod's) cost as ``static_fields`` and as bound context.
+Filtered calls: a call below the global level, the same with ``levels=`` configured, and a
+call below its logger's own ``levels=`` level (these write nothing; a sub-microsecond cost
+wants more records: ``--only filtered --count 5000000``).
 
     python benchmarks/bench_core.py            # full: 500k records x 5 rounds
     python benchmarks/bench_core.py --quick    # smoke: 20k records x 2 rounds
@@ -108,12 +111,67 @@ def case_orjson_floor(path: str, count: int, threads: int) -> float:
     return timed(threads, count, body, out.flush)
 
 
+#: Eight per-logger rules, none of them covering the logger "bench".
+LEVELS = {
+    "sqlalchemy.engine": "warning",
+    "urllib3": "error",
+    "botocore": "warning",
+    "app.payments": "debug",
+    "app.db": "info",
+    "celery": "warning",
+    "httpx": "warning",
+    "asyncio": "error",
+}
+
+
+def case_filtered(
+    path: str, count: int, threads: int, levels: bool = False, own: bool = False
+) -> float:
+    """*count* calls that write nothing: ``debug`` under ``level="info"`` (with *levels*, eight
+    rules configured besides), or, *own*, ``info`` on a logger ``levels=`` puts at WARNING
+    under a global DEBUG. The destination must stay empty."""
+    import fastlog_core
+
+    target = path + ".filtered"  # the harness expects no file at *path* (no_file)
+    if own:
+        fastlog_core.configure(sink=target, level="debug", levels={**LEVELS, "bench": "warning"})
+    elif levels:
+        fastlog_core.configure(sink=target, level="info", levels=LEVELS)
+    else:
+        fastlog_core.configure(sink=target, level="info")
+    log = fastlog_core.get_logger("bench")
+
+    if own:
+
+        def body(n: int) -> None:
+            for i in range(n):
+                log.info(MESSAGE, user_id=i, ip=IP, ok=True)
+
+    else:
+
+        def body(n: int) -> None:
+            for i in range(n):
+                log.debug(MESSAGE, user_id=i, ip=IP, ok=True)
+
+    elapsed = timed(threads, count, body, fastlog_core.flush)
+    if os.path.getsize(target):
+        raise AssertionError(f"a filtered call wrote to {target}")
+    return elapsed
+
+
+BELOW = "fastlog native filtered: below level"
+BELOW_LEVELS = "fastlog native filtered: below level, levels= set"
+OWN_LEVEL = "fastlog native filtered: below its levels= level"
+
 CASES: dict[str, Case] = {
     "fastlog native": case_fastlog,
     "fastlog native + 5 static_fields": functools.partial(case_fastlog, static=True),
     "fastlog native + 5 bound context fields": functools.partial(case_fastlog, context=True),
     "stdlib + python-json-logger": case_stdlib_pjl,
     "orjson floor": case_orjson_floor,
+    BELOW: case_filtered,
+    BELOW_LEVELS: functools.partial(case_filtered, levels=True),
+    OWN_LEVEL: functools.partial(case_filtered, own=True),
 }
 
 if __name__ == "__main__":
@@ -145,9 +203,12 @@ if __name__ == "__main__":
                     ("fastlog native + 5 bound context fields", 1),
                     native,
                 ),
+                ("filtered with levels= set / without (x the cost)", (BELOW_LEVELS, 1), (BELOW, 1)),
+                ("filtered by levels= / below level (x the cost)", (OWN_LEVEL, 1), (BELOW, 1)),
             ],
             description=__doc__.split("\n")[0],
             packages=("fastlog-py", "orjson", "python-json-logger"),
+            no_file=(BELOW, BELOW_LEVELS, OWN_LEVEL),
             # Sub-microsecond cases: 500k records keep each measurement near half a second.
             default_count=500_000,
         )

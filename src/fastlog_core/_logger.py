@@ -16,7 +16,7 @@ from . import _context, _diagnostics
 from ._encoders import json as _json
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, level_name, parse_level
 from ._pipeline import Pipeline
-from ._registry import Route, default_route
+from ._registry import Route, logger_route
 
 _utcnow = _json.utcnow
 _timestamp = _json.timestamp
@@ -125,8 +125,9 @@ def _method(levelno: int) -> LogMethod:
 class Logger:
     """A named logger with bound fields. Immutable: ``bind`` returns a new logger.
 
-    Records go to the route's pipeline (the default route unless an adapter gave another),
-    below the route's level they cost one comparison.
+    Records go to the route's pipeline (unless an adapter gave another route, the default
+    pipeline at this name's level: ``configure(level=..., levels=...)``); below the route's
+    level they cost one comparison.
     """
 
     __slots__ = ("_bound", "_name", "_route")
@@ -135,7 +136,7 @@ class Logger:
         self, name: str, route: Route | None = None, bound: Mapping[str, Any] | None = None
     ) -> None:
         self._name = name
-        self._route = route if route is not None else default_route()
+        self._route = route if route is not None else logger_route(name)
         self._bound: dict[str, Any] = dict(bound) if bound else _EMPTY
 
     def __repr__(self) -> str:
@@ -202,7 +203,11 @@ _BY_LEVEL: dict[int, LogMethod] = {
 def get_logger(name: str | None = None, **fields: Any) -> Logger:
     """A logger writing to the default route, with *fields* bound.
 
+    Its level is ``configure()``'s ``level``, or the one ``levels=`` gives its name or the
+    nearest of its parents (``"app"`` for ``app.db``); it follows every later ``configure()``.
+
     Args:
         name: Written as ``logger`` in each record; ``"root"`` when omitted.
     """
-    return Logger("root" if name is None else name, default_route(), fields or None)
+    name = "root" if name is None else name
+    return Logger(name, logger_route(name), fields or None)

@@ -12,12 +12,14 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from typing import Any, Unpack
 
 import orjson
 
-from . import _diagnostics, _encoders, _fields, _rotation
+from . import _diagnostics, _encoders, _fields, _rotation, _terminal
 from ._levels import INFO, level_name, parse_level
+from ._logger_levels import LoggerLevels, parse_levels
 from ._options import Level, Options, SinkSpec
 from ._pipeline import Pipeline, PipelineStats, SinkOptions
 from ._pipeline.accounting import Counters
@@ -54,6 +56,11 @@ class Route:
 _lock = threading.RLock()
 _live: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 _default: Route | None = None
+#: ``configure()``'s ``level`` and ``levels``: the level of each native logger's route.
+_levels = LoggerLevels(INFO)
+#: One route per logger name on the default pipeline, at that name's level; ``configure()``
+#: updates each in place. Weak: a name nobody logs with any more costs nothing.
+_named: weakref.WeakValueDictionary[str, Route] = weakref.WeakValueDictionary()
 
 
 _FILE_OPTIONS = ("rotation", "retention", "compression")
@@ -150,6 +157,8 @@ class _Spec:
     """
 
     __slots__ = (
+        "auto",
+        "encoder_given",
         "explicit",
         "file_options",
         "given",
@@ -163,6 +172,7 @@ class _Spec:
     def __init__(self, raw: Any, defaults: dict[str, Any]) -> None:
         given: dict[str, Any] = dict(defaults)
         self.explicit = bool(defaults) or isinstance(raw, (dict, FileSink))
+        self.auto = False  # its format chosen by _terminal, not by the caller
         self.network_options: dict[str, Any] = {}
         if isinstance(raw, dict):
             target = raw.get("sink")
@@ -187,6 +197,7 @@ class _Spec:
             raw = os.fspath(raw)
         self.target = raw
         self.key = _key(raw)
+        self.encoder_given = "encoder" in given
         level = given.get("level", 0)
         self.options = SinkOptions(
             _level(level, "level") if level is not None else 0,
@@ -213,6 +224,14 @@ class _Spec:
             _rotation.parse_compression(self.file_options.get("compression")),
         )
 
+    def choose_format(self, implicit: bool) -> None:
+        """A standard stream nobody chose a format for: console lines on a terminal or when
+        ``FASTLOG_FORMAT=console``, else JSON (``_terminal``)."""
+        self.auto = True
+        if _terminal.stream_format(self.key[1], implicit=implicit) == "console":
+            self.options = SinkOptions(self.options.level, _encoders.ConsoleEncoder())
+            self.given["encoder"] = "console"
+
     def make(self) -> Sink:
         spec = self.target
         if isinstance(spec, str) and spec in ("stdout", "stderr"):
@@ -227,12 +246,17 @@ class _Spec:
                 raise ConfigError(f"sink={path!r}: cannot open for appending: {exc}") from exc
         return spec  # type: ignore[no-any-return]  # a Sink, checked by _key
 
-    def differences(self, new: _Spec, prefix: str) -> list[tuple[str, Any, Any]]:
-        """``(option, this value, new value)`` for each per-sink option that differs."""
+    def differences(
+        self, new: _Spec, prefix: str, *, lenient: bool = False
+    ) -> list[tuple[str, Any, Any]]:
+        """``(option, this value, new value)`` for each per-sink option that differs; with
+        *lenient*, an automatic format replaced by a chosen one is not a difference."""
         out: list[tuple[str, Any, Any]] = []
         if self.options.level != new.options.level:
             out.append((f"{prefix}level", self.given["level"], new.given["level"]))
-        if not _same_encoder(self.options, new.options):
+        if lenient and self.auto and not new.auto:
+            pass
+        elif not _same_encoder(self.options, new.options):
             out.append((f"{prefix}encoder", self.given["encoder"], new.given["encoder"]))
         for name, mine, theirs in zip(_FILE_OPTIONS, self.policy, new.policy, strict=True):
             if mine != theirs:
@@ -281,7 +305,9 @@ class _Request:
 
     __slots__ = ("explicit", "given", "key", "name", "named_preset", "preset", "settings", "specs")
 
-    def __init__(self, sink: SinkSpec, preset: str | None, options: Options) -> None:
+    def __init__(
+        self, sink: SinkSpec, preset: str | None, options: Options, *, implicit: bool = False
+    ) -> None:
         settings_options, sink_defaults = _split(dict(options))
         self.settings = resolve(preset, **settings_options)
         self.preset = "balanced" if preset is None else preset
@@ -292,6 +318,35 @@ class _Request:
         self.explicit = (
             preset is not None or bool(settings_options) or any(s.explicit for s in self.specs)
         )
+        # A preset, format= or encoder= chooses the format, and so does a platform schema (its
+        # lines are for that platform's ingestion; the console shows the default schema's
+        # keys); otherwise a standard stream gets console lines on a terminal. *implicit*:
+        # nobody configured anything (default_route).
+        if (
+            preset is None
+            and "format" not in settings_options
+            and self.settings.schema == "default"
+        ):
+            for spec in self.specs:
+                if spec.key[0] == "stream" and not spec.encoder_given:
+                    spec.choose_format(implicit)
+
+    def defer_format(self, entry: _Entry) -> bool:
+        """Let formats chosen by someone win over automatic ones, without a conflict.
+
+        A destination's stream whose format this request left automatic keeps the format the
+        destination has; returns whether this request chose a format for a stream whose
+        format is automatic (the destination then takes it).
+        """
+        chosen = False
+        for mine, theirs in zip(entry.specs, self.specs, strict=True):
+            if theirs.auto and not mine.auto:
+                theirs.auto = False
+                theirs.options = SinkOptions(theirs.options.level, mine.options.encoder)
+                theirs.given["encoder"] = mine.given["encoder"]
+            elif mine.auto and not theirs.auto and not _same_encoder(mine.options, theirs.options):
+                chosen = True
+        return chosen
 
 
 class _Entry:
@@ -314,8 +369,11 @@ class _Entry:
         self.given = request.given
         self.specs = request.specs
 
-    def differences(self, request: _Request) -> list[tuple[str, Any, Any]]:
-        """``(option, current value, requested value)`` for every setting that differs."""
+    def differences(
+        self, request: _Request, *, lenient: bool = False
+    ) -> list[tuple[str, Any, Any]]:
+        """``(option, current value, requested value)`` for every setting that differs (with
+        *lenient*, not an automatic format the request replaces: ``_Spec.differences``)."""
         out: list[tuple[str, Any, Any]] = []
         old, new = self.settings, request.settings
         changed = [
@@ -336,7 +394,7 @@ class _Entry:
         several = len(self.specs) > 1
         for mine, theirs in zip(self.specs, request.specs, strict=True):
             prefix = f"sink {_name(mine.key, mine.target)!r} " if several else ""
-            out.extend(mine.differences(theirs, prefix))
+            out.extend(mine.differences(theirs, prefix, lenient=lenient))
         return out
 
 
@@ -395,7 +453,8 @@ def _get_pipeline(request: _Request, owner: str) -> Pipeline:
         if entry is None or entry.pipeline.closed:
             return _create(request, owner if request.explicit else None).pipeline
         if request.explicit:
-            changes = entry.differences(request)
+            chosen = request.defer_format(entry)
+            changes = entry.differences(request, lenient=True)
             if changes and entry.given_by is not None:
                 raise ConfigError(
                     f"{owner}: sink={request.name!r} already has other settings, given by "
@@ -403,7 +462,7 @@ def _get_pipeline(request: _Request, owner: str) -> Pipeline:
                     "Give the same options, or none to share them; fastlog_core.configure() "
                     "replaces them"
                 )
-            if changes:  # defaults nobody asked for: these are the first settings given
+            if changes or chosen:  # defaults nobody asked for: the first settings given
                 _apply(entry, request)
             else:
                 _close_unused(request, entry.pipeline)
@@ -506,14 +565,33 @@ def _close(sink: Sink) -> None:
 
 
 def default_route() -> Route:
-    """The process-wide route: stdout with ``balanced`` until ``configure()`` says otherwise."""
+    """The process-wide route: stdout with ``balanced`` until ``configure()`` says otherwise
+    (console lines when stdout is a terminal: ``_terminal``)."""
     global _default
     route = _default
     if route is None:
         with _lock:
             if _default is None:
-                _default = Route(get_pipeline("stdout"), INFO)
+                request = _Request("stdout", None, {}, implicit=True)
+                _default = Route(_get_pipeline(request, "get_pipeline()"), INFO)
             route = _default
+    return route
+
+
+def logger_route(name: str) -> Route:
+    """The default route for the logger *name*: the default pipeline, at the level
+    ``configure(level=..., levels=...)`` gives that name.
+
+    One object per name, shared by every logger of that name and updated in place by
+    ``configure()``: the level is resolved when the route is made, not per call.
+    """
+    route = _named.get(name)
+    if route is None:
+        default = default_route()
+        with _lock:
+            route = _named.get(name)
+            if route is None:
+                route = _named[name] = Route(default.pipeline, _levels.of(name))
     return route
 
 
@@ -547,13 +625,20 @@ def configure(
     sink: SinkSpec = None,
     level: Level = "info",
     *,
+    levels: Mapping[str, Level] | None = None,
     preset: str | None = None,
     **options: Unpack[Options],
 ) -> None:
     """Set where records go by default, from which level, and the destination's settings.
 
     Optional: unconfigured, records at INFO and above go to stdout with the ``balanced``
-    preset. Calling it again redirects existing loggers (they share the default route).
+    preset, as console lines when stdout is a terminal and as JSON otherwise. Calling it again
+    redirects existing loggers (they share the default route).
+
+    stdout or stderr as the destination, with no ``preset``, ``format``, ``encoder`` or platform
+    ``schema`` given, is written as the ``dev`` preset's console lines when it is a terminal and
+    as JSON otherwise; ``FASTLOG_FORMAT=json`` or ``console`` in the environment decides instead
+    of the terminal test (``docs/presets.md``).
 
     ``configure()`` is the application's own word on its destination: the destination gets
     exactly the settings given here (the preset's for what is not given), also when it is
@@ -566,14 +651,27 @@ def configure(
     Args:
         sink: A path, ``"stdout"``, ``"stderr"``, a ``Sink``, or a list of them.
         level: The lowest level written, as a name (``"info"``) or number (``20``).
+        levels: Levels of particular loggers of the native API, e.g.
+            ``{"sqlalchemy.engine": "warning", "app.payments": "debug"}``: a key covers the
+            logger of that name and its children (``"app"`` covers ``app.db``, not ``apple``),
+            the most specific key wins, and *level* applies to the others. Resolved once per
+            logger name, so a call below its logger's level costs what any filtered call
+            costs. ``fastlog_structlog.configure()`` takes the same; stdlib ``logging`` has
+            its own per-logger levels (``logging.getLogger(name).setLevel``).
         preset: ``"balanced"`` (default), ``"fastest"``, ``"durable"`` or ``"dev"``.
         **options: Individual settings on top of the preset (see ``Settings``).
 
     Raises:
-        ConfigError: for an unknown option or a bad value, naming it; nothing is changed then.
+        ConfigError: for an unknown option or a bad value (``levels`` included, and a bad
+            ``FASTLOG_FORMAT`` when the destination is stdout or stderr), naming it; nothing
+            is changed then.
+
+    .. versionchanged:: 0.3
+       ``levels=``; console lines on a terminal when no format is chosen.
     """
-    check_options(options, OPTION_NAMES | ENTRY_NAMES | {"level"}, owner=CONFIGURE)
+    check_options(options, OPTION_NAMES | ENTRY_NAMES | {"level", "levels"}, owner=CONFIGURE)
     threshold = _level(level)
+    rules = parse_levels(levels)
     request = _Request(sink, preset, options)
     with _lock:
         entry = _entries.get(request.key)
@@ -590,12 +688,16 @@ def configure(
                 _close_unused(request, entry.pipeline)
                 entry.given_by = entry.given_by or CONFIGURE
         pipeline = entry.pipeline
-        global _default
+        global _default, _levels
         if _default is None:
             _default = Route(pipeline, threshold)
         else:
             _default.pipeline = pipeline
             _default.level = threshold
+        _levels = LoggerLevels(threshold, rules)
+        for name, named in list(_named.items()):
+            named.level = _levels.of(name)
+            named.pipeline = pipeline
 
 
 def _note(pipeline: Pipeline, given_by: str, changes: list[tuple[str, Any, Any]]) -> None:
@@ -725,9 +827,11 @@ def reopen() -> None:
 
 def _reset() -> None:
     """Shut everything down and forget the default route: for test isolation only."""
-    global _default
+    global _default, _levels
     shutdown(timeout=5.0)
     with _lock:
         _entries.clear()
         _live.clear()  # closed pipelines a test still references must not count in stats()
         _default = None
+        _named.clear()
+        _levels = LoggerLevels(INFO)

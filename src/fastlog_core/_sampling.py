@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._levels import ERROR, level_name, parse_level
+from ._logger_levels import most_specific
 
 __all__ = ["Sampler", "after_fork_child", "parse_rate", "parse_sampling"]
 
@@ -205,11 +206,7 @@ class Sampler:
         return True
 
     def _resolve(self, name: str) -> tuple[int, itertools.count[int]] | None:
-        probe = name
-        found = self._loggers.get(probe)
-        while found is None and "." in probe:
-            probe = probe.rpartition(".")[0]
-            found = self._loggers.get(probe)
+        found = most_specific(self._loggers, name)
         if len(self._by_logger) < _MAX_KEYS:
             self._by_logger[name] = found
         return found

@@ -7,7 +7,10 @@ rest — encoding (one encoder, one set of options), buffering, writing:
 
 1. **Where records go**: ``route(sink, preset=..., level=..., owner=..., **options)`` gives a
    ``Route`` (the process-wide default for ``sink=None``, which follows ``configure()``). Below
-   ``route.level`` a record costs one comparison. Check the keywords first with
+   ``route.level`` a record costs one comparison. ``logger_route(name)`` is the default route
+   of one logger name, at the level ``configure(levels=...)`` gives it; a host with its own
+   ``levels=`` option parses it with ``parse_levels`` and resolves names with
+   ``LoggerLevels`` (the same dotted-prefix rule). Check the keywords first with
    ``check_options(options, OPTION_NAMES | {your parameters}, owner="YourAdapter")``: a typo
    then fails naming the option and the closest known name.
 2. **The record**: a dict in the default schema's order, built with ``merge(ts, level, name,
@@ -54,10 +57,11 @@ from ._encoders.json import (
 )
 from ._fields import SPEEDUPS, naive_copy, record_fields, utc_naive, utc_stamp
 from ._levels import host_level_name, level_name, levelno_of, parse_level
+from ._logger_levels import LoggerLevels, parse_levels
 from ._pipeline import AppenderType as Appender
 from ._pipeline import Pipeline
 from ._presets import OPTION_NAMES, check_options
-from ._registry import Route, route
+from ._registry import Route, logger_route, route
 from ._schemas.http import HttpKeys
 
 __all__ = [
@@ -68,6 +72,7 @@ __all__ = [
     "SPEEDUPS",
     "Appender",
     "HttpKeys",
+    "LoggerLevels",
     "Pipeline",
     "Route",
     "add_exception",
@@ -84,9 +89,11 @@ __all__ = [
     "interpolate",
     "level_name",
     "levelno_of",
+    "logger_route",
     "merge",
     "naive_copy",
     "parse_level",
+    "parse_levels",
     "record_fields",
     "relayout",
     "report_error",

@@ -401,3 +401,23 @@ def make_wrapper(min_level: int) -> type[BoundLoggerBase]:
     cls = type(f"FastlogBoundLoggerFilteringAt{min_level}", (BoundLoggerBase,), namespace)
     _CLASSES[min_level] = cls
     return cls
+
+
+def make_wrapper_by_name(levels: adapter.LoggerLevels) -> type[BoundLoggerBase]:
+    """A bound-logger class that makes, for each logger, ``make_wrapper``'s class for that
+    logger's level: ``levels.of(name)``, *name* being what ``structlog.get_logger(name)`` gave
+    the factory (``"root"`` without one).
+
+    structlog calls ``wrapper_class(logger, processors=..., context=...)`` when it makes a
+    bound logger, and a bound logger's ``bind()`` makes its own class again: the level is
+    looked up once per bound logger, and a filtered call is the same no-op method as under a
+    single level.
+    """
+
+    class FastlogBoundLoggerByName(BoundLoggerBase):
+        def __new__(cls, logger: Any, processors: Any, context: Any) -> Any:
+            name = getattr(logger, "name", None)
+            level = levels.of(name if isinstance(name, str) and name else "root")
+            return make_wrapper(level)(logger, processors=processors, context=context)
+
+    return FastlogBoundLoggerByName

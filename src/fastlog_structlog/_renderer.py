@@ -359,7 +359,8 @@ class FastlogLogger:
 
     @property
     def level(self) -> int:
-        """The route's level: ``fastlog_core.configure(level=...)`` for the default route."""
+        """The route's level: for the default route, ``fastlog_core.configure(level=...)``'s,
+        or the level its ``levels=`` gives this logger's name."""
         return self._route.level
 
     def isEnabledFor(self, level: int) -> bool:
@@ -425,12 +426,13 @@ class FastlogLoggerFactory:
             with other settings, naming each option and both values (``docs/sinks.md``).
     """
 
-    __slots__ = ("_route",)
+    __slots__ = ("_by_name", "_route")
 
     def __init__(
         self, sink: SinkSpec = None, *, preset: str | None = None, **options: Unpack[Options]
     ) -> None:
         self._route = _route(sink, preset, "FastlogLoggerFactory", options)
+        self._by_name = sink is None and preset is None and not options
 
     @classmethod
     def _made_by(
@@ -439,6 +441,7 @@ class FastlogLoggerFactory:
         """A factory whose configuration errors name *owner* (``fastlog_structlog.configure``)."""
         factory = cls.__new__(cls)
         factory._route = _route(sink, preset, owner, options)
+        factory._by_name = sink is None and preset is None and not options
         return factory
 
     @property
@@ -448,4 +451,6 @@ class FastlogLoggerFactory:
 
     def __call__(self, *args: Any) -> FastlogLogger:
         name = args[0] if args and isinstance(args[0], str) else None
+        if self._by_name:  # the default route: the logger's level is its name's (levels=)
+            return FastlogLogger(adapter.logger_route(name or "root"), name)
         return FastlogLogger(self._route, name)

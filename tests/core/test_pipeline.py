@@ -637,14 +637,13 @@ class TestBacklogBound:
 
 
 class TestSharing:
-    def test_same_path_same_pipeline(self, log_path: Path) -> None:
+    def test_same_path_same_pipeline(self, log_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """Asking twice for one file (relative or absolute) gives one pipeline."""
         first = fastlog_core.get_pipeline(str(log_path))
-        os.chdir(log_path.parent)
-        try:
-            second = fastlog_core.get_pipeline(log_path.name)
-        finally:
-            os.chdir("/")
+        # monkeypatch restores the working directory: later tests' children find a relative
+        # PYTHONPATH (src) from it.
+        monkeypatch.chdir(log_path.parent)
+        second = fastlog_core.get_pipeline(log_path.name)
         assert first is second
 
     def test_conflicting_settings_rejected(self, log_path: Path) -> None:

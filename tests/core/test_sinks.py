@@ -207,12 +207,17 @@ class TestStreamSink:
         assert seen == list(range(3000))
 
 
+#: A console line of ``log.info("log", i=N)`` from the logger ``t``, colours removed.
+CONSOLE_LOG = re.compile(r"\d\d:\d\d:\d\d\.\d{6} INFO     t  log  i=(\d)")
+
+
 def on_terminal(args: list[str]) -> tuple[int, int]:
     """Start ``python *args`` with a pseudo-terminal as stdin, stdout and stderr: (pid, fd)."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: nothing of pytest's may run here
         env = child_env()
         env.pop("PYTHONSTARTUP", None)
+        env.pop("FASTLOG_FORMAT", None)
         env["TERM"] = "dumb"
         os.execve(sys.executable, [sys.executable, *args], env)
     return pid, fd
@@ -243,7 +248,8 @@ class TestTerminal:
 
     def test_print_and_log_lines_in_call_order(self) -> None:
         """print(), log, print(), ... on a terminal: the lines appear in the order of the calls
-        (the pipeline writes in the caller when stdout is a terminal)."""
+        (the pipeline writes in the caller when stdout is a terminal), as console lines
+        (``test_terminal``)."""
         code = textwrap.dedent(
             """
             import fastlog_core
@@ -258,12 +264,12 @@ class TestTerminal:
         shown = read_terminal(fd).decode().splitlines()
         assert os.waitpid(pid, 0)[1] == 0
         texts = [
-            f"log {orjson.loads(line)['i']}" if line.startswith("{") else line for line in shown
+            f"log {m.group(1)}" if (m := CONSOLE_LOG.fullmatch(line)) else line for line in shown
         ]
         assert texts == ["print 0", "log 0", "print 1", "log 1", "print 2", "log 2", "sync True"]
 
     def test_interactive_prompt_comes_after_the_line(self) -> None:
-        """``python -i``: the JSON line is shown before the next prompt, not after it."""
+        """``python -i``: the log line is shown before the next prompt, not after it."""
         pid, fd = on_terminal(["-q", "-i"])
         try:
             read_terminal(fd, until=b">>> ")
@@ -275,8 +281,9 @@ class TestTerminal:
             os.close(fd)
             os.waitpid(pid, 0)
         between = shown.split(b"info('hi')\n", 1)[1]  # after the echo of the command
-        assert between.endswith(b"}\n>>> "), f"the prompt came before the line: {shown!r}"
-        assert orjson.loads(between[: -len(b"\n>>> ")])["message"] == "hi"
+        assert re.fullmatch(rb"\d\d:\d\d:\d\d\.\d{6} INFO     repl  hi\n>>> ", between), (
+            f"the prompt came before the line: {shown!r}"
+        )
 
     def test_explicit_sync_false_keeps_the_writer_thread(self) -> None:
         """sync=False given explicitly keeps the asynchronous writer on a terminal."""

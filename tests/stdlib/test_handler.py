@@ -105,6 +105,21 @@ class TestConfiguration:
         logger.info("after configure")
         assert [r["message"] for r in written(handler, target)] == ["after configure"]
 
+    def test_core_levels_do_not_apply(self, tmp_path: Path) -> None:
+        """``fastlog_core.configure(levels=...)`` is for the native API and structlog: stdlib
+        records keep stdlib's own per-logger levels (``setLevel``), whatever ``levels`` says."""
+        target = tmp_path / "levels.log"
+        fastlog_core.configure(sink=str(target), level="info", levels={"chatty": "error"})
+        handler = FastlogHandler()
+        logger = logging.getLogger("chatty.sub")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.debug("stdlib decides")
+        fastlog_core.get_logger("chatty.sub").warning("native: below its level")
+        assert [(r["logger"], r["level"]) for r in written(handler, target)] == [
+            ("chatty.sub", "debug")
+        ]
+
     def test_shares_pipeline_with_native_logger(self, log_path: Path) -> None:
         """The handler and the native API writing to one path share one pipeline and order."""
         handler = FastlogHandler(str(log_path))

@@ -35,6 +35,9 @@ def configure_examples() -> None:
     fastlog_core.configure(sink="app.log", level="info", preset="balanced")
     fastlog_core.configure(sink="stdout", preset="dev", level=10)
     fastlog_core.configure(sink=["app.log", "stderr"], preset="durable")
+    fastlog_core.configure(
+        level="info", levels={"sqlalchemy.engine": "warning", "app.payments": 10}
+    )
     fastlog_core.configure(sink=FileSink("app.log"), capacity="64 MiB", policy="drop")
     fastlog_core.configure(sink=StreamSink("stderr"), flush_interval=0.05)
     sink: Sink = MemorySink()
@@ -82,6 +85,7 @@ def stdlib_examples() -> None:
 
 def structlog_examples() -> None:
     fastlog_structlog.configure(sink="app.log", level="info")
+    fastlog_structlog.configure(level="info", levels={"app.payments": "debug"})
     fastlog_structlog.configure(processors=[structlog.processors.dict_tracebacks], preset="fastest")
     structlog.configure(
         processors=[structlog.processors.add_log_level, fastlog_structlog.FastlogRenderer()],

@@ -31,10 +31,11 @@ def option_value_typos() -> None:
     fastlog_stdlib.FastlogHandler("app.log", format="jsn")  # type: ignore[arg-type]
     FastlogSink("app.log", compression="zip")  # type: ignore[arg-type]
     fastlog_core.configure(sink=42)  # type: ignore[arg-type]
+    fastlog_core.configure(levels=["app"])  # type: ignore[arg-type]
 
 
 def preset_is_keyword_only() -> None:
-    fastlog_core.configure("app.log", "info", "fastest")  # type: ignore[call-arg]
+    fastlog_core.configure("app.log", "info", "fastest")  # type: ignore[call-arg, arg-type]
     fastlog_core.get_pipeline("app.log", "fastest")  # type: ignore[call-arg]
 
 
