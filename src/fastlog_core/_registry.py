@@ -354,14 +354,34 @@ class _Entry:
 
     ``given_by`` is ``None`` while nobody gave settings (only bare paths asked for it, or the
     default route): the first call that gives some sets them, from any entry point.
+
+    ``holders`` are the adapters' routes that gave or shared those settings; when the last is
+    released (a closed ``FastlogHandler``: ``dictConfig`` closes its handlers before making
+    new ones), settings given by adapters only are free again, so the next handler may give
+    others. ``pinned``: ``get_pipeline()`` gave or shared them (no release exists there).
     """
 
-    __slots__ = ("given", "given_by", "pipeline", "preset", "settings", "specs")
+    __slots__ = (
+        "given",
+        "given_by",
+        "holders",
+        "pinned",
+        "pipeline",
+        "preset",
+        "settings",
+        "specs",
+    )
 
     def __init__(self, pipeline: Pipeline, request: _Request, given_by: str | None) -> None:
         self.pipeline = pipeline
         self.given_by = given_by
+        self.holders: weakref.WeakSet[Route] = weakref.WeakSet()
+        self.pinned = False
         self.take(request)
+
+    def held(self) -> bool:
+        """Whether someone other than ``configure()`` still stands by the given settings."""
+        return self.given_by == CONFIGURE or self.pinned or len(self.holders) > 0
 
     def take(self, request: _Request) -> None:
         self.settings = request.settings
@@ -444,7 +464,12 @@ def get_pipeline(
             from the destination's.
     """
     check_options(options, OPTION_NAMES | ENTRY_NAMES, owner=owner)
-    return _get_pipeline(_Request(sink, preset, options), owner)
+    request = _Request(sink, preset, options)
+    with _lock:
+        pipeline = _get_pipeline(request, owner)
+        if request.explicit:
+            _entries[request.key].pinned = True
+        return pipeline
 
 
 def _get_pipeline(request: _Request, owner: str) -> Pipeline:
@@ -455,6 +480,8 @@ def _get_pipeline(request: _Request, owner: str) -> Pipeline:
         if request.explicit:
             chosen = request.defer_format(entry)
             changes = entry.differences(request, lenient=True)
+            if changes and entry.given_by is not None and not entry.held():
+                entry.given_by = None  # whoever gave them has released them
             if changes and entry.given_by is not None:
                 raise ConfigError(
                     f"{owner}: sink={request.name!r} already has other settings, given by "
@@ -611,7 +638,26 @@ def route(
     if sink is None and preset is None and not options:
         return default_route()
     check_options(options, OPTION_NAMES | ENTRY_NAMES | {"level"}, owner=owner)
-    return Route(_get_pipeline(_Request(sink, preset, options), owner), _level(level))
+    threshold = _level(level)
+    request = _Request(sink, preset, options)
+    with _lock:
+        made = Route(_get_pipeline(request, owner), threshold)
+        if request.explicit:
+            _entries[request.key].holders.add(made)
+    return made
+
+
+def release(held: Route) -> None:
+    """*held* (a route from :func:`route`) no longer stands by its destination's settings.
+
+    For an adapter's close (``FastlogHandler.close()``): once every route that gave or shared
+    a destination's settings is released, the next adapter may give it other settings instead
+    of getting a ``ConfigError``. Settings ``configure()`` or ``get_pipeline()`` gave stay.
+    The pipeline itself stays open (others may write to it). Releasing twice is harmless.
+    """
+    with _lock:
+        for entry in _entries.values():
+            entry.holders.discard(held)
 
 
 def _level(value: Any, option: str = "level") -> int:

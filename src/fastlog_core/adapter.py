@@ -10,9 +10,10 @@ rest — encoding (one encoder, one set of options), buffering, writing:
    ``route.level`` a record costs one comparison. ``logger_route(name)`` is the default route
    of one logger name, at the level ``configure(levels=...)`` gives it; a host with its own
    ``levels=`` option parses it with ``parse_levels`` and resolves names with
-   ``LoggerLevels`` (the same dotted-prefix rule). Check the keywords first with
-   ``check_options(options, OPTION_NAMES | {your parameters}, owner="YourAdapter")``: a typo
-   then fails naming the option and the closest known name.
+   ``LoggerLevels`` (the same dotted-prefix rule). A route that gave settings holds them
+   until ``release(route)`` (call it when the adapter's object is closed). Check the keywords
+   first with ``check_options(options, OPTION_NAMES | {your parameters}, owner="YourAdapter")``:
+   a typo then fails naming the option and the closest known name.
 2. **The record**: a dict in the default schema's order, built with ``merge(ts, level, name,
    message, *field_mappings)`` (a field named like a schema key moves to ``fields.<name>``)
    or as a literal when no field can clash; ``timestamp()``, ``context_fields()``,
@@ -61,7 +62,7 @@ from ._logger_levels import LoggerLevels, parse_levels
 from ._pipeline import AppenderType as Appender
 from ._pipeline import Pipeline
 from ._presets import OPTION_NAMES, check_options
-from ._registry import Route, logger_route, route
+from ._registry import Route, logger_route, release, route
 from ._schemas.http import HttpKeys
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "parse_levels",
     "record_fields",
     "relayout",
+    "release",
     "report_error",
     "route",
     "timestamp",

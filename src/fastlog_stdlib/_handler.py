@@ -158,10 +158,13 @@ class FastlogHandler(logging.Handler):
         self._route.pipeline.flush()
 
     def close(self) -> None:
-        """Flush and detach. The pipeline stays open for its other users."""
+        """Flush and detach. The pipeline stays open for its other users; the settings this
+        handler gave its destination are released, so a handler made after it (``dictConfig``
+        called again) may give other ones."""
         try:
             self.flush()
         finally:
+            adapter.release(self._route)
             super().close()
 
     def __repr__(self) -> str:

@@ -418,6 +418,39 @@ class TestRecordMapping:
 
 
 class TestLifecycle:
+    def test_dict_config_again_with_other_settings(self, log_path: Path) -> None:
+        """dictConfig closes its old handlers before making the new ones: the closed handler's
+        settings are released, so a second dictConfig may give the same file other ones (and
+        the new settings apply: one more record fits before rotating)."""
+        dict_config(log_path, flush_interval=60, max_record_bytes=4096)
+        logging.getLogger("app").info("first")
+        dict_config(log_path, flush_interval=60, max_record_bytes=8192)
+        (handler,) = logging.getLogger().handlers
+        assert handler.pipeline.settings.max_record_bytes == 8192
+        logging.getLogger("app").info("second", extra={"blob": "x" * 6000})
+        assert [r["message"] for r in written(handler, log_path)] == ["first", "second"]
+
+    def test_open_handler_keeps_its_settings(self, log_path: Path) -> None:
+        """While a handler that gave settings is open, other settings are still refused; once
+        it is closed they are accepted; configure()'s are never released by a handler."""
+        first = FastlogHandler(str(log_path), max_record_bytes=4096)
+        shared = FastlogHandler(str(log_path), max_record_bytes=4096)
+        with pytest.raises(ConfigError, match="max_record_bytes"):
+            FastlogHandler(str(log_path), max_record_bytes=8192)
+        first.close()
+        with pytest.raises(ConfigError, match="max_record_bytes"):
+            FastlogHandler(str(log_path), max_record_bytes=8192)  # shared still holds them
+        shared.close()
+        shared.close()  # twice: harmless
+        other = FastlogHandler(str(log_path), max_record_bytes=8192)
+        assert other.pipeline.settings.max_record_bytes == 8192
+        other.close()
+        fastlog_core.configure(sink=str(log_path), max_record_bytes=4096)
+        closing = FastlogHandler(str(log_path), max_record_bytes=4096)
+        closing.close()
+        with pytest.raises(ConfigError, match=r"given by configure\(\)"):
+            FastlogHandler(str(log_path), max_record_bytes=8192)
+
     def test_close_flushes(self, log_path: Path) -> None:
         """close() leaves every record on disk."""
         handler = FastlogHandler(str(log_path), flush_interval=60)
