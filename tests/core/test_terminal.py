@@ -42,8 +42,9 @@ def run(code: str, *, tty: bool, env: dict[str, str] | None = None) -> tuple[byt
     """Run *code* in a child with stdout on a pseudo-terminal (*tty*) or a pipe; its stdout
     (clock masked) and stderr."""
     environ = child_env(**(env or {}))
-    if env is None or "FASTLOG_FORMAT" not in env:
-        environ.pop("FASTLOG_FORMAT", None)
+    for name in ("FASTLOG_FORMAT", "NO_COLOR"):
+        if env is None or name not in env:
+            environ.pop(name, None)
     argv = [sys.executable, "-c", textwrap.dedent(code)]
     if not tty:
         done = subprocess.run(argv, capture_output=True, env=environ, timeout=60, check=True)
@@ -108,6 +109,16 @@ class TestUnconfigured:
         ``print()``."""
         out, err = run(NATIVE, tty=True)
         assert out == NATIVE_CONSOLE
+        assert err == b""
+
+    def test_no_color_on_a_terminal(self) -> None:
+        """``NO_COLOR`` set (no-color.org): the same console lines without colour."""
+        out, err = run(NATIVE, tty=True, env={"NO_COLOR": "1"})
+        assert out == (
+            b"HH:MM:SS.ffffff INFO     app  hello  user=ann\r\n"
+            b"between\r\n"
+            b"HH:MM:SS.ffffff WARNING  app  careful\r\n"
+        )
         assert err == b""
 
     def test_json_when_piped(self) -> None:

@@ -53,7 +53,8 @@ def render_line(record: dict[str, Any], colors: bool) -> str:
 class ConsoleEncoder:
     """``12:00:00.123456 INFO     app  message  key=value``; coloured with ``colors=True``.
 
-    ``colors=None`` colours when the sink is a terminal (decided by the pipeline per sink).
+    ``colors=None`` colours when the sink is a terminal and ``NO_COLOR`` is not set (decided by
+    the pipeline per sink).
     """
 
     __slots__ = ("colors",)

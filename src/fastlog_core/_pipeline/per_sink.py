@@ -8,6 +8,7 @@ the batch untouched. That keeps one serialization on the hot path whatever the s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -78,8 +79,11 @@ def choose_encoder(
     if encoder is None and format == "console":
         encoder = _encoders.ConsoleEncoder(colors=colors)
     if isinstance(encoder, _encoders.ConsoleEncoder) and encoder.colors is None:
-        # Decided per sink: colour where that sink is a terminal.
-        encoder = _encoders.ConsoleEncoder(colors=colors if colors is not None else _isatty(sink))
+        # Decided per sink: colour where that sink is a terminal, unless NO_COLOR is set
+        # (no-color.org: it turns off colour by default, never colour asked for in code).
+        if colors is None:
+            colors = _isatty(sink) and not os.environ.get("NO_COLOR")
+        encoder = _encoders.ConsoleEncoder(colors=colors)
     return encoder
 
 
