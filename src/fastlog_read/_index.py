@@ -120,7 +120,9 @@ class Index:
         self._field_counts: dict[str, int] = {}
         self._columns: dict[str, _Column] = {}  # top-level field values, for -f predicates
         self._untracked: set[str] = set()  # keys seen once the columns were all taken
-        self._messages = _Column()  # messages, for grep
+        #: Bytes left for the columns of many values (:class:`_Wide`), shared by all.
+        self._budget = [_WIDE_BYTES]
+        self._messages = _Column(self._budget)  # messages, for grep
         if not _MAX_COLUMNS:
             self._messages.drop()
         self._stores: list[_Store] = []
@@ -293,9 +295,12 @@ class Index:
                 if len(columns) >= _MAX_COLUMNS:
                     self._untracked.add(key)
                     continue
-                column = columns[key] = _Column()
+                column = columns[key] = _Column(self._budget)
             ids = column.ids
             if ids is None:
+                wide = column.wide
+                if wide is not None:
+                    wide.put(number, value)
                 continue
             # A value seen before, of the usual types, inline (the per-field path of the
             # build); anything else through put().
@@ -562,27 +567,42 @@ class Index:
         if flt.until is not None:
             ids = _keep(ids, self._time, flt.until.timestamp().__gt__)
         rest: list[Predicate] = []
+        doubtful: set[int] = set()  # records whose value only their line can judge
+        doubted: list[Predicate] = []
+        doubted_grep: re.Pattern[str] | None = None
         for predicate in flt.predicates:
             column = self._column_for(predicate.key, high)
             if column is None:
                 rest.append(predicate)
                 continue
-            kept = column.evaluate(_predicate_test(predicate))
-            values = column.ids
-            assert values is not None
             if column is _MISSING_COLUMN:
-                ids = ids if kept[0] else []
-            else:
-                ids = _keep(ids, values, kept.__getitem__)
+                ids = ids if predicate.match(_probe(predicate.key, _ABSENT)) else []
+                continue
+            ids, doubt = self._judge(
+                column, ids, high, _predicate_test(predicate), _fast_predicate(predicate)
+            )
+            if doubt:
+                doubtful.update(doubt)
+                doubted.append(predicate)
         grep = flt.grep
         if grep is not None:
             column = self._column_of(self._messages, high)
             if column is not None:
-                kept = column.evaluate(_grep_test(grep))
-                values = column.ids
-                assert values is not None
-                ids = _keep(ids, values, kept.__getitem__)
+                ids, doubt = self._judge(column, ids, high, _grep_test(grep), _fast_grep(grep))
+                if doubt:
+                    doubtful.update(doubt)
+                    doubted_grep = grep
                 grep = None
+        if doubtful:
+            # Kept so far as maybe: their lines judge them (on every doubted condition, which
+            # the others among them passed anyway).
+            doubt = sorted(doubtful.intersection(ids))
+            check = Filter(predicates=tuple(doubted), grep=doubted_grep)
+            dropped = set(doubt).difference(
+                self._scan(doubt, low, high, _LineTest(check, None, ()))
+            )
+            if dropped:
+                ids = [n for n in ids if n not in dropped]
         slow = None
         if rest or grep is not None or flt.trace_id is not None:
             slow = Filter(predicates=tuple(rest), grep=grep, trace_id=flt.trace_id)
@@ -633,10 +653,39 @@ class Index:
         with self._lock:  # padded to the index's size, out of the writer's way
             values = column.ids
             if values is None:
-                return None
+                wide = column.wide
+                values = None if wide is None else wide.idx
+                if values is None:
+                    return None
             if len(values) < high:
                 values.frombytes(bytes(values.itemsize * (high - len(values))))
             return column
+
+    def _judge(
+        self,
+        column: _Column,
+        ids: Sequence[int],
+        high: int,
+        test: Callable[[object], bool],
+        fast: Callable[[int], Callable[[list[str]], Iterable[object]] | None],
+    ) -> tuple[Sequence[int], list[int]]:
+        """The *ids* whose value in *column* passes *test* or cannot be judged without the
+        line, and those that cannot."""
+        values = column.ids
+        if values is not None:
+            return _keep(ids, values, column.evaluate(test).__getitem__), []
+        wide = column.wide
+        assert wide is not None
+        with self._lock:  # the slots of the records below high, out of the writer's way
+            idx = wide.idx
+            slots, size = len(wide.kinds), len(wide.text)
+        if idx is None:  # given up since: every record's line
+            return ids, list(ids)
+        judged = wide.judge(slots, size, test, fast)
+        kept = _keep(ids, idx, judged.__getitem__)
+        if _UNSURE not in judged:
+            return kept, []
+        return kept, [n for n in kept if judged[idx[n]] == _UNSURE]
 
     def _loggers_allowed(self, globs: tuple[tuple[str, bool], ...]) -> bytearray:
         probe = Filter(loggers=globs)
@@ -911,22 +960,27 @@ def _probe(key: str, value: object) -> Record:
 class _Column:
     """One value per record, as small ids into the distinct values seen (0: absent).
 
-    Given up (``ids`` is None) when the values are too many or one cannot be a dict key
-    exactly (a dict, a list, NaN): the predicates on it read the lines then.
+    Given up (``ids`` is None) when a value cannot be a dict key exactly (a dict, a list, NaN):
+    the predicates on it read the lines then. With too many distinct values it goes on as a
+    :class:`_Wide` column (``wide``) while the index's budget for them lasts.
     """
 
-    __slots__ = ("ids", "tables", "values")
+    __slots__ = ("budget", "ids", "tables", "values", "wide")
 
-    def __init__(self) -> None:
+    def __init__(self, budget: list[int] | None = None) -> None:
         self.ids: array[int] | None = array("H")
         self.values: list[object] = [_ABSENT]
         # One table per type: True, 1 and 1.0 are equal keys but not equal values to a
         # predicate (true is not 1 to "="; "1.0" is not "1" to "~").
         self.tables: dict[type, dict[object, int]] = {}
+        self.wide: _Wide | None = None
+        self.budget = budget
 
     def put(self, number: int, value: object) -> None:
         ids = self.ids
-        if ids is None:  # given up
+        if ids is None:  # given up, or wide
+            if self.wide is not None:
+                self.wide.put(number, value)
             return
         kind = type(value)
         key = value
@@ -946,13 +1000,28 @@ class _Column:
         if found is None:
             found = len(self.values)
             if found > _MAX_VALUES:
-                self.drop()
+                self.widen(number)
+                self.put(number, value)
                 return
             self.values.append(value)
             table[key] = found
         if len(ids) != number:
             ids.frombytes(bytes(ids.itemsize * (number - len(ids))))
         ids.append(found)
+
+    def widen(self, number: int) -> None:
+        """Go on as a :class:`_Wide` column holding the values of records [0, *number*)."""
+        ids, values = self.ids, self.values
+        self.drop()
+        if self.budget is None or ids is None:
+            return
+        wide = _Wide(self.budget)
+        for n, found in enumerate(ids[:number]):
+            if found:
+                wide.put(n, values[found])
+                if wide.idx is None:
+                    return
+        self.wide = wide
 
     def drop(self) -> None:
         self.ids = None
@@ -962,6 +1031,152 @@ class _Column:
     def evaluate(self, test: Callable[[object], bool]) -> bytearray:
         """Whether each distinct value passes *test* (the absent marker included)."""
         return bytearray(bool(test(value)) for value in self.values)
+
+
+# The kinds of value a wide column keeps as text (what the value is read back as).
+_STR, _INT, _FLOAT, _CONST, _LINE = 1, 2, 3, 4, 5
+_CONSTANTS: dict[str, object] = {"true": True, "false": False, "null": None}
+_SEP = b"\xff"  # never in UTF-8: ends each value's text
+_PIECE = 1 << 22  # bytes of values decoded at a time when evaluating
+_UNSURE = 2  # a judgement that needs the record's line
+
+
+class _Wide:
+    """A column of many distinct values, kept as text: one slot per record that has the key
+    (``idx``: record -> slot, 0 when absent), each slot's text in one buffer (UTF-8, each
+    ended by a byte UTF-8 never has) and its kind (str, int, float, true/false/null, or
+    "read the line" for a dict, a list, NaN, a huge int or a string UTF-8 cannot hold).
+
+    The text of an int is ``str()``, of a float ``repr()``: both read back exactly.
+    """
+
+    __slots__ = ("budget", "idx", "kinds", "seen", "text", "used")
+
+    def __init__(self, budget: list[int]) -> None:
+        self.idx: array[int] | None = array("I")
+        self.text = bytearray()
+        self.kinds = bytearray(b"\0")  # slot 0: absent
+        self.seen: set[int] = set()
+        self.budget = budget
+        self.used = 0
+
+    def put(self, number: int, value: object) -> None:
+        idx = self.idx
+        if idx is None:
+            return
+        kind = type(value)
+        if kind is str:
+            try:
+                data = value.encode()  # type: ignore[attr-defined]
+                code = _STR
+            except UnicodeEncodeError:  # a lone surrogate (json's fallback reads them)
+                data, code = b"", _LINE
+        elif kind is int and -(2**63) <= value < 2**63:  # type: ignore[operator]
+            data, code = str(value).encode(), _INT
+        elif kind is float and not math.isnan(value):  # type: ignore[arg-type]
+            data, code = repr(value).encode(), _FLOAT
+        elif value is True or value is False or value is None:
+            data, code = (b"true" if value else b"false" if value is False else b"null"), _CONST
+        else:
+            data, code = b"", _LINE
+        cost = len(data) + 6
+        if len(idx) != number:
+            cost += 4 * (number - len(idx))
+            idx.frombytes(bytes(4 * (number - len(idx))))
+        self.budget[0] -= cost
+        self.used += cost
+        if self.budget[0] < 0:  # too much text for the memory allowed: read the lines
+            self.budget[0] += self.used
+            self.idx = None
+            self.text = bytearray()
+            self.kinds = bytearray()
+            return
+        self.text += data
+        self.text += _SEP
+        self.kinds.append(code)
+        self.seen.add(code)
+        idx.append(len(self.kinds) - 1)
+
+    def judge(
+        self,
+        slots: int,
+        size: int,
+        test: Callable[[object], bool],
+        fast: Callable[[int], Callable[[list[str]], Iterable[object]] | None],
+    ) -> bytearray:
+        """For each of the first *slots* slots (whose text is the first *size* bytes), and
+        slot 0 (absent), 1 when its value passes *test*, 0 when not, :data:`_UNSURE` when only
+        the line can tell. *fast* gives, for a kind, a test of many texts at once (or None)."""
+        out = bytearray([bool(test(_ABSENT))])
+        text, kinds = self.text, self.kinds
+        start = 0
+        slot = 1
+        while start < size:
+            stop = text.find(_SEP, min(start + _PIECE, size - 1), size) + 1
+            texts = bytes(text[start : stop - 1]).decode("utf-8", "surrogateescape").split("\udcff")
+            codes = kinds[slot : slot + len(texts)]
+            first = codes[0]
+            many = fast(first) if codes.count(first) == len(codes) else None
+            if many is not None:
+                out += bytes(map(bool, many(texts)))
+            else:
+                out += bytes(
+                    _UNSURE if code == _LINE else bool(test(_value(code, value)))
+                    for code, value in zip(codes, texts, strict=True)
+                )
+            slot += len(texts)
+            start = stop
+        assert slot == slots
+        return out
+
+
+def _value(code: int, text: str) -> object:
+    """The value a wide column's slot holds, from its text and kind."""
+    if code == _STR:
+        return text
+    if code == _INT:
+        return int(text)
+    if code == _FLOAT:
+        return float(text)
+    return _CONSTANTS[text]
+
+
+def _fast_predicate(predicate: Predicate) -> Callable[[int], Callable[[list[str]], Any] | None]:
+    """Tests of many texts of one kind at once for *predicate*, as ``Predicate.match`` judges
+    the values they are (see :func:`_value`); None for the kinds and operators left to it."""
+    op, expected, number, regex = predicate.op, predicate.value, predicate.number, predicate.regex
+
+    def fast(code: int) -> Callable[[list[str]], Any] | None:
+        if code not in (_STR, _INT, _FLOAT):
+            return None
+        if op == "?":
+            return lambda texts: [True] * len(texts)
+        if op == "~":
+            assert regex is not None
+            return lambda texts: map(regex.search, texts)  # an int's or float's text is str()
+        if op in ("=", "!="):
+            if code == _STR or number is None:  # a string, or a number compared as text
+                return lambda texts: map(expected.__eq__ if op == "=" else expected.__ne__, texts)
+            parse = int if code == _INT else float
+            compare = number.__eq__ if op == "=" else number.__ne__
+            return lambda texts: map(compare, map(parse, texts))
+        if code == _STR:
+            return None  # a string is compared as the number it spells, if it spells one
+        assert number is not None
+        order = {">": number.__lt__, ">=": number.__le__, "<": number.__gt__}.get(
+            op, number.__ge__
+        )
+        # float() of an int's decimal text is float() of the int: both are rounded once.
+        return lambda texts: map(order, map(float, texts))
+
+    return fast
+
+
+def _fast_grep(grep: re.Pattern[str]) -> Callable[[int], Callable[[list[str]], Any] | None]:
+    def fast(code: int) -> Callable[[list[str]], Any] | None:
+        return (lambda texts: map(grep.search, texts)) if code == _STR else None
+
+    return fast
 
 
 class _Absent:
@@ -975,6 +1190,8 @@ _MAX_COLUMNS = 64  # 0: no columns (every predicate and grep read from the lines
 #: Fewer records than this to filter are read one by one (else stores are read whole).
 _DENSE = 100_000
 _MAX_VALUES = 65_000
+#: Memory for the columns of many distinct values (:class:`_Wide`), all together.
+_WIDE_BYTES = 64 << 20
 
 
 def _key(filter: Filter | None, text: str | None) -> tuple[object, ...]:

@@ -56,18 +56,24 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return write_logs(tmp_path_factory.mktemp("logs"))
 
 
-@pytest.fixture(scope="module", params=["columns", "lines", "lines-read-whole"])
+@pytest.fixture(scope="module", params=["columns", "wide", "lines", "lines-read-whole"])
 def index(logs: list[str], request: pytest.FixtureRequest) -> Iterator[Index]:
-    """The index three ways: predicates and grep answered from the values seen while
-    indexing; from the lines read record by record; from the stores read whole."""
+    """The index four ways: predicates and grep answered from the distinct values seen while
+    indexing; from every value kept as text (the columns of many values); from the lines
+    read record by record; from the stores read whole."""
     with pytest.MonkeyPatch.context() as patch:
-        if request.param != "columns":
+        if request.param not in ("columns", "wide"):
             patch.setattr(_index, "_MAX_COLUMNS", 0)
+        if request.param == "wide":
+            patch.setattr(_index, "_MAX_VALUES", 0)
         if request.param == "lines-read-whole":
             patch.setattr(_index, "_DENSE", 0)
         built = Index(logs)
         if request.param == "columns":
             assert built._columns and built._messages.ids is not None
+        elif request.param == "wide":
+            assert built._columns and built._messages.wide is not None
+            assert built._columns["status"].wide is not None
         else:
             assert not built._columns and built._messages.ids is None
         yield built
@@ -260,32 +266,52 @@ class TestColumns:
         b'{"level":"info","message":"h"}',
         b'{"level":"info","message":"i","v":"true","w":2}',
         b'{"level":"info","message":"j","v":10,"x":"late key"}',
+        b'{"level":"info","message":"k","v":{"a":1},"w":[2]}',
+        b'{"level":"info","message":"l","v":NaN,"w":Infinity}',
+        b'{"level":"info","message":"m","v":"\\udcff\\ud800","w":-1e300}',
+        b'{"level":"info","message":"n","v":123456789012345678901234567890,"w":9007199254740993}',
+        b'{"level":"info","message":"o","v":"caf\xc3\xa9 \\u00ff","w":false}',
+        b'{"level":"info","message":"p","v":"","w":"2.5"}',
+        b'{"level":"info","message":null,"v":"1e3","w":1e3}',
     )
     PREDICATES = (
         "v=1", "v=true", "v=1.0", "v~^1$", "v~\\.", "v~^-", "v=0", "v!=1", "v", "v<1",
         "v>=1", "v=null", "v~e$", "w=2", "x~late", "missing", "missing!=3",
+        "w>2", "w<=2", "w=9007199254740992", "w=9007199254740993", "w~e", "w!=2.5", "w=1000",
+        "v~é", "v~^$", "v!=", "v~\\\\u", "w~^-", "w", "v>100", "w>=-1e300", "w=false",
     )  # fmt: skip
 
     @pytest.mark.parametrize(
-        ("max_columns", "max_values"), [(64, 65_000), (2, 65_000), (64, 3), (0, 0)]
+        ("max_columns", "max_values", "wide_bytes"),
+        [
+            (64, 65_000, 1 << 20),
+            (2, 65_000, 1 << 20),
+            (64, 3, 1 << 20),
+            (64, 0, 1 << 20),
+            (64, 3, 0),
+            (64, 0, 200),
+            (0, 0, 1 << 20),
+        ],
     )
     def test_values_as_the_predicates_see_them(
-        self, tmp_path: Path, max_columns: int, max_values: int
+        self, tmp_path: Path, max_columns: int, max_values: int, wide_bytes: int
     ) -> None:
-        """true, 1, 1.0 and "1", -0.0 and 0.0, null and absent stay apart; a key found when
-        the columns are taken, or with too many values, is read from the lines."""
+        """true, 1, 1.0 and "1", -0.0 and 0.0, null and absent stay apart, whether kept as
+        distinct values or, when they are too many, as text; a key found when the columns
+        are taken, or past the memory for the text, is read from the lines."""
         log = tmp_path / "values.log"
         log.write_bytes(b"\n".join(self.VALUES) + b"\n")
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_index, "_MAX_COLUMNS", max_columns)
             patch.setattr(_index, "_MAX_VALUES", max_values)
+            patch.setattr(_index, "_WIDE_BYTES", wide_bytes)
             index = Index([str(log)])
             for expression in self.PREDICATES:
                 flt = parse_filter(fields=[expression])
                 expected = [r.message for r in read([str(log)], flt)]
                 got = [index.record(n).message for n in index.match(flt)]
                 assert got == expected, expression
-            for pattern in ("^[a-c]$", "e|j", "^$"):
+            for pattern in ("^[a-c]$", "e|j", "^$", "[^a-z]", "."):
                 flt = parse_filter(grep=pattern)
                 expected = [r.message for r in read([str(log)], flt)]
                 assert [index.record(n).message for n in index.match(flt)] == expected
