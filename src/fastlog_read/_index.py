@@ -1163,9 +1163,7 @@ def _fast_predicate(predicate: Predicate) -> Callable[[int], Callable[[list[str]
         if code == _STR:
             return None  # a string is compared as the number it spells, if it spells one
         assert number is not None
-        order = {">": number.__lt__, ">=": number.__le__, "<": number.__gt__}.get(
-            op, number.__ge__
-        )
+        order = {">": number.__lt__, ">=": number.__le__, "<": number.__gt__}.get(op, number.__ge__)
         # float() of an int's decimal text is float() of the int: both are rounded once.
         return lambda texts: map(order, map(float, texts))
 
