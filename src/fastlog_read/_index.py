@@ -19,6 +19,7 @@ and, under a filter, goes with the record before it in its input, as ``fastlog v
 from __future__ import annotations
 
 import bisect
+import datetime
 import math
 import os
 import re
@@ -38,6 +39,10 @@ from ._levels import levelno_of
 from ._reader import merge
 from ._record import Record
 from ._sources import iter_lines, open_source
+from ._stats import _WIDTHS, Stats
+from ._stats import NONE as _NONE
+from ._stats import _Message as _StatsMessage
+from ._templates import template
 
 __all__ = ["Index"]
 
@@ -105,6 +110,10 @@ class Index:
         self._level = array("B")  # index into _level_names (0: none)
         self._logger = array("I")  # index into _logger_names (0: none)
         self._store = array("H")
+        self._layout = array("B")  # index into _layout_names
+        self._layout_names: list[str] = []
+        self._layout_ids: dict[str, int] = {}
+        self._exceptions = array("I")  # ids of the records with an exception, ascending
         self._source = array("H")  # index into _source_names
         self._source_names: list[str] = []
         self._source_ids: dict[str, int] = {}
@@ -275,6 +284,13 @@ class Index:
             # Merging never hands out a text line before its record: the record's id is known.
             self._text.append(number)
             self._owner.append(order[owner] if owner >= 0 else (-owner - 2 if owner < -1 else -1))
+        layout_id = self._layout_ids.get(record.layout)
+        if layout_id is None:
+            layout_id = self._layout_ids[record.layout] = len(self._layout_names)
+            self._layout_names.append(record.layout)
+        self._layout.append(layout_id)
+        if record.exception is not None:
+            self._exceptions.append(number)
         source = record.source
         source_id = self._source_ids.get(source)
         if source_id is None:
@@ -507,6 +523,139 @@ class Index:
     def time_of(self, number: int) -> float:
         """The time of record *number* in epoch seconds (NaN when it has none)."""
         return self._time[number]
+
+    def stats(self, numbers: Sequence[int], top: int = 10) -> Stats:
+        """The :class:`Stats` of the records *numbers* (ascending ids): the same as
+        ``Stats(top=top).update(self.records(numbers))``.
+
+        Counted from the arrays (level, logger, layout, input, time, the message's distinct
+        values); only the records with an exception, and fastlog's own notes, are parsed
+        again. When the arrays cannot tell (too many distinct messages or loggers), every
+        record is parsed.
+        """
+        stats = Stats(top=top)
+        if not self._counted(stats, numbers):
+            step = 10_000
+            for at in range(0, len(numbers), step):
+                stats.update(self.records(numbers[at : at + step]))
+        return stats
+
+    def _counted(self, stats: Stats, numbers: Sequence[int]) -> bool:
+        """Fill *stats* from the arrays; False (and *stats* untouched) when they cannot tell."""
+        high = len(self)
+        if not numbers:
+            return True
+        if numbers[-1] >= high:
+            raise IndexError(numbers[-1])
+        column = self._column_of(self._messages, high)
+        if column is None or column.ids is None or len(self._level_names) >= 255:
+            return False
+        message_ids = column.ids
+        text = bytearray(high)
+        for n in self._text:
+            if n < high:
+                text[n] = 1
+        records = list(compress(numbers, map((1).__xor__, map(text.__getitem__, numbers))))
+        sources = Counter(map(self._source.__getitem__, numbers))
+        levels = Counter(map(self._level.__getitem__, records))
+        loggers = Counter(map(self._logger.__getitem__, records))
+        level_of = [name or _NONE for name in self._level_names]
+        logger_of = [name or _NONE for name in self._logger_names]
+        level_counts: Counter[str] = Counter()
+        for level_id, count in levels.items():
+            level_counts[level_of[level_id]] += count
+        logger_counts: Counter[str] = Counter()
+        for logger_id, count in loggers.items():
+            logger_counts[logger_of[logger_id]] += count
+        # Counts kept whole only: past a cap, which keys were kept depends on the order.
+        if (
+            len(sources) > stats._sources.cap
+            or len(level_counts) > stats._levels.cap
+            or len(logger_counts) > stats._loggers.cap
+            or len(Counter(map(self._layout.__getitem__, records))) > stats._layouts.cap
+        ):
+            return False
+        times = list(filterfalse(math.isnan, map(self._time.__getitem__, records)))
+        if times and (min(times) < -_EXACT_SECONDS or max(times) > _EXACT_SECONDS):
+            return False  # a float may not tell two microseconds apart there
+        message_list = list(map(message_ids.__getitem__, records))
+        # (message, level) as one int, counted in C.
+        by_pair = Counter(
+            map(
+                int.__add__,
+                map((256).__mul__, message_list),
+                map(self._level.__getitem__, records),
+            )
+        )
+        # The first record of each distinct message: a template's example is its first message.
+        first_of = dict(
+            zip(reversed(message_list), range(len(message_list) - 1, -1, -1), strict=True)
+        )
+        del message_list
+        values = column.values
+        messages = stats._messages
+        ordered = sorted(first_of, key=first_of.__getitem__)
+        templates: dict[int, str] = {}
+        for message_id in ordered:
+            message = values[message_id]
+            if not isinstance(message, str):
+                continue
+            key = template(message)
+            templates[message_id] = key
+            if key not in messages and len(messages) < stats._max_templates:
+                messages[key] = _StatsMessage(0, message, set())
+        for pair, count in by_pair.items():
+            message_id, level_id = divmod(pair, 256)
+            kept = templates.get(message_id)
+            if kept is None:
+                continue
+            found = messages.get(kept)
+            if found is None:
+                stats._messages_other += count
+            else:
+                found.count += count
+                found.levels.add(level_of[level_id])
+        for source_id, count in sources.items():
+            stats._sources.counts[self._source_names[source_id]] = count
+        for layout_id, count in Counter(map(self._layout.__getitem__, records)).items():
+            stats._layouts.counts[self._layout_names[layout_id]] = count
+        stats._levels.counts.update(level_counts)
+        stats._loggers.counts.update(logger_counts)
+        stats.records = len(records)
+        stats.text_lines = len(numbers) - len(records)
+        stats.without_time = len(records) - len(times)
+        if times:
+            earliest, latest = min(times), max(times)
+            stats.first = datetime.datetime.fromtimestamp(earliest, datetime.UTC)
+            stats.last = datetime.datetime.fromtimestamp(latest, datetime.UTC)
+            # Stats._bucket() for each, in order; inline while the bucket exists already.
+            width = _WIDTHS[stats._width_index]
+            buckets = stats._buckets
+            floor = math.floor
+            for moment in times:
+                slot = floor(moment / width)
+                if slot in buckets:
+                    buckets[slot] += 1
+                else:
+                    stats._bucket(moment)
+                    width = _WIDTHS[stats._width_index]
+                    buckets = stats._buckets
+        # The exceptions and fastlog's notes from their records, parsed again, in order.
+        wanted = bytearray(high)
+        for n in records:
+            wanted[n] = 1
+        parsed = [n for n in self._exceptions if n < high and wanted[n]]
+        notes = self._logger_ids.get("fastlog")
+        if notes is not None:
+            logger = self._logger
+            parsed.extend(n for n in records if logger[n] == notes)
+        for record in self.records(sorted(set(parsed))):
+            when = record.time
+            if record.exception is not None:
+                stats._error(record.exception, when)
+            if record.logger == "fastlog":
+                stats._note(record, when)
+        return True
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -1188,6 +1337,7 @@ _MAX_COLUMNS = 64  # 0: no columns (every predicate and grep read from the lines
 #: Fewer records than this to filter are read one by one (else stores are read whole).
 _DENSE = 100_000
 _MAX_VALUES = 65_000
+_EXACT_SECONDS = 2**32  # times (epoch seconds) a float holds to the microsecond, and more
 #: Memory for the columns of many distinct values (:class:`_Wide`), all together.
 _WIDE_BYTES = 64 << 20
 

@@ -311,10 +311,10 @@ class Api:
     def summary(self, flt: Filter, text: str | None, top: int = 10) -> dict[str, Any]:
         """``Stats(top=top).to_dict()`` of the records *flt* and *text* keep.
 
-        Every matching record is parsed again, once: the last summaries are kept, each
-        extended with the records that matched since (a match only ever grows at its end,
-        in id order, the order the records are counted in); a summary asked for by several
-        requests at once is computed by the first, the others wait for it.
+        Counted once (:meth:`Index.stats`): the last summaries are kept, each extended with
+        the records that matched since (a match only ever grows at its end, in id order, the
+        order the records are counted in); a summary asked for by several requests at once
+        is computed by the first, the others wait for it.
         """
         key = (_filter_key(flt), text, top)
         with self._stats_lock:
@@ -329,6 +329,9 @@ class Api:
                 summary.stats, summary.done = Stats(top=top), 0
             step = 10_000
             try:
+                if not summary.done and ids:  # from the index's arrays where they tell
+                    summary.stats = self.index.stats(ids, top)
+                    summary.done, summary.report = len(ids), None
                 for at in range(summary.done, len(ids), step):
                     summary.report = None
                     summary.stats.update(self.index.records(ids[at : at + step]))

@@ -143,12 +143,54 @@ class TestIndex:
         assert counts == expected
         assert sum(map(sum, counts)) == len(ids) == 41 + 4 + 2 + 3
 
-    def test_stats_of_matches_is_stats_of_reads(self, logs: list[str], index: Index) -> None:
-        """Stats fed the index's records equal Stats fed read() (what fastlog stats prints)."""
-        flt = parse_filter(level="warning")
-        expected = Stats().update(read(logs, flt, prefilter=False)).to_dict()
-        got = Stats().update(index.records(index.match(flt))).to_dict()
-        assert got == expected
+    @pytest.mark.parametrize("kwargs", FILTERS[:10] + FILTERS[20:])
+    @pytest.mark.parametrize("top", [10, 2])
+    def test_stats_of_matches_is_stats_of_reads(
+        self, logs: list[str], index: Index, kwargs: dict, top: int
+    ) -> None:
+        """Stats fed the index's records, and the index's own count from its arrays, equal
+        Stats fed read() (what fastlog stats prints)."""
+        flt = parse_filter(**kwargs, now=NOW)
+        expected = Stats(top=top).update(read(logs, flt, prefilter=False)).to_dict()
+        ids = index.match(flt)
+        assert Stats(top=top).update(index.records(ids)).to_dict() == expected
+        assert index.stats(ids, top).to_dict() == expected
+        # Counted from the arrays when the messages' distinct values are kept.
+        assert index._counted(Stats(top=top), ids) == (index._messages.ids is not None or not ids)
+
+
+class TestStats:
+    LINES = (
+        b"a banner before any record",
+        b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app","message":"user 1 in"}',
+        b'{"timestamp":"2026-12-07T10:00:00.000002Z","level":"error","logger":"","message":"boom","exception":{"type":"KeyError","message":"k","traceback":"Traceback\\nKeyError: k\\n"}}',
+        b"Traceback (most recent call last):",
+        b'{"timestamp":"2026-12-07T10:00:03Z","level":"warning","logger":"fastlog","message":"fastlog: dropped 12 records (policy=drop_newest)","dropped":12,"dropped_by_level":{"info":10,"debug":2},"preset":"web"}',
+        b'{"timestamp":"2026-12-07T10:00:04Z","level":"warning","logger":"fastlog","message":"fastlog: lost 3 records","lost":3}',
+        b'{"level":"info","message":"user 22 in","logger":"app"}',
+        b'{"timestamp":"2026-12-07T10:00:05Z","level":"critical","logger":"app","message":null}',
+        b'{"timestamp":"2026-12-07T09:59:59Z","message":"no level","logger":"app"}',
+        b'{"timestamp":"2026-12-07T10:00:06Z","level":"error","logger":"app","message":"user 3 in","exception":{"type":"ValueError","message":"v"}}',
+        b'{"timestamp":"2026-12-07T10:00:07Z","level":"error","logger":"app","message":"boom","exc_info":"Traceback\\nOSError: disk\\n"}',
+        b"level=info msg=\"user 4 in\" logger=app time=2026-12-07T10:00:08Z",
+    )  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "kwargs", [{}, {"level": "warning"}, {"grep": "user"}, {"loggers": ["fastlog"]}]
+    )
+    def test_counted_from_the_arrays(self, tmp_path: Path, kwargs: dict) -> None:
+        """Notes, exceptions, text lines, records without a level, time, logger or message:
+        Index.stats() counts them as Stats fed read() does."""
+        log = tmp_path / "stats.log"
+        log.write_bytes(b"\n".join(self.LINES) + b"\n")
+        flt = parse_filter(**kwargs)
+        expected = Stats().update(read([str(log)], flt)).to_dict()
+        with pytest.MonkeyPatch.context() as patch:  # the defaults, whatever a fixture set
+            patch.setattr(_index, "_MAX_COLUMNS", 64)
+            patch.setattr(_index, "_MAX_VALUES", 65_000)
+            index = Index([str(log)])
+        assert index._counted(Stats(), index.match(flt))
+        assert index.stats(index.match(flt)).to_dict() == expected
 
 
 class TestInputs:
