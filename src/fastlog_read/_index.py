@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 from itertools import compress, filterfalse
 from typing import Any, BinaryIO, cast
 
+import orjson
+
 from ._filters import Filter, Predicate
 from ._layouts import parse_line
-from ._levels import levelno_of
+from ._levels import canonical_level, levelno_of
 from ._reader import merge
 from ._record import Record
 from ._sources import iter_lines, open_source
@@ -43,6 +45,7 @@ from ._stats import _WIDTHS, Stats
 from ._stats import NONE as _NONE
 from ._stats import _Message as _StatsMessage
 from ._templates import template
+from ._times import from_text
 
 __all__ = ["Index"]
 
@@ -74,6 +77,90 @@ class _Store:
     last: int = -1  # the line number of the last record (not a text line) read when building
     #: The id of each line's record, by line number (every line in [0, size) is a record).
     order: array[int] = field(default_factory=lambda: array("I"))
+
+
+class _FastlogLines:
+    """What the index keeps of a line in fastlog's default layout, read with one
+    ``orjson.loads`` and no :class:`Record`: the same values :func:`parse_line` gives, or
+    None for any line it does not read that way (another layout, a timestamp in another
+    shape, a level that is not a string...), which is then parsed."""
+
+    def __init__(self) -> None:
+        #: "YYYY-MM-DDTHH:MM:SS." -> (epoch microseconds,), or None for another shape
+        self.times: dict[str, tuple[int] | None] = {}
+        self.levels: dict[str, tuple[str, int | None]] = {}
+
+    def read(
+        self, line: bytes
+    ) -> (
+        tuple[float, int | None, str | None, str | None, str, bool, dict[str, Any], str | None]
+        | None
+    ):
+        if line[:14] != _HEAD or line[-1:] == b"\r":
+            return None
+        try:
+            d = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+        # parse_line's test for the layout; the first key is "timestamp", as the line starts.
+        if "level" not in d or "message" not in d:
+            return None
+        stamp = d["timestamp"]
+        level = d["level"]
+        if type(stamp) is not str or type(level) is not str:
+            return None
+        at = self.times.get(stamp[:20])
+        if at is None:
+            at = self.times[stamp[:20]] = _second(stamp[:20])
+        micro = stamp[20:]
+        # 6 digits and a Z: what the shape test of _second() leaves to look at.
+        if (
+            not at
+            or len(micro) != 7
+            or micro[6] != "Z"
+            or not micro[:6].isdigit()
+            or not micro.isascii()
+        ):
+            return None
+        named = self.levels.get(level)
+        if named is None:
+            named = self.levels[level] = (canonical_level(level), levelno_of(level))
+        # d becomes the fields: what parse_line keeps apart goes (its order is kept).
+        del d["timestamp"], d["level"]
+        logger = d.pop("logger", None)
+        message = d.pop("message")
+        exc = d.pop("exception", None)
+        if (logger is not None and type(logger) is not str) or (
+            message is not None and type(message) is not str
+        ):
+            return None
+        # As datetime.timestamp() computes it: whole microseconds over 10**6, rounded once.
+        return (
+            (at[0] + int(micro[:6])) / 1_000_000,
+            named[1],
+            named[0],
+            logger,
+            "fastlog",
+            isinstance(exc, dict) or bool(exc),  # parse_line's exception is not None
+            d,
+            message,
+        )
+
+
+def _second(head: str) -> tuple[int] | None:
+    """``YYYY-MM-DDTHH:MM:SS.`` in UTC as epoch microseconds (in a tuple: never falsy), or
+    None when not a time of that shape."""
+    if _WHOLE_SECONDS.fullmatch(head) is None:
+        return None
+    when = from_text(head + "000000Z")
+    if when is None:
+        return None
+    return ((when - _EPOCH) // datetime.timedelta(microseconds=1),)
+
+
+_HEAD = b'{"timestamp":"'
+_WHOLE_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.", re.ASCII)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 class Index:
@@ -208,6 +295,21 @@ class Index:
         store.last = last
 
     def _build(self, window: float, on_error: Callable[[str, OSError], None] | None) -> None:
+        if len(self.paths) == 1:  # nothing to merge: lines straight from the file
+            path = self.paths[0]
+            try:
+                store = self._open(path)
+                with self._lock:
+                    self._build_one(path, store)
+            except OSError as exc:
+                if on_error is None:
+                    raise
+                on_error(path, exc)
+            with self._lock:
+                for store in self._stores:
+                    if store.last >= 0:
+                        self._built_last[store.name] = store.order[store.last]
+            return
         pending: dict[int, _Where] = {}
         streams: list[Iterable[Record]] = []
         for path in self.paths:
@@ -232,28 +334,81 @@ class Index:
                 if store.last >= 0:
                     self._built_last[store.name] = store.order[store.last]
 
+    def _build_one(self, path: str, store: _Store) -> None:
+        """Index the lines of the only input: a line in fastlog's default layout read by
+        :class:`_FastlogLines`, any other parsed."""
+        number = len(self._stores)
+        self._stores.append(store)
+        offset = seq = 0
+        last = -1  # the line of the last record (what a text line after it goes with)
+        fast = _FastlogLines().read
+        add, append, progress = self._add, self._append, self._progress
+        try:
+            for lines in self._lines(path, store):
+                for line in lines:
+                    length = len(line)
+                    values = fast(line)
+                    if values is not None:
+                        add((number, offset, length, seq, -1), *values, path)
+                        last = seq
+                    else:
+                        record = parse_line(line, path)
+                        if record.layout == "text":
+                            append(record, (number, offset, length, seq, last))
+                        else:
+                            append(record, (number, offset, length, seq, -1))
+                            last = seq
+                    offset += length + 1
+                    seq += 1
+                    if progress is not None and not seq % 100_000:
+                        progress(len(self._time))
+        finally:
+            store.size = offset
+            store.last = last
+
     def _append(self, record: Record, where: _Where) -> None:
         """Add *record*, found *where* (see :data:`_Where`)."""
+        time = record.time
+        self._add(
+            where,
+            math.nan if time is None else time.timestamp(),
+            record.levelno,
+            record.level,
+            record.logger,
+            record.layout,
+            record.exception is not None,
+            record.fields,
+            record.message,
+            record.source,
+        )
+
+    def _add(  # noqa: PLR0917 - positional: the build's per-record call
+        self,
+        where: _Where,
+        at: float,
+        levelno: int | None,
+        level: str | None,
+        logger: str | None,
+        layout: str,
+        exception: bool,
+        fields: dict[str, Any],
+        message: str | None,
+        source: str,
+    ) -> None:
+        """Add a record (what the arrays keep of it), found *where* (see :data:`_Where`)."""
         store, offset, length, seq, owner = where
         number = len(self._time)
-        time = record.time
-        if time is None:
-            self._time.append(math.nan)
-        else:
-            at = time.timestamp()
-            self._time.append(at)
-            # Comparisons, not min()/max(): no call on the build's per-record path.
-            if at < self._first:  # noqa: PLR1730
-                self._first = at
-            if at > self._last:  # noqa: PLR1730
-                self._last = at
-        levelno = record.levelno
+        self._time.append(at)
+        # Comparisons, not min()/max(): no call on the build's per-record path (NaN: False).
+        if at < self._first:  # noqa: PLR1730
+            self._first = at
+        if at > self._last:  # noqa: PLR1730
+            self._last = at
         if levelno is None:
             levelno = _NO_LEVEL
         elif not _NO_LEVEL < levelno <= _LEVEL_MAX:
             levelno = _LEVEL_MAX if levelno > 0 else _NO_LEVEL + 1
         self._levelno.append(levelno)
-        level = record.level
         level_id = self._level_ids.get(level)
         if level_id is None:
             level_id = len(self._level_names) if len(self._level_names) < 255 else 0
@@ -262,7 +417,6 @@ class Index:
                 self._level_names.append(level)
         self._level.append(level_id)
         self._level_counts[level_id] += 1
-        logger = record.logger
         logger_id = self._logger_ids.get(logger)
         if logger_id is None:
             logger_id = self._logger_ids[logger] = len(self._logger_names)
@@ -280,24 +434,22 @@ class Index:
             if seq > len(order):
                 order.frombytes(bytes(order.itemsize * (seq + 1 - len(order))))
             order[seq] = number
-        if record.layout == "text":
+        if layout == "text":
             # Merging never hands out a text line before its record: the record's id is known.
             self._text.append(number)
             self._owner.append(order[owner] if owner >= 0 else (-owner - 2 if owner < -1 else -1))
-        layout_id = self._layout_ids.get(record.layout)
+        layout_id = self._layout_ids.get(layout)
         if layout_id is None:
-            layout_id = self._layout_ids[record.layout] = len(self._layout_names)
-            self._layout_names.append(record.layout)
+            layout_id = self._layout_ids[layout] = len(self._layout_names)
+            self._layout_names.append(layout)
         self._layout.append(layout_id)
-        if record.exception is not None:
+        if exception:
             self._exceptions.append(number)
-        source = record.source
         source_id = self._source_ids.get(source)
         if source_id is None:
             source_id = self._source_ids[source] = len(self._source_names)
             self._source_names.append(source)
         self._source.append(source_id)
-        fields = record.fields
         if number < _SAMPLE_FIELDS or not number % 100:
             counts = self._field_counts
             for key in fields:
@@ -329,7 +481,7 @@ class Index:
             if len(ids) != number:
                 ids.frombytes(bytes(2 * (number - len(ids))))
             ids.append(found)
-        self._messages.put(number, record.message)
+        self._messages.put(number, message)
 
     def add_lines(self, lines: Sequence[tuple[str, bytes]]) -> int:
         """Index new lines (``(source, line)`` pairs, each without its newline), merged by time

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import json
 import math
 import os
 import tempfile
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fastlog_read import Follower, Index, Notice, Stats, _index, parse_filter, parse_line, read
 from tests.web.helpers import write_logs
@@ -162,16 +165,16 @@ class TestIndex:
 class TestStats:
     LINES = (
         b"a banner before any record",
-        b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app","message":"user 1 in"}',
-        b'{"timestamp":"2026-12-07T10:00:00.000002Z","level":"error","logger":"","message":"boom","exception":{"type":"KeyError","message":"k","traceback":"Traceback\\nKeyError: k\\n"}}',
+        b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app","message":"user-1-in"}',
+        b'{"timestamp":"2026-12-07T10:00:00.000002Z","level":"error","logger":"","message":"boom","exception":{"type":"KeyError","message":"k","traceback":"Traceback\\nKeyError:-k\\n"}}',
         b"Traceback (most recent call last):",
-        b'{"timestamp":"2026-12-07T10:00:03Z","level":"warning","logger":"fastlog","message":"fastlog: dropped 12 records (policy=drop_newest)","dropped":12,"dropped_by_level":{"info":10,"debug":2},"preset":"web"}',
-        b'{"timestamp":"2026-12-07T10:00:04Z","level":"warning","logger":"fastlog","message":"fastlog: lost 3 records","lost":3}',
+        b'{"timestamp":"2026-12-07T10:00:03Z","level":"warning","logger":"fastlog","message":"fastlog:-dropped-12-records-(policy=drop_newest)","dropped":12,"dropped_by_level":{"info":10,"debug":2},"preset":"web"}',
+        b'{"timestamp":"2026-12-07T10:00:04Z","level":"warning","logger":"fastlog","message":"fastlog:-lost-3-records","lost":3}',
         b'{"level":"info","message":"user 22 in","logger":"app"}',
         b'{"timestamp":"2026-12-07T10:00:05Z","level":"critical","logger":"app","message":null}',
         b'{"timestamp":"2026-12-07T09:59:59Z","message":"no level","logger":"app"}',
-        b'{"timestamp":"2026-12-07T10:00:06Z","level":"error","logger":"app","message":"user 3 in","exception":{"type":"ValueError","message":"v"}}',
-        b'{"timestamp":"2026-12-07T10:00:07Z","level":"error","logger":"app","message":"boom","exc_info":"Traceback\\nOSError: disk\\n"}',
+        b'{"timestamp":"2026-12-07T10:00:06Z","level":"error","logger":"app","message":"user-3-in","exception":{"type":"ValueError","message":"v"}}',
+        b'{"timestamp":"2026-12-07T10:00:07Z","level":"error","logger":"app","message":"boom","exc_info":"Traceback\\nOSError:-disk\\n"}',
         b"level=info msg=\"user 4 in\" logger=app time=2026-12-07T10:00:08Z",
     )  # fmt: skip
 
@@ -433,3 +436,113 @@ class TestTextLines:
             b"detail of second",
         ]
         assert len(index.match(None)) == 7
+
+
+_STAMPS = st.sampled_from(
+    [
+        "2026-12-07T10:00:00.000001Z",
+        "2026-12-07T10:00:00.999999Z",
+        "1969-12-31T23:59:59.500000Z",
+        "0001-01-01T00:00:00.000000Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-12-07T10:00:00Z",
+        "2026-12-07T10:00:00.000001+02:00",
+        "2026-12-07 10:00:00.000001Z",
+        "2026-12-07T10:00:00.00000١Z",
+        "2026-12-07T10:00:00.0000 1Z",
+        "2026-13-07T10:00:00.000001Z",
+        "1765101600",
+        "not a time",
+    ]
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.integers(), max_size=2),
+)
+
+
+@st.composite
+def _fastlog_lines(draw: st.DrawFn) -> bytes:
+    """A line in fastlog's default layout, or close to it (what the fast reader must read
+    as parse_line does, or leave to it)."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from([b"a print", b"", b"{not json", b'{"timestamp":"x"}']))
+    odd = st.integers(0, 3).map(lambda n: n == 0)  # mostly what fastlog writes
+    stamp = (
+        draw(_STAMPS)
+        if draw(odd)
+        else f"2026-12-07T10:{draw(st.integers(0, 59)):02}:00.{draw(st.integers(0, 999_999)):06}Z"
+    )
+    parts = [f'"timestamp":{json.dumps(stamp)}']
+    level = draw(_VALUES) if draw(odd) else draw(st.sampled_from(["info", "ERROR", "warn", "x"]))
+    parts.append(f'"level":{json.dumps(level)}')
+    for key in ("logger", "message", "exception", "user", "ms"):
+        if draw(st.booleans()):
+            value = (
+                draw(_VALUES)
+                if draw(odd)
+                else draw(st.sampled_from(["app", "Traceback\nKeyError: k\n", "", "a b"]))
+            )
+            parts.append(f"{json.dumps(key)}:{json.dumps(value)}")
+    if draw(st.integers(0, 5)) == 0:
+        parts.append('"level":"debug"')  # a duplicate key: the last value wins
+    line = ("{" + ",".join(parts) + "}").encode()
+    return line + (b"\r" if draw(st.integers(0, 9)) == 0 else b"")
+
+
+def _arrays(index: Index) -> dict[str, object]:
+    """Everything the index keeps, in comparable form (NaN compared by its bytes)."""
+    columns = {
+        key: (
+            None if c.ids is None else (c.ids.tobytes().rstrip(b"\0"), repr(c.values)),
+            None if c.wide is None else (c.wide.text, c.wide.kinds, c.wide.idx),
+        )
+        for key, c in index._columns.items()
+    }
+    names = (
+        "_time", "_levelno", "_level", "_logger", "_store", "_source", "_offset", "_length",
+        "_layout", "_exceptions", "_text", "_owner", "_level_names", "_logger_names",
+        "_layout_names", "_source_names", "_field_counts", "_first", "_last",
+    )  # fmt: skip
+    kept: dict[str, object] = {name: repr(getattr(index, name)) for name in names}
+    kept["_time"] = index._time.tobytes()
+    kept["columns"] = columns
+    kept["messages"] = repr(index._messages.values)
+    return kept
+
+
+class TestFastPath:
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_fastlog_lines(), min_size=1, max_size=40))
+    def test_same_arrays_as_the_parsed_lines(self, lines: list[bytes]) -> None:
+        """The lines of fastlog's default layout read without parse_line() give the index
+        the same arrays, to the bit, as when every line is parsed."""
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "fast.log"
+            log.write_bytes(b"\n".join(lines) + b"\n")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_index, "_MAX_COLUMNS", 64)
+                patch.setattr(_index, "_MAX_VALUES", 3)  # wide columns too
+                with Index([str(log)]) as fast:
+                    got = _arrays(fast)
+                patch.setattr(_index._FastlogLines, "read", lambda self, line: None)
+                with Index([str(log)]) as parsed:
+                    expected = _arrays(parsed)
+        assert got == expected
+
+    def test_the_default_layout_is_read_fast(self, tmp_path: Path) -> None:
+        """fastlog's own lines take the fast path (none is parsed while indexing)."""
+        log = tmp_path / "app.log"
+        log.write_bytes(
+            b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app",'
+            b'"message":"ok","ms":5}\n' * 3
+        )
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_index, "parse_line", None)  # any call would fail
+            with Index([str(log)]) as index:
+                assert len(index) == 3 and index.time_of(0) == 1796637600.000001
