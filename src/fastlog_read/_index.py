@@ -1351,13 +1351,12 @@ class _Wide:
     The text of an int is ``str()``, of a float ``repr()``: both read back exactly.
     """
 
-    __slots__ = ("budget", "idx", "kinds", "seen", "text", "used")
+    __slots__ = ("budget", "idx", "kinds", "text", "used")
 
     def __init__(self, budget: list[int]) -> None:
         self.idx: array[int] | None = array("I")
         self.text = bytearray()
         self.kinds = bytearray(b"\0")  # slot 0: absent
-        self.seen: set[int] = set()
         self.budget = budget
         self.used = 0
 
@@ -1369,9 +1368,18 @@ class _Wide:
         if kind is str:
             try:
                 data = value.encode()  # type: ignore[attr-defined]
-                code = _STR
             except UnicodeEncodeError:  # a lone surrogate (json's fallback reads them)
                 data, code = b"", _LINE
+            else:
+                if len(idx) == number and self.budget[0] > len(data) + 6:
+                    # The usual case, inline: a string for the next record.
+                    self.budget[0] -= len(data) + 6
+                    self.used += len(data) + 6
+                    self.text += data + _SEP
+                    self.kinds.append(_STR)
+                    idx.append(len(self.kinds) - 1)
+                    return
+                code = _STR
         elif kind is int and -(2**63) <= value < 2**63:  # type: ignore[operator]
             data, code = str(value).encode(), _INT
         elif kind is float and not math.isnan(value):  # type: ignore[arg-type]
@@ -1395,7 +1403,6 @@ class _Wide:
         self.text += data
         self.text += _SEP
         self.kinds.append(code)
-        self.seen.add(code)
         idx.append(len(self.kinds) - 1)
 
     def judge(
