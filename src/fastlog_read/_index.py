@@ -1097,12 +1097,16 @@ def _needles(slow: Filter | None) -> tuple[bytes, ...]:
     for predicate in slow.predicates:
         if predicate.op == "!=" or predicate.key in _SPECIAL_KEYS:
             continue
+        plain = predicate.op == "=" and predicate.number is None
         if predicate.key.startswith("exception."):
+            # Its value is written in the line (a type also as the traceback's last line).
+            if plain and _PLAIN.fullmatch(predicate.value):
+                values.append(predicate.value.encode())
             continue
         last = predicate.key.rsplit(".", 1)[-1]
         if _PLAIN.fullmatch(last):
             keys.append(last.encode())
-        if predicate.op == "=" and predicate.number is None and _PLAIN.fullmatch(predicate.value):
+        if plain and _PLAIN.fullmatch(predicate.value):
             values.append(predicate.value.encode())
     grep = slow.grep
     if (
