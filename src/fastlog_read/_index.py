@@ -2,13 +2,15 @@
 
 Per record the index keeps only what the filters need, in compact arrays: the time (float
 seconds, NaN when none), the level number and name, the logger, where the line is (store,
-offset, length), and, per top-level field key and for the message, a small id into the distinct
-values seen (while they are few enough to keep). The records themselves stay in their files
-and are parsed again, by offset, when a page, a detail or a filter the arrays cannot answer
-needs them. Plain files are read in place; ``.gz``
-inputs, standard input and other non-regular files are spooled once into a private temporary
-file (deleted when the index is closed or the process ends) and read there. Records that arrive
-while following (:meth:`Index.add_lines`) are appended to a spool too.
+offset, length), its layout, and, per top-level field key and for the message, a small id into
+the distinct values seen, or, past a few tens of thousands of them, the value as text (while
+the memory allowed for those lasts). The records themselves stay in their files and are parsed
+again, by offset, when a page, a detail or a filter the arrays cannot answer needs them. A
+single input's lines in fastlog's default layout are indexed without building a record. Plain
+files are read in place; ``.gz`` inputs, standard input and other non-regular files are
+spooled once into a private temporary file (deleted when the index is closed or the process
+ends) and read there. Records that arrive while following (:meth:`Index.add_lines`) are
+appended to a spool too.
 
 Record ids are positions in the merged (time) order of the initial inputs (the same merge as
 ``fastlog view`` with several files), then arrival order: an id never changes while the index
@@ -707,7 +709,8 @@ class Index:
         for n in self._text:
             if n < high:
                 text[n] = 1
-        records = list(compress(numbers, map((1).__xor__, map(text.__getitem__, numbers))))
+        # Arrays, not lists, of what there is one of per record: no object kept per record.
+        records = array("I", compress(numbers, map((1).__xor__, map(text.__getitem__, numbers))))
         sources = Counter(map(self._source.__getitem__, numbers))
         levels = Counter(map(self._level.__getitem__, records))
         loggers = Counter(map(self._logger.__getitem__, records))
@@ -727,10 +730,10 @@ class Index:
             or len(Counter(map(self._layout.__getitem__, records))) > stats._layouts.cap
         ):
             return False
-        times = list(filterfalse(math.isnan, map(self._time.__getitem__, records)))
+        times = array("d", filterfalse(math.isnan, map(self._time.__getitem__, records)))
         if times and (min(times) < -_EXACT_SECONDS or max(times) > _EXACT_SECONDS):
             return False  # a float may not tell two microseconds apart there
-        message_list = list(map(message_ids.__getitem__, records))
+        message_list = array("I", map(message_ids.__getitem__, records))
         # (message, level) as one int, counted in C.
         by_pair = Counter(
             map(
@@ -801,12 +804,14 @@ class Index:
         if notes is not None:
             logger = self._logger
             parsed.extend(n for n in records if logger[n] == notes)
-        for record in self.records(sorted(set(parsed))):
-            when = record.time
-            if record.exception is not None:
-                stats._error(record.exception, when)
-            if record.logger == "fastlog":
-                stats._note(record, when)
+        parsed = sorted(set(parsed))
+        for at in range(0, len(parsed), 10_000):  # a few records in memory at a time
+            for record in self.records(parsed[at : at + 10_000]):
+                when = record.time
+                if record.exception is not None:
+                    stats._error(record.exception, when)
+                if record.logger == "fastlog":
+                    stats._note(record, when)
         return True
 
     # -- filtering ---------------------------------------------------------------------------
