@@ -16,6 +16,8 @@ console script in a process of its own, asked over loopback as the page asks it:
   (what the page fetches when it opens), on a server that has answered nothing yet; with
   ``--browser``, also from ``page.goto`` to the first table row drawn by the page in Debian's
   Chromium;
+- stats panel: ``/api/stats`` with no filter, asked for right after the first screen (the
+  server counts it in the background once the index is built);
 - filters: each filter applied for the first time (no cached result): its records page and its
   histogram at once, as the page fetches them;
 - RSS: the server's VmRSS and VmHWM (peak) from /proc after everything;
@@ -69,9 +71,22 @@ FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("field ms>500", {"f": "ms>500"}),
     ("field path~^/api", {"f": "path~^/api"}),
     ("field request_id=<one id>", {"f": "request_id=392456de3eb13b90"}),
+    ("field request_id~^39245 (regex, a value per record)", {"f": "request_id~^39245"}),
+    ("field request_id!=392456de3eb13b90", {"f": "request_id!=392456de3eb13b90"}),
+    ("field path!=/login", {"f": "path!=/login"}),
+    ("field user_id>500", {"f": "user_id>500"}),
+    ("field order_id<=100000", {"f": "order_id<=100000"}),
+    ("field amount<10", {"f": "amount<10"}),
+    ("field exception.type=ValueError", {"f": "exception.type=ValueError"}),
+    ("field method (present)", {"f": "method"}),
+    ("trace id", {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}),
     ("grep ^charge", {"grep": "^charge"}),
+    ("grep (?i)DECLINED|slow", {"grep": "(?i)DECLINED|slow"}),
+    ("free text '392456de'", {"text": "392456de"}),
     ("level ≥ warning + logger billing + ms>1000", {"level": "warning", "logger": "billing",
                                                     "f": "ms>1000"}),
+    ("level ≥ error + request_id~^3 + free text 'card'", {"level": "error",
+                                                          "f": "request_id~^3", "text": "card"}),
 ]  # fmt: skip
 
 WRITER = textwrap.dedent(
@@ -349,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         cpu_started = server.cpu_seconds()
         screen, records = first_screen(server)
         print(f"  index {server.started:.1f} s, {records:,} records; first screen {screen:.3f} s")
+        began = time.perf_counter()
+        server.get("/api/stats")
+        stats_seconds = time.perf_counter() - began
+        print(f"  stats panel (no filter, first request) {stats_seconds:.3f} s")
         browser = browser_first_rows(server.url) if args.browser else None
         applied = filters(server)
         rss, hwm = server.memory()
@@ -387,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{'met' if met else 'NOT MET'} |")  # fmt: skip
 
     row("first screen (info, then records + histogram)", screen, FIRST_SCREEN_MAX, "s")
+    row("stats panel, no filter (right after the first screen)", stats_seconds, FILTER_MAX, "s")
     if args.browser:
         row("first screen in Chromium (goto to first row)", browser, FIRST_SCREEN_MAX, "s")
     for name, seconds, total, cpu in applied:
@@ -418,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
                     "index_cpu_seconds": cpu_started,
                     "rss_after_index_mb": rss_started,
                     "first_screen_seconds": screen,
+                    "stats_seconds": stats_seconds,
                     "browser_first_rows_seconds": browser,
                     "filters": [
                         {"name": n, "seconds": s, "total": t, "cpu_seconds": c}

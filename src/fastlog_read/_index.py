@@ -2,13 +2,15 @@
 
 Per record the index keeps only what the filters need, in compact arrays: the time (float
 seconds, NaN when none), the level number and name, the logger, where the line is (store,
-offset, length), and, per top-level field key and for the message, a small id into the distinct
-values seen (while they are few enough to keep). The records themselves stay in their files
-and are parsed again, by offset, when a page, a detail or a filter the arrays cannot answer
-needs them. Plain files are read in place; ``.gz``
-inputs, standard input and other non-regular files are spooled once into a private temporary
-file (deleted when the index is closed or the process ends) and read there. Records that arrive
-while following (:meth:`Index.add_lines`) are appended to a spool too.
+offset, length), its layout, and, per top-level field key and for the message, a small id into
+the distinct values seen, or, past a few tens of thousands of them, the value as text (while
+the memory allowed for those lasts). The records themselves stay in their files and are parsed
+again, by offset, when a page, a detail or a filter the arrays cannot answer needs them. A
+single input's lines in fastlog's default layout are indexed without building a record. Plain
+files are read in place; ``.gz`` inputs, standard input and other non-regular files are
+spooled once into a private temporary file (deleted when the index is closed or the process
+ends) and read there. Records that arrive while following (:meth:`Index.add_lines`) are
+appended to a spool too.
 
 Record ids are positions in the merged (time) order of the initial inputs (the same merge as
 ``fastlog view`` with several files), then arrival order: an id never changes while the index
@@ -19,6 +21,7 @@ and, under a filter, goes with the record before it in its input, as ``fastlog v
 from __future__ import annotations
 
 import bisect
+import datetime
 import math
 import os
 import re
@@ -32,12 +35,19 @@ from dataclasses import dataclass, field
 from itertools import compress, filterfalse
 from typing import Any, BinaryIO, cast
 
+import orjson
+
 from ._filters import Filter, Predicate
 from ._layouts import parse_line
-from ._levels import levelno_of
+from ._levels import canonical_level, levelno_of
 from ._reader import merge
 from ._record import Record
 from ._sources import iter_lines, open_source
+from ._stats import _WIDTHS, Stats
+from ._stats import NONE as _NONE
+from ._stats import _Message as _StatsMessage
+from ._templates import template
+from ._times import from_text
 
 __all__ = ["Index"]
 
@@ -69,6 +79,90 @@ class _Store:
     last: int = -1  # the line number of the last record (not a text line) read when building
     #: The id of each line's record, by line number (every line in [0, size) is a record).
     order: array[int] = field(default_factory=lambda: array("I"))
+
+
+class _FastlogLines:
+    """What the index keeps of a line in fastlog's default layout, read with one
+    ``orjson.loads`` and no :class:`Record`: the same values :func:`parse_line` gives, or
+    None for any line it does not read that way (another layout, a timestamp in another
+    shape, a level that is not a string...), which is then parsed."""
+
+    def __init__(self) -> None:
+        #: "YYYY-MM-DDTHH:MM:SS." -> (epoch microseconds,), or None for another shape
+        self.times: dict[str, tuple[int] | None] = {}
+        self.levels: dict[str, tuple[str, int | None]] = {}
+
+    def read(
+        self, line: bytes
+    ) -> (
+        tuple[float, int | None, str | None, str | None, str, bool, dict[str, Any], str | None]
+        | None
+    ):
+        if line[:14] != _HEAD or line[-1:] == b"\r":
+            return None
+        try:
+            d = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+        # parse_line's test for the layout; the first key is "timestamp", as the line starts.
+        if "level" not in d or "message" not in d:
+            return None
+        stamp = d["timestamp"]
+        level = d["level"]
+        if type(stamp) is not str or type(level) is not str:
+            return None
+        at = self.times.get(stamp[:20])
+        if at is None:
+            at = self.times[stamp[:20]] = _second(stamp[:20])
+        micro = stamp[20:]
+        # 6 digits and a Z: what the shape test of _second() leaves to look at.
+        if (
+            not at
+            or len(micro) != 7
+            or micro[6] != "Z"
+            or not micro[:6].isdigit()
+            or not micro.isascii()
+        ):
+            return None
+        named = self.levels.get(level)
+        if named is None:
+            named = self.levels[level] = (canonical_level(level), levelno_of(level))
+        # d becomes the fields: what parse_line keeps apart goes (its order is kept).
+        del d["timestamp"], d["level"]
+        logger = d.pop("logger", None)
+        message = d.pop("message")
+        exc = d.pop("exception", None)
+        if (logger is not None and type(logger) is not str) or (
+            message is not None and type(message) is not str
+        ):
+            return None
+        # As datetime.timestamp() computes it: whole microseconds over 10**6, rounded once.
+        return (
+            (at[0] + int(micro[:6])) / 1_000_000,
+            named[1],
+            named[0],
+            logger,
+            "fastlog",
+            isinstance(exc, dict) or bool(exc),  # parse_line's exception is not None
+            d,
+            message,
+        )
+
+
+def _second(head: str) -> tuple[int] | None:
+    """``YYYY-MM-DDTHH:MM:SS.`` in UTC as epoch microseconds (in a tuple: never falsy), or
+    None when not a time of that shape."""
+    if _WHOLE_SECONDS.fullmatch(head) is None:
+        return None
+    when = from_text(head + "000000Z")
+    if when is None:
+        return None
+    return ((when - _EPOCH) // datetime.timedelta(microseconds=1),)
+
+
+_HEAD = b'{"timestamp":"'
+_WHOLE_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.", re.ASCII)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 class Index:
@@ -105,6 +199,10 @@ class Index:
         self._level = array("B")  # index into _level_names (0: none)
         self._logger = array("I")  # index into _logger_names (0: none)
         self._store = array("H")
+        self._layout = array("B")  # index into _layout_names
+        self._layout_names: list[str] = []
+        self._layout_ids: dict[str, int] = {}
+        self._exceptions = array("I")  # ids of the records with an exception, ascending
         self._source = array("H")  # index into _source_names
         self._source_names: list[str] = []
         self._source_ids: dict[str, int] = {}
@@ -120,7 +218,9 @@ class Index:
         self._field_counts: dict[str, int] = {}
         self._columns: dict[str, _Column] = {}  # top-level field values, for -f predicates
         self._untracked: set[str] = set()  # keys seen once the columns were all taken
-        self._messages = _Column()  # messages, for grep
+        #: Bytes left for the columns of many values (:class:`_Wide`), shared by all.
+        self._budget = [_WIDE_BYTES]
+        self._messages = _Column(self._budget)  # messages, for grep
         if not _MAX_COLUMNS:
             self._messages.drop()
         self._stores: list[_Store] = []
@@ -197,6 +297,21 @@ class Index:
         store.last = last
 
     def _build(self, window: float, on_error: Callable[[str, OSError], None] | None) -> None:
+        if len(self.paths) == 1:  # nothing to merge: lines straight from the file
+            path = self.paths[0]
+            try:
+                store = self._open(path)
+                with self._lock:
+                    self._build_one(path, store)
+            except OSError as exc:
+                if on_error is None:
+                    raise
+                on_error(path, exc)
+            with self._lock:
+                for store in self._stores:
+                    if store.last >= 0:
+                        self._built_last[store.name] = store.order[store.last]
+            return
         pending: dict[int, _Where] = {}
         streams: list[Iterable[Record]] = []
         for path in self.paths:
@@ -221,28 +336,81 @@ class Index:
                 if store.last >= 0:
                     self._built_last[store.name] = store.order[store.last]
 
+    def _build_one(self, path: str, store: _Store) -> None:
+        """Index the lines of the only input: a line in fastlog's default layout read by
+        :class:`_FastlogLines`, any other parsed."""
+        number = len(self._stores)
+        self._stores.append(store)
+        offset = seq = 0
+        last = -1  # the line of the last record (what a text line after it goes with)
+        fast = _FastlogLines().read
+        add, append, progress = self._add, self._append, self._progress
+        try:
+            for lines in self._lines(path, store):
+                for line in lines:
+                    length = len(line)
+                    values = fast(line)
+                    if values is not None:
+                        add((number, offset, length, seq, -1), *values, path)
+                        last = seq
+                    else:
+                        record = parse_line(line, path)
+                        if record.layout == "text":
+                            append(record, (number, offset, length, seq, last))
+                        else:
+                            append(record, (number, offset, length, seq, -1))
+                            last = seq
+                    offset += length + 1
+                    seq += 1
+                    if progress is not None and not seq % 100_000:
+                        progress(len(self._time))
+        finally:
+            store.size = offset
+            store.last = last
+
     def _append(self, record: Record, where: _Where) -> None:
         """Add *record*, found *where* (see :data:`_Where`)."""
+        time = record.time
+        self._add(
+            where,
+            math.nan if time is None else time.timestamp(),
+            record.levelno,
+            record.level,
+            record.logger,
+            record.layout,
+            record.exception is not None,
+            record.fields,
+            record.message,
+            record.source,
+        )
+
+    def _add(  # noqa: PLR0917 - positional: the build's per-record call
+        self,
+        where: _Where,
+        at: float,
+        levelno: int | None,
+        level: str | None,
+        logger: str | None,
+        layout: str,
+        exception: bool,
+        fields: dict[str, Any],
+        message: str | None,
+        source: str,
+    ) -> None:
+        """Add a record (what the arrays keep of it), found *where* (see :data:`_Where`)."""
         store, offset, length, seq, owner = where
         number = len(self._time)
-        time = record.time
-        if time is None:
-            self._time.append(math.nan)
-        else:
-            at = time.timestamp()
-            self._time.append(at)
-            # Comparisons, not min()/max(): no call on the build's per-record path.
-            if at < self._first:  # noqa: PLR1730
-                self._first = at
-            if at > self._last:  # noqa: PLR1730
-                self._last = at
-        levelno = record.levelno
+        self._time.append(at)
+        # Comparisons, not min()/max(): no call on the build's per-record path (NaN: False).
+        if at < self._first:  # noqa: PLR1730
+            self._first = at
+        if at > self._last:  # noqa: PLR1730
+            self._last = at
         if levelno is None:
             levelno = _NO_LEVEL
         elif not _NO_LEVEL < levelno <= _LEVEL_MAX:
             levelno = _LEVEL_MAX if levelno > 0 else _NO_LEVEL + 1
         self._levelno.append(levelno)
-        level = record.level
         level_id = self._level_ids.get(level)
         if level_id is None:
             level_id = len(self._level_names) if len(self._level_names) < 255 else 0
@@ -251,7 +419,6 @@ class Index:
                 self._level_names.append(level)
         self._level.append(level_id)
         self._level_counts[level_id] += 1
-        logger = record.logger
         logger_id = self._logger_ids.get(logger)
         if logger_id is None:
             logger_id = self._logger_ids[logger] = len(self._logger_names)
@@ -269,17 +436,22 @@ class Index:
             if seq > len(order):
                 order.frombytes(bytes(order.itemsize * (seq + 1 - len(order))))
             order[seq] = number
-        if record.layout == "text":
+        if layout == "text":
             # Merging never hands out a text line before its record: the record's id is known.
             self._text.append(number)
             self._owner.append(order[owner] if owner >= 0 else (-owner - 2 if owner < -1 else -1))
-        source = record.source
+        layout_id = self._layout_ids.get(layout)
+        if layout_id is None:
+            layout_id = self._layout_ids[layout] = len(self._layout_names)
+            self._layout_names.append(layout)
+        self._layout.append(layout_id)
+        if exception:
+            self._exceptions.append(number)
         source_id = self._source_ids.get(source)
         if source_id is None:
             source_id = self._source_ids[source] = len(self._source_names)
             self._source_names.append(source)
         self._source.append(source_id)
-        fields = record.fields
         if number < _SAMPLE_FIELDS or not number % 100:
             counts = self._field_counts
             for key in fields:
@@ -293,9 +465,12 @@ class Index:
                 if len(columns) >= _MAX_COLUMNS:
                     self._untracked.add(key)
                     continue
-                column = columns[key] = _Column()
+                column = columns[key] = _Column(self._budget)
             ids = column.ids
             if ids is None:
+                wide = column.wide
+                if wide is not None:
+                    wide.put(number, value)
                 continue
             # A value seen before, of the usual types, inline (the per-field path of the
             # build); anything else through put().
@@ -308,7 +483,7 @@ class Index:
             if len(ids) != number:
                 ids.frombytes(bytes(2 * (number - len(ids))))
             ids.append(found)
-        self._messages.put(number, record.message)
+        self._messages.put(number, message)
 
     def add_lines(self, lines: Sequence[tuple[str, bytes]]) -> int:
         """Index new lines (``(source, line)`` pairs, each without its newline), merged by time
@@ -503,6 +678,142 @@ class Index:
         """The time of record *number* in epoch seconds (NaN when it has none)."""
         return self._time[number]
 
+    def stats(self, numbers: Sequence[int], top: int = 10) -> Stats:
+        """The :class:`Stats` of the records *numbers* (ascending ids): the same as
+        ``Stats(top=top).update(self.records(numbers))``.
+
+        Counted from the arrays (level, logger, layout, input, time, the message's distinct
+        values); only the records with an exception, and fastlog's own notes, are parsed
+        again. When the arrays cannot tell (too many distinct messages or loggers), every
+        record is parsed.
+        """
+        stats = Stats(top=top)
+        if not self._counted(stats, numbers):
+            step = 10_000
+            for at in range(0, len(numbers), step):
+                stats.update(self.records(numbers[at : at + step]))
+        return stats
+
+    def _counted(self, stats: Stats, numbers: Sequence[int]) -> bool:
+        """Fill *stats* from the arrays; False (and *stats* untouched) when they cannot tell."""
+        high = len(self)
+        if not numbers:
+            return True
+        if numbers[-1] >= high:
+            raise IndexError(numbers[-1])
+        column = self._column_of(self._messages, high)
+        if column is None or column.ids is None or len(self._level_names) >= 255:
+            return False
+        message_ids = column.ids
+        text = bytearray(high)
+        for n in self._text:
+            if n < high:
+                text[n] = 1
+        # Arrays, not lists, of what there is one of per record: no object kept per record.
+        records = array("I", compress(numbers, map((1).__xor__, map(text.__getitem__, numbers))))
+        sources = Counter(map(self._source.__getitem__, numbers))
+        levels = Counter(map(self._level.__getitem__, records))
+        loggers = Counter(map(self._logger.__getitem__, records))
+        level_of = [name or _NONE for name in self._level_names]
+        logger_of = [name or _NONE for name in self._logger_names]
+        level_counts: Counter[str] = Counter()
+        for level_id, count in levels.items():
+            level_counts[level_of[level_id]] += count
+        logger_counts: Counter[str] = Counter()
+        for logger_id, count in loggers.items():
+            logger_counts[logger_of[logger_id]] += count
+        # Counts kept whole only: past a cap, which keys were kept depends on the order.
+        if (
+            len(sources) > stats._sources.cap
+            or len(level_counts) > stats._levels.cap
+            or len(logger_counts) > stats._loggers.cap
+            or len(Counter(map(self._layout.__getitem__, records))) > stats._layouts.cap
+        ):
+            return False
+        times = array("d", filterfalse(math.isnan, map(self._time.__getitem__, records)))
+        if times and (min(times) < -_EXACT_SECONDS or max(times) > _EXACT_SECONDS):
+            return False  # a float may not tell two microseconds apart there
+        message_list = array("I", map(message_ids.__getitem__, records))
+        # (message, level) as one int, counted in C.
+        by_pair = Counter(
+            map(
+                int.__add__,
+                map((256).__mul__, message_list),
+                map(self._level.__getitem__, records),
+            )
+        )
+        # The first record of each distinct message: a template's example is its first message.
+        first_of = dict(
+            zip(reversed(message_list), range(len(message_list) - 1, -1, -1), strict=True)
+        )
+        del message_list
+        values = column.values
+        messages = stats._messages
+        ordered = sorted(first_of, key=first_of.__getitem__)
+        templates: dict[int, str] = {}
+        for message_id in ordered:
+            message = values[message_id]
+            if not isinstance(message, str):
+                continue
+            key = template(message)
+            templates[message_id] = key
+            if key not in messages and len(messages) < stats._max_templates:
+                messages[key] = _StatsMessage(0, message, set())
+        for pair, count in by_pair.items():
+            message_id, level_id = divmod(pair, 256)
+            kept = templates.get(message_id)
+            if kept is None:
+                continue
+            found = messages.get(kept)
+            if found is None:
+                stats._messages_other += count
+            else:
+                found.count += count
+                found.levels.add(level_of[level_id])
+        for source_id, count in sources.items():
+            stats._sources.counts[self._source_names[source_id]] = count
+        for layout_id, count in Counter(map(self._layout.__getitem__, records)).items():
+            stats._layouts.counts[self._layout_names[layout_id]] = count
+        stats._levels.counts.update(level_counts)
+        stats._loggers.counts.update(logger_counts)
+        stats.records = len(records)
+        stats.text_lines = len(numbers) - len(records)
+        stats.without_time = len(records) - len(times)
+        if times:
+            earliest, latest = min(times), max(times)
+            stats.first = datetime.datetime.fromtimestamp(earliest, datetime.UTC)
+            stats.last = datetime.datetime.fromtimestamp(latest, datetime.UTC)
+            # Stats._bucket() for each, in order; inline while the bucket exists already.
+            width = _WIDTHS[stats._width_index]
+            buckets = stats._buckets
+            floor = math.floor
+            for moment in times:
+                slot = floor(moment / width)
+                if slot in buckets:
+                    buckets[slot] += 1
+                else:
+                    stats._bucket(moment)
+                    width = _WIDTHS[stats._width_index]
+                    buckets = stats._buckets
+        # The exceptions and fastlog's notes from their records, parsed again, in order.
+        wanted = bytearray(high)
+        for n in records:
+            wanted[n] = 1
+        parsed = [n for n in self._exceptions if n < high and wanted[n]]
+        notes = self._logger_ids.get("fastlog")
+        if notes is not None:
+            logger = self._logger
+            parsed.extend(n for n in records if logger[n] == notes)
+        parsed = sorted(set(parsed))
+        for at in range(0, len(parsed), 10_000):  # a few records in memory at a time
+            for record in self.records(parsed[at : at + 10_000]):
+                when = record.time
+                if record.exception is not None:
+                    stats._error(record.exception, when)
+                if record.logger == "fastlog":
+                    stats._note(record, when)
+        return True
+
     # -- filtering ---------------------------------------------------------------------------
 
     def match(self, filter: Filter | None = None, *, text: str | None = None) -> array[int]:
@@ -562,27 +873,42 @@ class Index:
         if flt.until is not None:
             ids = _keep(ids, self._time, flt.until.timestamp().__gt__)
         rest: list[Predicate] = []
+        doubtful: set[int] = set()  # records whose value only their line can judge
+        doubted: list[Predicate] = []
+        doubted_grep: re.Pattern[str] | None = None
         for predicate in flt.predicates:
             column = self._column_for(predicate.key, high)
             if column is None:
                 rest.append(predicate)
                 continue
-            kept = column.evaluate(_predicate_test(predicate))
-            values = column.ids
-            assert values is not None
             if column is _MISSING_COLUMN:
-                ids = ids if kept[0] else []
-            else:
-                ids = _keep(ids, values, kept.__getitem__)
+                ids = ids if predicate.match(_probe(predicate.key, _ABSENT)) else []
+                continue
+            ids, doubt = self._judge(
+                column, ids, high, _predicate_test(predicate), _fast_predicate(predicate)
+            )
+            if doubt:
+                doubtful.update(doubt)
+                doubted.append(predicate)
         grep = flt.grep
         if grep is not None:
             column = self._column_of(self._messages, high)
             if column is not None:
-                kept = column.evaluate(_grep_test(grep))
-                values = column.ids
-                assert values is not None
-                ids = _keep(ids, values, kept.__getitem__)
+                ids, doubt = self._judge(column, ids, high, _grep_test(grep), _fast_grep(grep))
+                if doubt:
+                    doubtful.update(doubt)
+                    doubted_grep = grep
                 grep = None
+        if doubtful:
+            # Kept so far as maybe: their lines judge them (on every doubted condition, which
+            # the others among them passed anyway).
+            doubt = sorted(doubtful.intersection(ids))
+            check = Filter(predicates=tuple(doubted), grep=doubted_grep)
+            dropped = set(doubt).difference(
+                self._scan(doubt, low, high, _LineTest(check, None, ()))
+            )
+            if dropped:
+                ids = [n for n in ids if n not in dropped]
         slow = None
         if rest or grep is not None or flt.trace_id is not None:
             slow = Filter(predicates=tuple(rest), grep=grep, trace_id=flt.trace_id)
@@ -633,10 +959,39 @@ class Index:
         with self._lock:  # padded to the index's size, out of the writer's way
             values = column.ids
             if values is None:
-                return None
+                wide = column.wide
+                values = None if wide is None else wide.idx
+                if values is None:
+                    return None
             if len(values) < high:
                 values.frombytes(bytes(values.itemsize * (high - len(values))))
             return column
+
+    def _judge(
+        self,
+        column: _Column,
+        ids: Sequence[int],
+        high: int,
+        test: Callable[[object], bool],
+        fast: Callable[[int], Callable[[list[str]], Iterable[object]] | None],
+    ) -> tuple[Sequence[int], list[int]]:
+        """The *ids* whose value in *column* passes *test* or cannot be judged without the
+        line, and those that cannot."""
+        values = column.ids
+        if values is not None:
+            return _keep(ids, values, column.evaluate(test).__getitem__), []
+        wide = column.wide
+        assert wide is not None
+        with self._lock:  # the slots of the records below high, out of the writer's way
+            idx = wide.idx
+            slots, size = len(wide.kinds), len(wide.text)
+        if idx is None:  # given up since: every record's line
+            return ids, list(ids)
+        judged = wide.judge(slots, size, test, fast)
+        kept = _keep(ids, idx, judged.__getitem__)
+        if _UNSURE not in judged:
+            return kept, []
+        return kept, [n for n in kept if judged[idx[n]] == _UNSURE]
 
     def _loggers_allowed(self, globs: tuple[tuple[str, bool], ...]) -> bytearray:
         probe = Filter(loggers=globs)
@@ -747,12 +1102,16 @@ def _needles(slow: Filter | None) -> tuple[bytes, ...]:
     for predicate in slow.predicates:
         if predicate.op == "!=" or predicate.key in _SPECIAL_KEYS:
             continue
+        plain = predicate.op == "=" and predicate.number is None
         if predicate.key.startswith("exception."):
+            # Its value is written in the line (a type also as the traceback's last line).
+            if plain and _PLAIN.fullmatch(predicate.value):
+                values.append(predicate.value.encode())
             continue
         last = predicate.key.rsplit(".", 1)[-1]
         if _PLAIN.fullmatch(last):
             keys.append(last.encode())
-        if predicate.op == "=" and predicate.number is None and _PLAIN.fullmatch(predicate.value):
+        if plain and _PLAIN.fullmatch(predicate.value):
             values.append(predicate.value.encode())
     grep = slow.grep
     if (
@@ -911,22 +1270,27 @@ def _probe(key: str, value: object) -> Record:
 class _Column:
     """One value per record, as small ids into the distinct values seen (0: absent).
 
-    Given up (``ids`` is None) when the values are too many or one cannot be a dict key
-    exactly (a dict, a list, NaN): the predicates on it read the lines then.
+    Given up (``ids`` is None) when a value cannot be a dict key exactly (a dict, a list, NaN):
+    the predicates on it read the lines then. With too many distinct values it goes on as a
+    :class:`_Wide` column (``wide``) while the index's budget for them lasts.
     """
 
-    __slots__ = ("ids", "tables", "values")
+    __slots__ = ("budget", "ids", "tables", "values", "wide")
 
-    def __init__(self) -> None:
+    def __init__(self, budget: list[int] | None = None) -> None:
         self.ids: array[int] | None = array("H")
         self.values: list[object] = [_ABSENT]
         # One table per type: True, 1 and 1.0 are equal keys but not equal values to a
         # predicate (true is not 1 to "="; "1.0" is not "1" to "~").
         self.tables: dict[type, dict[object, int]] = {}
+        self.wide: _Wide | None = None
+        self.budget = budget
 
     def put(self, number: int, value: object) -> None:
         ids = self.ids
-        if ids is None:  # given up
+        if ids is None:  # given up, or wide
+            if self.wide is not None:
+                self.wide.put(number, value)
             return
         kind = type(value)
         key = value
@@ -946,13 +1310,28 @@ class _Column:
         if found is None:
             found = len(self.values)
             if found > _MAX_VALUES:
-                self.drop()
+                self.widen(number)
+                self.put(number, value)
                 return
             self.values.append(value)
             table[key] = found
         if len(ids) != number:
             ids.frombytes(bytes(ids.itemsize * (number - len(ids))))
         ids.append(found)
+
+    def widen(self, number: int) -> None:
+        """Go on as a :class:`_Wide` column holding the values of records [0, *number*)."""
+        ids, values = self.ids, self.values
+        self.drop()
+        if self.budget is None or ids is None:
+            return
+        wide = _Wide(self.budget)
+        for n, found in enumerate(ids[:number]):
+            if found:
+                wide.put(n, values[found])
+                if wide.idx is None:
+                    return
+        self.wide = wide
 
     def drop(self) -> None:
         self.ids = None
@@ -962,6 +1341,157 @@ class _Column:
     def evaluate(self, test: Callable[[object], bool]) -> bytearray:
         """Whether each distinct value passes *test* (the absent marker included)."""
         return bytearray(bool(test(value)) for value in self.values)
+
+
+# The kinds of value a wide column keeps as text (what the value is read back as).
+_STR, _INT, _FLOAT, _CONST, _LINE = 1, 2, 3, 4, 5
+_CONSTANTS: dict[str, object] = {"true": True, "false": False, "null": None}
+_SEP = b"\xff"  # never in UTF-8: ends each value's text
+_PIECE = 1 << 22  # bytes of values decoded at a time when evaluating
+_UNSURE = 2  # a judgement that needs the record's line
+
+
+class _Wide:
+    """A column of many distinct values, kept as text: one slot per record that has the key
+    (``idx``: record -> slot, 0 when absent), each slot's text in one buffer (UTF-8, each
+    ended by a byte UTF-8 never has) and its kind (str, int, float, true/false/null, or
+    "read the line" for a dict, a list, NaN, a huge int or a string UTF-8 cannot hold).
+
+    The text of an int is ``str()``, of a float ``repr()``: both read back exactly.
+    """
+
+    __slots__ = ("budget", "idx", "kinds", "text", "used")
+
+    def __init__(self, budget: list[int]) -> None:
+        self.idx: array[int] | None = array("I")
+        self.text = bytearray()
+        self.kinds = bytearray(b"\0")  # slot 0: absent
+        self.budget = budget
+        self.used = 0
+
+    def put(self, number: int, value: object) -> None:
+        idx = self.idx
+        if idx is None:
+            return
+        kind = type(value)
+        if kind is str:
+            try:
+                data = value.encode()  # type: ignore[attr-defined]
+            except UnicodeEncodeError:  # a lone surrogate (json's fallback reads them)
+                data, code = b"", _LINE
+            else:
+                if len(idx) == number and self.budget[0] > len(data) + 6:
+                    # The usual case, inline: a string for the next record.
+                    self.budget[0] -= len(data) + 6
+                    self.used += len(data) + 6
+                    self.text += data + _SEP
+                    self.kinds.append(_STR)
+                    idx.append(len(self.kinds) - 1)
+                    return
+                code = _STR
+        elif kind is int and -(2**63) <= value < 2**63:  # type: ignore[operator]
+            data, code = str(value).encode(), _INT
+        elif kind is float and not math.isnan(value):  # type: ignore[arg-type]
+            data, code = repr(value).encode(), _FLOAT
+        elif value is True or value is False or value is None:
+            data, code = (b"true" if value else b"false" if value is False else b"null"), _CONST
+        else:
+            data, code = b"", _LINE
+        cost = len(data) + 6
+        if len(idx) != number:
+            cost += 4 * (number - len(idx))
+            idx.frombytes(bytes(4 * (number - len(idx))))
+        self.budget[0] -= cost
+        self.used += cost
+        if self.budget[0] < 0:  # too much text for the memory allowed: read the lines
+            self.budget[0] += self.used
+            self.idx = None
+            self.text = bytearray()
+            self.kinds = bytearray()
+            return
+        self.text += data
+        self.text += _SEP
+        self.kinds.append(code)
+        idx.append(len(self.kinds) - 1)
+
+    def judge(
+        self,
+        slots: int,
+        size: int,
+        test: Callable[[object], bool],
+        fast: Callable[[int], Callable[[list[str]], Iterable[object]] | None],
+    ) -> bytearray:
+        """For each of the first *slots* slots (whose text is the first *size* bytes), and
+        slot 0 (absent), 1 when its value passes *test*, 0 when not, :data:`_UNSURE` when only
+        the line can tell. *fast* gives, for a kind, a test of many texts at once (or None)."""
+        out = bytearray([bool(test(_ABSENT))])
+        text, kinds = self.text, self.kinds
+        start = 0
+        slot = 1
+        while start < size:
+            stop = text.find(_SEP, min(start + _PIECE, size - 1), size) + 1
+            texts = bytes(text[start : stop - 1]).decode("utf-8", "surrogateescape").split("\udcff")
+            codes = kinds[slot : slot + len(texts)]
+            first = codes[0]
+            many = fast(first) if codes.count(first) == len(codes) else None
+            if many is not None:
+                out += bytes(map(bool, many(texts)))
+            else:
+                out += bytes(
+                    _UNSURE if code == _LINE else bool(test(_value(code, value)))
+                    for code, value in zip(codes, texts, strict=True)
+                )
+            slot += len(texts)
+            start = stop
+        assert slot == slots
+        return out
+
+
+def _value(code: int, text: str) -> object:
+    """The value a wide column's slot holds, from its text and kind."""
+    if code == _STR:
+        return text
+    if code == _INT:
+        return int(text)
+    if code == _FLOAT:
+        return float(text)
+    return _CONSTANTS[text]
+
+
+def _fast_predicate(predicate: Predicate) -> Callable[[int], Callable[[list[str]], Any] | None]:
+    """Tests of many texts of one kind at once for *predicate*, as ``Predicate.match`` judges
+    the values they are (see :func:`_value`); None for the kinds and operators left to it."""
+    op, expected, number, regex = predicate.op, predicate.value, predicate.number, predicate.regex
+
+    def fast(code: int) -> Callable[[list[str]], Any] | None:
+        if code not in (_STR, _INT, _FLOAT):
+            return None
+        if op == "?":
+            return lambda texts: [True] * len(texts)
+        if op == "~":
+            assert regex is not None
+            return lambda texts: map(regex.search, texts)  # an int's or float's text is str()
+        if op in ("=", "!="):
+            if code == _STR or number is None:  # a string, or a number compared as text
+                return lambda texts: map(expected.__eq__ if op == "=" else expected.__ne__, texts)
+            parse = int if code == _INT else float
+            compare = number.__eq__ if op == "=" else number.__ne__
+            return lambda texts: map(compare, map(parse, texts))
+        if code == _STR:
+            return None  # a string is compared as the number it spells, if it spells one
+        assert number is not None
+        order = {">": number.__lt__, ">=": number.__le__, "<": number.__gt__}.get(op, number.__ge__)
+        # float() of an int's decimal text is float() of the int: both are rounded once.
+        return lambda texts: map(order, map(float, texts))
+
+    return fast
+
+
+def _fast_grep(grep: re.Pattern[str]) -> Callable[[int], Callable[[list[str]], Any] | None]:
+    def fast(code: int) -> Callable[[list[str]], Any] | None:
+        return (lambda texts: map(grep.search, texts)) if code == _STR else None
+
+    return fast
 
 
 class _Absent:
@@ -975,6 +1505,9 @@ _MAX_COLUMNS = 64  # 0: no columns (every predicate and grep read from the lines
 #: Fewer records than this to filter are read one by one (else stores are read whole).
 _DENSE = 100_000
 _MAX_VALUES = 65_000
+_EXACT_SECONDS = 2**32  # times (epoch seconds) a float holds to the microsecond, and more
+#: Memory for the columns of many distinct values (:class:`_Wide`), all together.
+_WIDE_BYTES = 64 << 20
 
 
 def _key(filter: Filter | None, text: str | None) -> tuple[object, ...]:

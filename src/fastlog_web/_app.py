@@ -181,6 +181,18 @@ def _iso_param(request: Request, name: str) -> float | None:
     return when.timestamp()
 
 
+class _Summary:
+    """The stats of one filter's matches so far: the first *done* of them."""
+
+    __slots__ = ("done", "lock", "report", "stats")
+
+    def __init__(self, top: int) -> None:
+        self.stats = Stats(top=top)
+        self.done = 0
+        self.report: dict[str, Any] | None = None
+        self.lock = threading.Lock()
+
+
 class Api:
     """The endpoints; one per method, each returning the contract's JSON."""
 
@@ -190,7 +202,7 @@ class Api:
         self.live = live
         self.files = files
         self._stats_lock = threading.Lock()
-        self._stats: dict[tuple[object, ...], dict[str, Any]] = {}
+        self._stats: dict[tuple[object, ...], _Summary] = {}
 
     def info(self, request: Request) -> Response:
         index = self.index
@@ -294,23 +306,50 @@ class Api:
     def stats(self, request: Request) -> Response:
         flt, text = parse_request_filter(request)
         top = _int(request, "top", 10, 1, 1000)
-        ids = self.index.match(flt, text=text)
-        # Every matching record is parsed again: the last reports are kept for the same
-        # filter and the same records.
-        key = (_filter_key(flt), text, top, len(ids), ids[-1] if len(ids) else -1)
+        return JSON(self.summary(flt, text, top))
+
+    def summary(self, flt: Filter, text: str | None, top: int = 10) -> dict[str, Any]:
+        """``Stats(top=top).to_dict()`` of the records *flt* and *text* keep.
+
+        Counted once (:meth:`Index.stats`): the last summaries are kept, each extended with
+        the records that matched since (a match only ever grows at its end, in id order, the
+        order the records are counted in); a summary asked for by several requests at once
+        is computed by the first, the others wait for it.
+        """
+        key = (_filter_key(flt), text, top)
         with self._stats_lock:
-            report = self._stats.get(key)
-        if report is None:
-            stats = Stats(top=top)
-            step = 10_000
-            for at in range(0, len(ids), step):
-                stats.update(self.index.records(ids[at : at + step]))
-            report = stats.to_dict()
-            with self._stats_lock:
+            summary = self._stats.get(key)
+            if summary is None:
                 if len(self._stats) >= 8:
                     self._stats.pop(next(iter(self._stats)))
-                self._stats[key] = report
-        return JSON(report)
+                summary = self._stats[key] = _Summary(top)
+        with summary.lock:
+            ids = self.index.match(flt, text=text)
+            if len(ids) < summary.done:  # not a longer match: start again
+                summary.stats, summary.done = Stats(top=top), 0
+            step = 10_000
+            try:
+                if not summary.done and ids:  # from the index's arrays where they tell
+                    summary.stats = self.index.stats(ids, top)
+                    summary.done, summary.report = len(ids), None
+                for at in range(summary.done, len(ids), step):
+                    summary.report = None
+                    summary.stats.update(self.index.records(ids[at : at + step]))
+            except BaseException:
+                summary.stats, summary.done = Stats(top=top), 0  # counted in part: forget it
+                raise
+            summary.done = len(ids)
+            if summary.report is None:
+                summary.report = summary.stats.to_dict()
+            return summary.report
+
+    def warm(self) -> None:
+        """Compute the summary of every record (the stats panel with no filter) ahead of the
+        first request for it."""
+        try:
+            self.summary(Filter(), None)
+        except Exception:  # the index closed at exit: a request computes it again
+            return
 
     def asset(self, request: Request) -> Response:
         # Only a file directly in the static directory, by its exact name: no subdirectory,
@@ -363,6 +402,7 @@ def create_app(
     token: str | None = None,
     files: list[str] | None = None,
     static: Path = STATIC,
+    warm: bool = True,
 ) -> Guard:
     """The ASGI application serving *index*: the page, its assets and the API.
 
@@ -373,8 +413,12 @@ def create_app(
         token: Required on every request when given (``?token=`` once, then a cookie).
         files: The inputs as named on the command line (default: the index's paths).
         static: The directory of the page and its assets (default: the package's).
+        warm: Compute the stats of every record in a background thread now, so that the
+            stats panel shows at once when it is opened.
     """
     api = Api(index, live, list(index.paths if files is None else files), static)
+    if warm:
+        threading.Thread(target=api.warm, name="fastlog-web-stats", daemon=True).start()
     routes = [
         Route("/", _guarded(api.page)),
         Route("/api/info", _guarded(api.info)),

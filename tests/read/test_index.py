@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import json
 import math
 import os
 import tempfile
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fastlog_read import Follower, Index, Notice, Stats, _index, parse_filter, parse_line, read
 from tests.web.helpers import write_logs
@@ -40,6 +43,11 @@ FILTERS = [
     {"fields": ["hit=true"]},
     {"fields": ["key=user:8"]},
     {"fields": ["message=slow query"]},
+    {"fields": ["exception.type=ValueError"]},
+    {"fields": ["exception.type=ZeroDivisionError", "level=error"]},
+    {"fields": ["exception.message=card declined 3"]},
+    {"fields": ["exception.type!=ValueError"]},
+    {"fields": ["request_id~^3"]},
     {"grep": "charge"},
     {"grep": "^request d.ne$"},
     {"grep": "(?i)CHARGE"},
@@ -56,18 +64,24 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return write_logs(tmp_path_factory.mktemp("logs"))
 
 
-@pytest.fixture(scope="module", params=["columns", "lines", "lines-read-whole"])
+@pytest.fixture(scope="module", params=["columns", "wide", "lines", "lines-read-whole"])
 def index(logs: list[str], request: pytest.FixtureRequest) -> Iterator[Index]:
-    """The index three ways: predicates and grep answered from the values seen while
-    indexing; from the lines read record by record; from the stores read whole."""
+    """The index four ways: predicates and grep answered from the distinct values seen while
+    indexing; from every value kept as text (the columns of many values); from the lines
+    read record by record; from the stores read whole."""
     with pytest.MonkeyPatch.context() as patch:
-        if request.param != "columns":
+        if request.param not in ("columns", "wide"):
             patch.setattr(_index, "_MAX_COLUMNS", 0)
+        if request.param == "wide":
+            patch.setattr(_index, "_MAX_VALUES", 0)
         if request.param == "lines-read-whole":
             patch.setattr(_index, "_DENSE", 0)
         built = Index(logs)
         if request.param == "columns":
             assert built._columns and built._messages.ids is not None
+        elif request.param == "wide":
+            assert built._columns and built._messages.wide is not None
+            assert built._columns["status"].wide is not None
         else:
             assert not built._columns and built._messages.ids is None
         yield built
@@ -137,12 +151,54 @@ class TestIndex:
         assert counts == expected
         assert sum(map(sum, counts)) == len(ids) == 41 + 4 + 2 + 3
 
-    def test_stats_of_matches_is_stats_of_reads(self, logs: list[str], index: Index) -> None:
-        """Stats fed the index's records equal Stats fed read() (what fastlog stats prints)."""
-        flt = parse_filter(level="warning")
-        expected = Stats().update(read(logs, flt, prefilter=False)).to_dict()
-        got = Stats().update(index.records(index.match(flt))).to_dict()
-        assert got == expected
+    @pytest.mark.parametrize("kwargs", FILTERS[:10] + FILTERS[20:])
+    @pytest.mark.parametrize("top", [10, 2])
+    def test_stats_of_matches_is_stats_of_reads(
+        self, logs: list[str], index: Index, kwargs: dict, top: int
+    ) -> None:
+        """Stats fed the index's records, and the index's own count from its arrays, equal
+        Stats fed read() (what fastlog stats prints)."""
+        flt = parse_filter(**kwargs, now=NOW)
+        expected = Stats(top=top).update(read(logs, flt, prefilter=False)).to_dict()
+        ids = index.match(flt)
+        assert Stats(top=top).update(index.records(ids)).to_dict() == expected
+        assert index.stats(ids, top).to_dict() == expected
+        # Counted from the arrays when the messages' distinct values are kept.
+        assert index._counted(Stats(top=top), ids) == (index._messages.ids is not None or not ids)
+
+
+class TestStats:
+    LINES = (
+        b"a banner before any record",
+        b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app","message":"user-1-in"}',
+        b'{"timestamp":"2026-12-07T10:00:00.000002Z","level":"error","logger":"","message":"boom","exception":{"type":"KeyError","message":"k","traceback":"Traceback\\nKeyError:-k\\n"}}',
+        b"Traceback (most recent call last):",
+        b'{"timestamp":"2026-12-07T10:00:03Z","level":"warning","logger":"fastlog","message":"fastlog:-dropped-12-records-(policy=drop_newest)","dropped":12,"dropped_by_level":{"info":10,"debug":2},"preset":"web"}',
+        b'{"timestamp":"2026-12-07T10:00:04Z","level":"warning","logger":"fastlog","message":"fastlog:-lost-3-records","lost":3}',
+        b'{"level":"info","message":"user 22 in","logger":"app"}',
+        b'{"timestamp":"2026-12-07T10:00:05Z","level":"critical","logger":"app","message":null}',
+        b'{"timestamp":"2026-12-07T09:59:59Z","message":"no level","logger":"app"}',
+        b'{"timestamp":"2026-12-07T10:00:06Z","level":"error","logger":"app","message":"user-3-in","exception":{"type":"ValueError","message":"v"}}',
+        b'{"timestamp":"2026-12-07T10:00:07Z","level":"error","logger":"app","message":"boom","exc_info":"Traceback\\nOSError:-disk\\n"}',
+        b"level=info msg=\"user 4 in\" logger=app time=2026-12-07T10:00:08Z",
+    )  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "kwargs", [{}, {"level": "warning"}, {"grep": "user"}, {"loggers": ["fastlog"]}]
+    )
+    def test_counted_from_the_arrays(self, tmp_path: Path, kwargs: dict) -> None:
+        """Notes, exceptions, text lines, records without a level, time, logger or message:
+        Index.stats() counts them as Stats fed read() does."""
+        log = tmp_path / "stats.log"
+        log.write_bytes(b"\n".join(self.LINES) + b"\n")
+        flt = parse_filter(**kwargs)
+        expected = Stats().update(read([str(log)], flt)).to_dict()
+        with pytest.MonkeyPatch.context() as patch:  # the defaults, whatever a fixture set
+            patch.setattr(_index, "_MAX_COLUMNS", 64)
+            patch.setattr(_index, "_MAX_VALUES", 65_000)
+            index = Index([str(log)])
+        assert index._counted(Stats(), index.match(flt))
+        assert index.stats(index.match(flt)).to_dict() == expected
 
 
 class TestInputs:
@@ -260,32 +316,52 @@ class TestColumns:
         b'{"level":"info","message":"h"}',
         b'{"level":"info","message":"i","v":"true","w":2}',
         b'{"level":"info","message":"j","v":10,"x":"late key"}',
+        b'{"level":"info","message":"k","v":{"a":1},"w":[2]}',
+        b'{"level":"info","message":"l","v":NaN,"w":Infinity}',
+        b'{"level":"info","message":"m","v":"\\udcff\\ud800","w":-1e300}',
+        b'{"level":"info","message":"n","v":123456789012345678901234567890,"w":9007199254740993}',
+        b'{"level":"info","message":"o","v":"caf\xc3\xa9 \\u00ff","w":false}',
+        b'{"level":"info","message":"p","v":"","w":"2.5"}',
+        b'{"level":"info","message":null,"v":"1e3","w":1e3}',
     )
     PREDICATES = (
         "v=1", "v=true", "v=1.0", "v~^1$", "v~\\.", "v~^-", "v=0", "v!=1", "v", "v<1",
         "v>=1", "v=null", "v~e$", "w=2", "x~late", "missing", "missing!=3",
+        "w>2", "w<=2", "w=9007199254740992", "w=9007199254740993", "w~e", "w!=2.5", "w=1000",
+        "v~é", "v~^$", "v!=", "v~\\\\u", "w~^-", "w", "v>100", "w>=-1e300", "w=false",
     )  # fmt: skip
 
     @pytest.mark.parametrize(
-        ("max_columns", "max_values"), [(64, 65_000), (2, 65_000), (64, 3), (0, 0)]
+        ("max_columns", "max_values", "wide_bytes"),
+        [
+            (64, 65_000, 1 << 20),
+            (2, 65_000, 1 << 20),
+            (64, 3, 1 << 20),
+            (64, 0, 1 << 20),
+            (64, 3, 0),
+            (64, 0, 200),
+            (0, 0, 1 << 20),
+        ],
     )
     def test_values_as_the_predicates_see_them(
-        self, tmp_path: Path, max_columns: int, max_values: int
+        self, tmp_path: Path, max_columns: int, max_values: int, wide_bytes: int
     ) -> None:
-        """true, 1, 1.0 and "1", -0.0 and 0.0, null and absent stay apart; a key found when
-        the columns are taken, or with too many values, is read from the lines."""
+        """true, 1, 1.0 and "1", -0.0 and 0.0, null and absent stay apart, whether kept as
+        distinct values or, when they are too many, as text; a key found when the columns
+        are taken, or past the memory for the text, is read from the lines."""
         log = tmp_path / "values.log"
         log.write_bytes(b"\n".join(self.VALUES) + b"\n")
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_index, "_MAX_COLUMNS", max_columns)
             patch.setattr(_index, "_MAX_VALUES", max_values)
+            patch.setattr(_index, "_WIDE_BYTES", wide_bytes)
             index = Index([str(log)])
             for expression in self.PREDICATES:
                 flt = parse_filter(fields=[expression])
                 expected = [r.message for r in read([str(log)], flt)]
                 got = [index.record(n).message for n in index.match(flt)]
                 assert got == expected, expression
-            for pattern in ("^[a-c]$", "e|j", "^$"):
+            for pattern in ("^[a-c]$", "e|j", "^$", "[^a-z]", "."):
                 flt = parse_filter(grep=pattern)
                 expected = [r.message for r in read([str(log)], flt)]
                 assert [index.record(n).message for n in index.match(flt)] == expected
@@ -365,3 +441,113 @@ class TestTextLines:
             b"detail of second",
         ]
         assert len(index.match(None)) == 7
+
+
+_STAMPS = st.sampled_from(
+    [
+        "2026-12-07T10:00:00.000001Z",
+        "2026-12-07T10:00:00.999999Z",
+        "1969-12-31T23:59:59.500000Z",
+        "0001-01-01T00:00:00.000000Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-12-07T10:00:00Z",
+        "2026-12-07T10:00:00.000001+02:00",
+        "2026-12-07 10:00:00.000001Z",
+        "2026-12-07T10:00:00.00000١Z",
+        "2026-12-07T10:00:00.0000 1Z",
+        "2026-13-07T10:00:00.000001Z",
+        "1765101600",
+        "not a time",
+    ]
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.integers(), max_size=2),
+)
+
+
+@st.composite
+def _fastlog_lines(draw: st.DrawFn) -> bytes:
+    """A line in fastlog's default layout, or close to it (what the fast reader must read
+    as parse_line does, or leave to it)."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from([b"a print", b"", b"{not json", b'{"timestamp":"x"}']))
+    odd = st.integers(0, 3).map(lambda n: n == 0)  # mostly what fastlog writes
+    stamp = (
+        draw(_STAMPS)
+        if draw(odd)
+        else f"2026-12-07T10:{draw(st.integers(0, 59)):02}:00.{draw(st.integers(0, 999_999)):06}Z"
+    )
+    parts = [f'"timestamp":{json.dumps(stamp)}']
+    level = draw(_VALUES) if draw(odd) else draw(st.sampled_from(["info", "ERROR", "warn", "x"]))
+    parts.append(f'"level":{json.dumps(level)}')
+    for key in ("logger", "message", "exception", "user", "ms"):
+        if draw(st.booleans()):
+            value = (
+                draw(_VALUES)
+                if draw(odd)
+                else draw(st.sampled_from(["app", "Traceback\nKeyError: k\n", "", "a b"]))
+            )
+            parts.append(f"{json.dumps(key)}:{json.dumps(value)}")
+    if draw(st.integers(0, 5)) == 0:
+        parts.append('"level":"debug"')  # a duplicate key: the last value wins
+    line = ("{" + ",".join(parts) + "}").encode()
+    return line + (b"\r" if draw(st.integers(0, 9)) == 0 else b"")
+
+
+def _arrays(index: Index) -> dict[str, object]:
+    """Everything the index keeps, in comparable form (NaN compared by its bytes)."""
+    columns = {
+        key: (
+            None if c.ids is None else (c.ids.tobytes().rstrip(b"\0"), repr(c.values)),
+            None if c.wide is None else (c.wide.text, c.wide.kinds, c.wide.idx),
+        )
+        for key, c in index._columns.items()
+    }
+    names = (
+        "_time", "_levelno", "_level", "_logger", "_store", "_source", "_offset", "_length",
+        "_layout", "_exceptions", "_text", "_owner", "_level_names", "_logger_names",
+        "_layout_names", "_source_names", "_field_counts", "_first", "_last",
+    )  # fmt: skip
+    kept: dict[str, object] = {name: repr(getattr(index, name)) for name in names}
+    kept["_time"] = index._time.tobytes()
+    kept["columns"] = columns
+    kept["messages"] = repr(index._messages.values)
+    return kept
+
+
+class TestFastPath:
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_fastlog_lines(), min_size=1, max_size=40))
+    def test_same_arrays_as_the_parsed_lines(self, lines: list[bytes]) -> None:
+        """The lines of fastlog's default layout read without parse_line() give the index
+        the same arrays, to the bit, as when every line is parsed."""
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "fast.log"
+            log.write_bytes(b"\n".join(lines) + b"\n")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_index, "_MAX_COLUMNS", 64)
+                patch.setattr(_index, "_MAX_VALUES", 3)  # wide columns too
+                with Index([str(log)]) as fast:
+                    got = _arrays(fast)
+                patch.setattr(_index._FastlogLines, "read", lambda self, line: None)
+                with Index([str(log)]) as parsed:
+                    expected = _arrays(parsed)
+        assert got == expected
+
+    def test_the_default_layout_is_read_fast(self, tmp_path: Path) -> None:
+        """fastlog's own lines take the fast path (none is parsed while indexing)."""
+        log = tmp_path / "app.log"
+        log.write_bytes(
+            b'{"timestamp":"2026-12-07T10:00:00.000001Z","level":"info","logger":"app",'
+            b'"message":"ok","ms":5}\n' * 3
+        )
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_index, "parse_line", None)  # any call would fail
+            with Index([str(log)]) as index:
+                assert len(index) == 3 and index.time_of(0) == 1796637600.000001

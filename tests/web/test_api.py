@@ -280,6 +280,23 @@ class TestStats:
         cli = run_fastlog("stats", "--json", "--top", "2", *logs)
         assert server.json("/api/stats?top=2") == json.loads(cli.stdout)
 
+    def test_grows_with_the_live_records(self, tmp_path: Path) -> None:
+        """Asked again after records arrived (followed), the stats are those of the whole
+        file then, filtered or not: the summary kept is extended, never counted twice."""
+        log = tmp_path / "app.log"
+        first = [_line(i, "error" if i % 3 else "info", f"first {i % 2}") for i in range(30)]
+        log.write_bytes(b"\n".join(first) + b"\n")
+        with fastlog_web(str(log)) as server:
+            for params in ("", "?level=error"):
+                assert server.json(f"/api/stats{params}")["records"] == (30 if not params else 20)
+            with log.open("ab") as f:
+                f.write(b"".join(_line(40 + i, "error", f"later {i}") + b"\n" for i in range(7)))
+            wait_for(lambda: server.json("/api/info")["records"] == 37, what="the new records")
+            for params, args in (("", []), ("?level=error", ["-l", "error"])):
+                cli = run_fastlog("stats", "--json", *args, str(log))
+                assert cli.returncode == 0, cli.stderr
+                assert server.json(f"/api/stats{params}") == json.loads(cli.stdout)
+
 
 def _line(seconds: int, level: str, message: str) -> bytes:
     return (
