@@ -121,6 +121,9 @@ WRITER = textwrap.dedent(
 class Server:
     """A ``fastlog web`` process: started, its URL read, stopped with SIGINT."""
 
+    #: Seconds one API request may take (``--timeout``): a hung server fails the run.
+    timeout = 120.0
+
     def __init__(self, *args: str) -> None:
         began = time.perf_counter()
         self.process = subprocess.Popen(
@@ -141,7 +144,7 @@ class Server:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        with urllib.request.urlopen(f"{self.base}{path}{query}", timeout=120) as response:
+        with urllib.request.urlopen(f"{self.base}{path}{query}", timeout=self.timeout) as response:
             return json.loads(response.read())
 
     def memory(self) -> tuple[float, float]:
@@ -349,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browser", action="store_true", help="time the page in Chromium too")
     parser.add_argument("--live-seconds", type=float, default=None, help="full: 10")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds one API request may take"
+    )
     args = parser.parse_args(argv)
+    Server.timeout = args.timeout
     args.records = args.records or (50_000 if args.quick else 1_000_000)
     args.live_seconds = args.live_seconds or (3.0 if args.quick else 10.0)
     path = data_file(args)
