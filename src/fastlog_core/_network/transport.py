@@ -227,7 +227,9 @@ class HttpClient:
         except (OSError, http.client.HTTPException) as exc:
             expired = self._deadline.disarm()
             self.close()
-            if expired:
+            # The socket's own timeout (the same seconds, per operation) may fire just before
+            # the deadline does: the same event, told the same way.
+            if expired or isinstance(exc, TimeoutError):
                 raise TimeoutError(f"no complete answer within timeout={self.timeout}s") from exc
             if isinstance(exc, OSError):
                 raise
