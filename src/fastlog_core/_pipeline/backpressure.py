@@ -34,9 +34,9 @@ class Backpressure(Writer):
         wake.local.depth = depth + 1
         try:
             # The limit goes past wake_bytes until drained. Stored under the lock, as every
-            # store of it: a seal or the writer's swap between reading _room and storing the
-            # limit (a thread switch there) left the lock-free appends a block past capacity,
-            # and a shutdown meanwhile (limit -1) undone.
+            # store of it: computed from _room outside it, another thread's seal between the
+            # read and the store (a thread switch there) could leave the limit a block past
+            # the room, or undo a shutdown's limit -1.
             with self._lock:
                 self._signaled = True
                 self._update_limit()
