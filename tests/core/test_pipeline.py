@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import orjson
@@ -574,6 +576,86 @@ class TestStuckWriter:
         stats = pipeline.stats()
         assert stats["records_written"] == len(written)
         assert stats["records_written"] + stats["lost"] == 151
+
+
+class TestCapacityBound:
+    """The buffer never holds more than ``capacity``, whatever the callers' interleaving."""
+
+    @pytest.mark.parametrize("when", ["every line", "once _fits lets a line in"])
+    def test_lock_free_appends_inside_a_slow_path_stay_within_capacity(self, when: str) -> None:
+        """Another thread's lock-free append may run at any point of a caller's slow path: the
+        GIL hands over between bytecodes, and the pipeline's lock does not stop the hot path.
+        Here a trace function plays that thread, at every line of the slow path, or right
+        after ``_fits`` has let the caller's line in (before the caller appends it): it
+        appends through the real appender's hot path whatever its limit lets in at that
+        moment, and counts what the buffer holds. That never passes capacity, and every
+        record arrives once, in order.
+
+        Before: sealing a block swapped in the next one before lowering the limit (the new
+        block took the old one's limit, up to a block past capacity: a CI flood held 4455207
+        bytes of 4194304), and the hot path could take the room ``_fits`` had just found
+        for the caller's line.
+        """
+        from fastlog_core._pipeline import backpressure, state, writer
+        from fastlog_core._pipeline.buffer import BLOCK
+
+        capacity = 4 * BLOCK + 1000  # the last block has room for a few lines
+        sink = MemorySink()
+        _, pipeline = pipeline_logger(
+            sink, capacity=capacity, wake_bytes=capacity, flush_interval=60
+        )
+        out = pipeline.appender
+        slow_path = {backpressure.__file__, state.__file__, writer.__file__}
+        peak = interleaved = chances = 0
+        inside = False
+
+        def buffered() -> int:
+            blocks = {id(b): b for b in [*pipeline._sealed, out.buf, *pipeline._in_flight]}
+            return sum(map(len, blocks.values()))
+
+        def now(frame: FrameType, event: str, arg: object) -> bool:
+            if when == "every line":
+                return event == "line"
+            return event == "return" and frame.f_code.co_name == "_fits" and arg is True
+
+        def other_thread(frame: FrameType, event: str, arg: object) -> Any:
+            nonlocal peak, interleaved, chances, inside
+            # Until the writer's first cycle: the room it frees next would go to this thread
+            # at every line of the blocked caller's wait, which would never get in.
+            if now(frame, event, arg) and not inside and not pipeline._cycles:
+                inside = True
+                chances += 1
+                try:
+                    while True:  # shorter lines than the caller's: what room is left is less
+                        line = orjson.dumps({"o": interleaved, "pad": "x" * 60}) + b"\n"
+                        if len(out.buf) + len(line) > out.limit:  # the hot path's check
+                            break
+                        out.append(line, fastlog_core.INFO)
+                        interleaved += 1
+                    peak = max(peak, buffered())
+                finally:
+                    inside = False
+            return other_thread
+
+        def tracer(frame: FrameType, event: str, arg: object) -> Any:
+            return other_thread if frame.f_code.co_filename in slow_path else None
+
+        sent = 3 * capacity // 100
+        sys.settrace(tracer)
+        try:
+            for i in range(sent):
+                line = orjson.dumps({"m": i, "pad": "x" * 80}) + b"\n"
+                out.append(line, fastlog_core.INFO)
+                peak = max(peak, buffered())
+        finally:
+            sys.settrace(None)
+        assert pipeline.flush(timeout=10)
+        assert chances > 0  # the other thread did run inside slow paths
+        assert peak <= capacity
+        assert pipeline.stats()["high_water_bytes"] <= capacity
+        lines = sink.lines()
+        assert [r["m"] for r in lines if "m" in r] == list(range(sent))
+        assert [r["o"] for r in lines if "o" in r] == list(range(interleaved))
 
 
 class TestBacklogBound:

@@ -33,14 +33,13 @@ class Backpressure(Writer):
         depth = wake.depth()
         wake.local.depth = depth + 1
         try:
-            self._signaled = True
-            # Past wake_bytes until drained. Computed first, then checked and stored with no
-            # call in between (no thread switch, no signal handler): a shutdown that closed
-            # the pipeline meanwhile (limit -1) is never undone by a late store, which would
-            # let lock-free appends into a buffer nobody drains any more.
-            limit = min(self._room, buffer.BLOCK)
-            if self._lock_free:
-                self.appender.limit = limit
+            # The limit goes past wake_bytes until drained. Stored under the lock, as every
+            # store of it: computed from _room outside it, another thread's seal between the
+            # read and the store (a thread switch there) could leave the limit a block past
+            # the room, or undo a shutdown's limit -1.
+            with self._lock:
+                self._signaled = True
+                self._update_limit()
             self._wake.set()
         finally:
             wake.local.depth = depth
@@ -93,13 +92,6 @@ class Backpressure(Writer):
                 return
             if levelno >= out.slow_level:
                 self._flush(None, fsync=True)
-            elif len(out.buf) + self._sealed_bytes >= self._wake_bytes:
-                if not self._signaled:
-                    self._wake_writer()
-                else:  # the writer lowered the limit while being woken
-                    limit = min(self._room, buffer.BLOCK)  # first: see _wake_writer
-                    if self._lock_free:
-                        out.limit = limit
         except Exception as exc:  # pragma: no cover - defensive: never raise into the caller
             _diagnostics.report("append", f"{type(exc).__name__}: {exc}")
         finally:
@@ -145,7 +137,6 @@ class Backpressure(Writer):
         (no writer runs then).
         """
         needed = len(line)
-        out = self.appender
         with self._cond:
             if self.closed or self._sync:
                 # Shut down (SIGTERM's flush, atexit) or switched to sync mode while this caller
@@ -154,9 +145,7 @@ class Backpressure(Writer):
                 self._write_now(line)
                 return False
             if self._fits(needed):
-                buf = out.buf
-                buf += line
-                out.count()
+                self._add(line, levelno)
                 return True
             if (
                 self._drop_policy
@@ -197,21 +186,46 @@ class Backpressure(Writer):
                     self._cond.wait(wait)
                     if wake.deferred:  # a signal's shutdown while we wait: a safe point
                         wake.run_deferred()
-                buf = out.buf
-                buf += line
-                out.count()
+                self._add(line, levelno)
                 return True
             finally:
                 accounts.blocked_seconds += time.monotonic() - start
 
+    def _add(self, line: bytes, levelno: int) -> None:
+        """Append *line* to the block being filled, once ``_fits`` said it does; lock held.
+        Then restore the limit, and at wake_bytes wake the writer: here, under the lock, since
+        the limit is only stored under it (see ``_wake_writer``)."""
+        out = self.appender
+        buf = out.buf
+        buf += line
+        out.count()
+        del buf  # the writer's swap waits for holders of a block (buffer.take)
+        if (
+            levelno < out.slow_level
+            and not self._signaled
+            and len(out.buf) + self._sealed_bytes >= self._wake_bytes
+        ):
+            self._wake_writer()  # which restores the limit, past wake_bytes
+        else:
+            self._update_limit()  # the one _fits lowered (or the writer, while being woken)
+
     def _fits(self, needed: int) -> bool:
-        """Whether *needed* more bytes fit now, starting a new block if this one is full."""
-        buf = self.appender.buf
-        if len(buf) + needed > buffer.BLOCK and buf:
-            del buf
+        """Whether *needed* more bytes fit now, starting a new block if this one is full. Lock
+        held.
+
+        When they fit, the caller appends them next (``_add``, which restores the limit) and
+        lock-free appends wait until then (limit -1): the lock does not stop them, and one that
+        took the room after this check (a thread switch before the caller's append) put that
+        line past capacity.
+        """
+        out = self.appender
+        if len(out.buf) + needed > buffer.BLOCK and out.buf:
             self._seal()
-            buf = self.appender.buf
-        return len(buf) + needed <= self._room
+        out.limit = -1
+        if len(out.buf) + needed <= self._room:
+            return True
+        self._update_limit()
+        return False
 
     def _seal(self) -> None:
         """Queue the block being filled and start the next. Lock held.
@@ -220,6 +234,12 @@ class Backpressure(Writer):
         ``buffer.take`` sees that.
         """
         out = self.appender
+        # Until _update_limit below, appends take the slow path, which waits for this lock (as
+        # in Writer._take). The limit is the room of the block being filled: left in place, a
+        # lock-free append after a thread switch here went into the new block against the old
+        # block's limit (up to a block past capacity), or into the old one after its size was
+        # counted.
+        out.limit = -1
         buf = out.buf
         self._sealed.append(buf)
         self._sealed_bytes += len(buf)
@@ -228,7 +248,8 @@ class Backpressure(Writer):
         self._update_limit()
 
     def _count_drop(self, levelno: int) -> None:
-        """Count one dropped record, without a lock, and wake the writer if nobody has."""
+        """Count one dropped record, without a lock, and wake the writer if nobody has (which
+        takes the lock, once per writer cycle)."""
         self._accounts.count_drop(levelno)
         if not self._signaled and not self._stalled and not wake.depth():
             # Full before wake_bytes (wake_bytes >= the room left): the record that would have
