@@ -94,6 +94,15 @@ class _File:
     buf: bytearray = field(default_factory=bytearray)  # a line waiting for its newline
     idle: int = 0
     notice: Notice | None = None  # given just before the file's first lines
+    written: int = 0  # its last write when opened (st_mtime_ns): older files are read first
+
+
+#: How many times one poll lists the names again after a rotation during its listing.
+_RESCANS = 3
+
+
+def _written(f: _File) -> int:
+    return f.written
 
 
 def _is_glob(spec: str) -> bool:
@@ -172,6 +181,7 @@ class Follower:
         self._files: dict[tuple[int, int], _File] = {}  # insertion order: oldest first
         self._at: dict[str, tuple[int, int]] = {}  # followed name -> the file it holds
         self._failed: set[str] = set()  # names that could not be opened (announced)
+        self._moved = False  # a name held another file at open than at listing (see poll)
         self._started = False
         self._iterating = False
         self._busy = False
@@ -210,7 +220,17 @@ class Follower:
         self._started = True
         self._busy = False
         removed = self._scan(starting, out)
-        for f in list(self._files.values()):
+        # A name that held another file when opened than when listed: the writer rotated
+        # meanwhile, and the file it renamed is not in the listing yet. Listed again, it is
+        # found now and read before the newer one (files are read oldest write first), rather
+        # than next poll, after it.
+        for _ in range(_RESCANS):
+            if starting or not self._moved:
+                break
+            self._moved = False
+            removed += [n for n in self._scan(False, out) if n not in removed]
+        self._moved = False
+        for f in sorted(self._files.values(), key=_written):
             self._read(f, out)
         out.extend(Notice("removed", name) for name in removed)
         return out
@@ -287,6 +307,8 @@ class Follower:
         self._failed.discard(name)
         try:
             st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != ident:
+                self._moved = True
             ident = (st.st_dev, st.st_ino)  # the file opened, if it changed since the stat
             pos = 0
             if starting and name in self._start_at:
@@ -302,7 +324,7 @@ class Follower:
         if ident in self._files:  # replaced between the stat and the open by a known file
             os.close(fd)
             return None
-        f = _File(source=name, name=name, ident=ident, fd=fd, pos=pos)
+        f = _File(source=name, name=name, ident=ident, fd=fd, pos=pos, written=st.st_mtime_ns)
         if pos > 0:
             f.head = _pread(fd, min(_FINGERPRINT, pos), 0)
         if not self._keep_open:
