@@ -40,7 +40,7 @@ import orjson
 from ._filters import Filter, Predicate
 from ._layouts import parse_line
 from ._levels import canonical_level, levelno_of
-from ._reader import merge
+from ._reader import _chain, merge
 from ._record import Record
 from ._sources import iter_lines, open_source
 from ._stats import _WIDTHS, Stats
@@ -1057,21 +1057,6 @@ class Index:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _chain(
-    first: Record,
-    rest: Iterator[Record],
-    path: str,
-    on_error: Callable[[str, OSError], None] | None,
-) -> Iterator[Record]:
-    yield first
-    try:
-        yield from rest
-    except OSError as exc:  # a truncated gzip, a disk error: report and go on with the others
-        if on_error is None:
-            raise
-        on_error(path, exc)
 
 
 _LEVEL_ORDER = {"notice": 25}

@@ -137,16 +137,24 @@ class Renderer:
         self._first: datetime.datetime | None = None
         self._day: str | None = None  # the date of the last dated record (utc and local clocks)
 
-    def _date(self, record: Record) -> str | None:
-        mode = self.options.time
+    def _written(self, record: Record) -> bytes | None:
+        # The stamp as written (`YYYY-MM-DDTHH:MM:SS.ffffff`) of a line in fastlog's default
+        # layout, shown as it is with the UTC clock: no datetime built for it.
         raw = record.raw
         if (
-            mode == "utc"
+            self.options.time == "utc"
             and record.layout == "fastlog"
             and raw[:14] == _HEAD
             and raw[40:42] == b'Z"'
         ):
-            return raw[14:24].decode()
+            return raw[14:40]
+        return None
+
+    def _date(self, record: Record) -> str | None:
+        mode = self.options.time
+        written = self._written(record)
+        if written is not None:
+            return written[:10].decode()
         time = record.time
         if time is None or mode == "relative":
             return None
@@ -175,14 +183,9 @@ class Renderer:
 
     def _clock(self, record: Record) -> str:
         mode = self.options.time
-        raw = record.raw
-        if (
-            mode == "utc"
-            and record.layout == "fastlog"
-            and raw[:14] == _HEAD
-            and raw[40:42] == b'Z"'
-        ):
-            return raw[25:40].decode()  # the written clock, without building it from a datetime
+        written = self._written(record)
+        if written is not None:
+            return written[11:].decode()
         time = record.time
         if time is None:
             return ""
